@@ -1,0 +1,9 @@
+export * from './errors.js';
+export * from './routes.js';
+export * from './types.js';
+export * from './schemas.js';
+export * from './request.js';
+export * from './openapi.js';
+export * from './fixtures.js';
+export { CHECKS, runConformance, fetchReady, maxAbsDiff, expectError, type Check, type CheckOutcome, type ConformanceContext } from './conformance/checks.js';
+export { call, postJson, type HttpReply } from './conformance/http.js';
