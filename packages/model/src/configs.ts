@@ -16,13 +16,17 @@ type Shape = Pick<BertConfig, 'numLayers' | 'hiddenSize' | 'numHeads' | 'interme
 
 // Shared by every config: bert-base-uncased vocabulary and embedding tables.
 function bert(name: ModelConfigName, shape: Shape): BertConfig {
+  // Explicit key order (as in BertConfig): it shows up in config.json and ONNX metadata.
   return Object.freeze({
     name,
     vocabSize: 30522,
+    hiddenSize: shape.hiddenSize,
+    numLayers: shape.numLayers,
+    numHeads: shape.numHeads,
+    intermediateSize: shape.intermediateSize,
     maxPositions: 512,
     typeVocabSize: 2,
     layerNormEps: 1e-12,
-    ...shape,
   });
 }
 
