@@ -1,0 +1,162 @@
+// Main-thread side of the load engine: validate, split the spec across
+// worker threads, start them together, merge what they measured.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { aggregate } from './aggregate.js';
+import { assertLoopbackHost } from './loopback.js';
+import type { WorkerShare } from './loop.js';
+import type { WorkerResult } from './record.js';
+import type { LoadResult, LoadSpec } from './types.js';
+import type { FromWorker, ToWorker } from './worker.js';
+
+export type { LoadResult, LoadSpec } from './types.js';
+
+// Lead time so every worker has its sockets' code warm before t0.
+const START_LEAD_MS = 50;
+// Spawning a TS worker through tsx can take a while on a cold cache.
+const READY_TIMEOUT_MS = 30_000;
+
+export function validateSpec(spec: LoadSpec): void {
+  assertLoopbackHost(spec.host);
+  const bad = (msg: string): never => {
+    throw new Error(`invalid LoadSpec: ${msg}`);
+  };
+  if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) bad(`port ${spec.port}`);
+  if (spec.requests.length === 0) bad('no requests');
+  if (spec.requests.length !== spec.expect.length) bad(`${spec.requests.length} requests but ${spec.expect.length} expectations`);
+  if (!Number.isInteger(spec.concurrency) || spec.concurrency < 1) bad(`concurrency ${spec.concurrency}`);
+  if (spec.mode === 'open' && !(spec.rate !== undefined && spec.rate > 0)) bad('open loop needs rate > 0');
+  if (spec.mode !== 'open' && spec.mode !== 'closed') bad(`mode ${String(spec.mode)}`);
+  if (!(spec.durationMs > 0)) bad(`durationMs ${spec.durationMs}`);
+  if (!(spec.warmupMs >= 0)) bad(`warmupMs ${spec.warmupMs}`);
+  if (!(spec.windowMs > 0)) bad(`windowMs ${spec.windowMs}`);
+  if (!(spec.timeoutMs > 0)) bad(`timeoutMs ${spec.timeoutMs}`);
+  if (spec.maxRequests !== undefined && !(Number.isInteger(spec.maxRequests) && spec.maxRequests > 0)) bad(`maxRequests ${spec.maxRequests}`);
+  const t = spec.threads ?? 1;
+  if (!Number.isInteger(t) || t < 1) bad(`threads ${t}`);
+}
+
+/** Split n into k near-equal integer parts (first ones get the remainder). */
+function split(n: number, k: number): number[] {
+  return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
+}
+
+/** Per-thread shares: connections, rate and maxRequests divided; seeds distinct. */
+export function splitSpec(spec: LoadSpec): WorkerShare[] {
+  let threads = Math.min(spec.threads ?? 1, spec.concurrency);
+  if (spec.maxRequests !== undefined) threads = Math.min(threads, spec.maxRequests);
+  const conns = split(spec.concurrency, threads);
+  const maxes = spec.maxRequests !== undefined ? split(spec.maxRequests, threads) : undefined;
+  const seed = spec.seed ?? 1;
+  return conns.map((c, i) => ({
+    host: spec.host,
+    port: spec.port,
+    requests: spec.requests,
+    expect: spec.expect,
+    mode: spec.mode,
+    connections: c,
+    ...(spec.rate !== undefined ? { rate: (spec.rate * c) / spec.concurrency } : {}),
+    arrivals: spec.arrivals ?? 'fixed',
+    seed: (seed + Math.imul(i, 0x9e3779b9)) >>> 0,
+    warmupMs: spec.warmupMs,
+    durationMs: spec.durationMs,
+    ...(maxes ? { maxRequests: maxes[i]! } : {}),
+    windowMs: spec.windowMs,
+    timeoutMs: spec.timeoutMs,
+  }));
+}
+
+/** tsx's ESM API, resolved from here so it works whatever the cwd is. */
+function tsxApiUrl(): string {
+  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
+  const rel = pkg.exports?.['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs';
+  return pathToFileURL(join(dirname(pkgPath), rel)).href;
+}
+
+/**
+ * Compiled: dist/load/worker.js beside this file. From TS sources (vitest,
+ * tsx): register tsx inside the worker, then import worker.ts. (`--import tsx`
+ * in a worker's execArgv does not apply hooks on Node 20.)
+ */
+function spawnWorker(share: WorkerShare): Worker {
+  const js = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: share });
+  const ts = new URL('./worker.ts', import.meta.url);
+  if (!existsSync(fileURLToPath(ts))) throw new Error(`load worker not found next to ${import.meta.url}`);
+  const boot = `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(ts.href)}); });`;
+  return new Worker(boot, { eval: true, workerData: share });
+}
+
+interface Handle {
+  worker: Worker;
+  ready: Promise<void>;
+  result: Promise<WorkerResult>;
+  exited: Promise<void>;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: Error) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // rejections are observed by whoever awaits; never unhandled
+  return { promise, resolve, reject };
+}
+
+function watch(worker: Worker): Handle {
+  const ready = deferred<void>();
+  const result = deferred<WorkerResult>();
+  const exited = deferred<void>();
+  let got = false;
+  const fail = (e: Error): void => {
+    ready.reject(e);
+    result.reject(e);
+  };
+  worker.on('message', (m: FromWorker) => {
+    if (m.type === 'ready') ready.resolve();
+    else if (m.type === 'result') {
+      got = true;
+      result.resolve(m.result);
+    } else fail(new Error(`load worker failed: ${m.message}`));
+  });
+  worker.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
+  worker.on('exit', (code) => {
+    if (!got) fail(new Error(`load worker exited (code ${code}) without a result`));
+    exited.resolve();
+  });
+  return { worker, ready: ready.promise, result: result.promise, exited: exited.promise };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rej) => {
+    t = setTimeout(() => rej(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  validateSpec(spec);
+  const shares = splitSpec(spec);
+  const handles = shares.map((s) => watch(spawnWorker(s)));
+  try {
+    await withTimeout(Promise.all(handles.map((h) => h.ready)), READY_TIMEOUT_MS, 'load worker start-up');
+    // Wall-clock epoch shared by all threads; each maps it onto its own monotonic clock.
+    const startEpochMs = performance.timeOrigin + performance.now() + START_LEAD_MS;
+    for (const h of handles) h.worker.postMessage({ type: 'start', startEpochMs } satisfies ToWorker);
+    const budget = START_LEAD_MS + spec.warmupMs + spec.durationMs + 2 * spec.timeoutMs + 10_000;
+    const results = await withTimeout(Promise.all(handles.map((h) => h.result)), budget, 'load run');
+    await Promise.all(handles.map((h) => h.exited));
+    return aggregate(spec, results);
+  } catch (e) {
+    await Promise.all(handles.map((h) => h.worker.terminate()));
+    throw e;
+  }
+}
