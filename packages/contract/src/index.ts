@@ -6,4 +6,4 @@ export * from './request.js';
 export * from './openapi.js';
 export * from './fixtures.js';
 export { CHECKS, runConformance, fetchReady, maxAbsDiff, expectError, type Check, type CheckOutcome, type ConformanceContext } from './conformance/checks.js';
-export { call, postJson, type HttpReply } from './conformance/http.js';
+export { call, postJson, postLarge, type HttpReply } from './conformance/http.js';

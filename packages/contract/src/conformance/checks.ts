@@ -3,7 +3,7 @@ import { isErrorCode, type ErrorCode } from '../errors.js';
 import { tokenizeFixtures } from '../fixtures.js';
 import { HELLO_BODY, ROUTES } from '../routes.js';
 import type { ReadyResponse } from '../types.js';
-import { call, postJson, type HttpReply } from './http.js';
+import { call, postJson, postLarge, type HttpReply } from './http.js';
 
 export interface ConformanceContext {
   baseUrl: string;
@@ -193,18 +193,9 @@ export const CHECKS: readonly Check[] = [
     fast: false,
     async run({ baseUrl, ready }) {
       const limit = ready.limits.max_body_bytes;
-      expectError(await call(baseUrl, ROUTES.predict, { body: bodyOf(limit + 16) }), 413, 'BODY_TOO_LARGE');
-      const chunk = new TextEncoder().encode('a'.repeat(64 * 1024));
-      let sent = 0;
-      const stream = new ReadableStream<Uint8Array>({
-        pull(c) {
-          if (sent === 0) c.enqueue(new TextEncoder().encode('{"text":"'));
-          if (sent > limit + chunk.length) return c.close();
-          sent += chunk.length;
-          c.enqueue(chunk);
-        },
-      });
-      expectError(await call(baseUrl, ROUTES.predict, { body: stream }), 413, 'BODY_TOO_LARGE');
+      for (const chunked of [false, true]) {
+        expectError(await postLarge(baseUrl, ROUTES.predict, '{"text":"', limit + 256 * 1024, { chunked }), 413, 'BODY_TOO_LARGE');
+      }
       if (ready.limits.max_text_chars + 16 < limit) {
         expectError(await call(baseUrl, ROUTES.tokenize, { body: bodyOf(ready.limits.max_text_chars + 1) }), 400, 'TEXT_TOO_LONG');
       }

@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+
 /** A tiny fetch wrapper for conformance checks: every call is bounded by a timeout. */
 export interface HttpReply {
   status: number;
@@ -9,7 +11,7 @@ export interface HttpReply {
 export async function call(
   baseUrl: string,
   path: string,
-  init: { method?: string; body?: string | Uint8Array | ReadableStream<Uint8Array>; contentType?: string | null; timeoutMs?: number } = {},
+  init: { method?: string; body?: string | Uint8Array; contentType?: string | null; timeoutMs?: number } = {},
 ): Promise<HttpReply> {
   const headers: Record<string, string> = {};
   if (init.body !== undefined && init.contentType !== null) headers['content-type'] = init.contentType ?? 'application/json';
@@ -18,9 +20,7 @@ export async function call(
     headers,
     body: init.body,
     signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
-    // Needed for streamed (chunked) request bodies.
-    ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
-  } as RequestInit);
+  });
   const text = await res.text();
   return {
     status: res.status,
@@ -32,3 +32,50 @@ export async function call(
 
 export const postJson = (baseUrl: string, path: string, body: unknown) =>
   call(baseUrl, path, { body: JSON.stringify(body) });
+
+/**
+ * Uploads a large body, either chunked (no Content-Length) or with a Content-Length, and returns the
+ * server's answer. Uses node:http rather than fetch because a server may answer 413 and close before
+ * the upload ends, which is correct HTTP but makes fetch fail instead of returning the response.
+ */
+export function postLarge(
+  baseUrl: string,
+  path: string,
+  prefix: string,
+  totalBytes: number,
+  opts: { chunked: boolean; timeoutMs?: number },
+): Promise<HttpReply> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  const chunks = Math.ceil((totalBytes - prefix.length) / chunk.length);
+  const length = prefix.length + chunks * chunk.length;
+  const headers = { 'content-type': 'application/json', ...(opts.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(length) }) };
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, baseUrl), { method: 'POST', headers, timeout: timeoutMs });
+    let sent = 0;
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => {
+        const text = Buffer.concat(parts).toString('utf8');
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+        resolve({ status: res.statusCode ?? 0, headers: h, text, json: () => JSON.parse(text) as unknown });
+      });
+    });
+    // A write error after the server has answered (it closed early) is expected.
+    req.on('error', (e) => (answered ? undefined : reject(e)));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.write(prefix);
+    const pump = () => {
+      while (!answered && !req.destroyed && sent < chunks) {
+        sent++;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      if (!answered && !req.destroyed) req.end();
+    };
+    pump();
+  });
+}

@@ -1,0 +1,5 @@
+export * from './config.js';
+export * from './metrics.js';
+export * from './service.js';
+export * from './main.js';
+export * from './body.js';

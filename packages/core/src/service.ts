@@ -1,0 +1,154 @@
+import {
+  HELLO_BODY,
+  ServeError,
+  limitsBody,
+  parseTextsBody,
+  type Encoding,
+  type ReadyResponse,
+} from '@servebench/contract';
+import { BackendError, Pipeline, QueueFullError, createBackend, serverTiming, WordPieceTokenizer } from '@servebench/inference';
+import { ensureModel, type ModelFiles } from '@servebench/model';
+import { readFileSync } from 'node:fs';
+import type { ServerConfig } from './config.js';
+import { Metrics } from './metrics.js';
+
+/** What a framework adapter sends: status, headers and an already-serialised JSON body. */
+export interface Reply {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const json = (status: number, body: string, extra?: Record<string, string>): Reply => ({
+  status,
+  body,
+  headers: { 'content-type': JSON_TYPE, ...extra },
+});
+
+/** Maps any thrown value to the contract's error reply; internals never reach the client. */
+export function errorReply(e: unknown): Reply {
+  const err = toServeError(e);
+  const extra: Record<string, string> = err.retryAfter !== undefined ? { 'retry-after': String(err.retryAfter) } : {};
+  return json(err.status, JSON.stringify(err.toBody()), extra);
+}
+
+function toServeError(e: unknown): ServeError {
+  if (e instanceof ServeError) return e;
+  if (e instanceof QueueFullError) return new ServeError('OVERLOADED', e.message, 1);
+  if (e instanceof BackendError) {
+    if (e.code === 'BACKEND_CONFIG') return new ServeError('NOT_READY', 'the model backend is not usable; see the server log');
+    return new ServeError(e.code, e.message);
+  }
+  console.error('unexpected error:', e);
+  return new ServeError('INTERNAL', 'internal error');
+}
+
+const encoding = (ids: number[]): Encoding => ({
+  input_ids: ids,
+  attention_mask: new Array<number>(ids.length).fill(1),
+  token_type_ids: new Array<number>(ids.length).fill(0),
+});
+
+/**
+ * The framework-independent core of every reference server: validation, tokenizing, predicting,
+ * error mapping, readiness and metrics. Framework adapters only wire routes to these methods.
+ */
+export class Service {
+  readonly config: Readonly<ServerConfig>;
+  readonly metrics: Metrics;
+  private pipeline: Pipeline | undefined;
+  private files: ModelFiles | undefined;
+
+  constructor(config: Readonly<ServerConfig>, readonly serverName: string) {
+    this.config = config;
+    this.metrics = new Metrics(() => this.pipeline?.queueDepth ?? 0);
+  }
+
+  /** Generates the model on first use, then loads tokenizer and backend. */
+  async load(): Promise<void> {
+    const c = this.config;
+    this.files = await ensureModel(c.model, { seed: c.modelSeed, root: c.modelsDir });
+    const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(this.files.vocab, 'utf8'), {
+      maxLength: this.files.config.maxPositions,
+    });
+    const backend = createBackend({ ...c, modelPath: this.files.onnx });
+    await backend.load();
+    this.pipeline = new Pipeline(tokenizer, backend, { maxQueue: c.maxQueue });
+  }
+
+  async close(): Promise<void> {
+    await this.pipeline?.backend.close();
+  }
+
+  hello(): Reply {
+    this.metrics.hello();
+    return json(200, HELLO_BODY);
+  }
+
+  health(): Reply {
+    return json(200, '{"status":"ok"}');
+  }
+
+  async ready(): Promise<Reply> {
+    const p = this.pipeline;
+    const f = this.files;
+    if (!p || !f || !(await p.backend.ready().catch(() => false))) {
+      return errorReply(new ServeError('NOT_READY', 'the model is not loaded or the backend does not answer'));
+    }
+    const body: ReadyResponse = {
+      status: 'ready',
+      server: this.serverName,
+      backend: p.backend.id,
+      backend_info: p.backend.info(),
+      model: { name: f.config.name, seed: f.seed, hidden_size: f.config.hiddenSize, max_length: p.tokenizer.maxLength, sha256: f.sha256 },
+      limits: limitsBody(this.config.limits),
+    };
+    return json(200, JSON.stringify(body));
+  }
+
+  async metricsText(): Promise<Reply> {
+    const m = await this.metrics.text();
+    return { status: 200, body: m.body, headers: { 'content-type': m.contentType } };
+  }
+
+  tokenize(raw: Uint8Array, contentType: string | undefined): Reply {
+    const t0 = performance.now();
+    let reply: Reply;
+    try {
+      const { texts, single } = parseTextsBody(raw, contentType, this.config.limits);
+      const { ids, ms } = this.ready_().tokenize(texts);
+      const body = single ? encoding(ids[0]!) : { results: ids.map(encoding) };
+      reply = json(200, JSON.stringify(body), { 'server-timing': serverTiming({ tokenize: ms }) });
+    } catch (e) {
+      reply = errorReply(e);
+    }
+    this.metrics.observe('tokenize', reply.status, (performance.now() - t0) / 1000);
+    return reply;
+  }
+
+  async predict(raw: Uint8Array, contentType: string | undefined, signal?: AbortSignal): Promise<Reply> {
+    const t0 = performance.now();
+    let reply: Reply;
+    try {
+      const { texts, single } = parseTextsBody(raw, contentType, this.config.limits);
+      const r = await this.ready_().predict(texts, signal);
+      const vectors = r.vectors.map((v) => Array.from(v));
+      const body = single ? { embedding: vectors[0] } : { embeddings: vectors };
+      reply = json(200, JSON.stringify(body), { 'server-timing': serverTiming(r.timing) });
+    } catch (e) {
+      reply = errorReply(e);
+    }
+    this.metrics.observe('predict', reply.status, (performance.now() - t0) / 1000);
+    return reply;
+  }
+
+  notFound(): Reply {
+    return errorReply(new ServeError('NOT_FOUND', 'no such route; see GET /hello_world, POST /tokenize, POST /predict'));
+  }
+
+  private ready_(): Pipeline {
+    if (!this.pipeline) throw new ServeError('NOT_READY', 'the model is still loading');
+    return this.pipeline;
+  }
+}

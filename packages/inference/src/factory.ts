@@ -1,0 +1,24 @@
+import type { Backend } from './backend.js';
+import { BackendError } from './backend.js';
+import { OrtBackend, type Device } from './ort.js';
+
+export const BACKEND_IDS = ['ort'] as const;
+export type BackendId = (typeof BACKEND_IDS)[number];
+
+export interface BackendOptions {
+  backend: string;
+  modelPath: string;
+  device: Device;
+  intraOpThreads: number;
+  interOpThreads: number;
+}
+
+/** The one place that maps a backend id from configuration to an implementation. */
+export function createBackend(o: BackendOptions): Backend {
+  switch (o.backend) {
+    case 'ort':
+      return new OrtBackend(o);
+    default:
+      throw new BackendError('BACKEND_CONFIG', `unknown backend "${o.backend}"; available: ${BACKEND_IDS.join(', ')}`);
+  }
+}

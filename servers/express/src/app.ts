@@ -1,0 +1,45 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { ServeError } from '@servebench/contract';
+import { errorReply, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+
+const send = (res: Response, r: Reply) => res.status(r.status).set(r.headers).send(r.body);
+const bodyOf = (req: Request): Uint8Array => (Buffer.isBuffer(req.body) ? req.body : new Uint8Array());
+
+/** Builds the express app; never listens. */
+export function buildApp(service: Service): express.Express {
+  const app = express();
+  // Fairness: no etag, no x-powered-by, no request logging in any stack.
+  app.set('etag', false);
+  app.disable('x-powered-by');
+  // Bodies are read raw and parsed by the shared core, so every stack parses JSON identically.
+  const raw = express.raw({ type: () => true, limit: service.config.limits.maxBodyBytes, inflate: false });
+
+  app.get('/hello_world', (_req, res) => send(res, service.hello()));
+  app.get('/healthz', (_req, res) => send(res, service.health()));
+  app.get('/readyz', async (_req, res) => send(res, await service.ready()));
+  app.get('/metrics', async (_req, res) => send(res, await service.metricsText()));
+  app.post('/tokenize', raw, (req, res) => send(res, service.tokenize(bodyOf(req), req.get('content-type'))));
+  app.post('/predict', raw, async (req, res) => send(res, await service.predict(bodyOf(req), req.get('content-type'))));
+  app.use((_req, res) => send(res, service.notFound()));
+
+  const onError: ErrorRequestHandler = (err: { type?: string; status?: number }, _req, res, _next) => {
+    if (err.type === 'entity.too.large') return send(res, errorReply(new ServeError('BODY_TOO_LARGE', `body exceeds ${service.config.limits.maxBodyBytes} bytes`)));
+    if (err.status === 415) return send(res, errorReply(new ServeError('UNSUPPORTED_MEDIA_TYPE', 'compressed request bodies are not supported')));
+    if (err.status && err.status < 500) return send(res, errorReply(new ServeError('INVALID_REQUEST', 'the request body could not be read')));
+    send(res, errorReply(err));
+  };
+  app.use(onError);
+  return app;
+}
+
+/** Listens on config.host:config.port (0 = any free port). */
+export async function listen(service: Service, config: Readonly<ServerConfig>): Promise<Listening> {
+  const server = buildApp(service).listen(config.port, config.host);
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+  };
+}
