@@ -1,0 +1,130 @@
+// BertNormalizer(clean_text, handle_chinese_chars, strip_accents, lowercase), as in Hugging Face
+// tokenizers: the four steps run in that order over the whole string.
+import {
+  F_CJK,
+  F_LOWER_PATCH,
+  F_MN,
+  F_NFD_OPAQUE,
+  F_REMOVE,
+  F_WS,
+  FLAGS,
+  LOWER_PATCH,
+  LOWER_PATCH_MIN,
+} from './chars.js';
+
+/** Decodes the code point at `i` (a well-formed surrogate pair, else the code unit itself). */
+export function codePointAt(s: string, i: number): number {
+  const cu = s.charCodeAt(i);
+  if (cu >= 0xd800 && cu <= 0xdbff && i + 1 < s.length) {
+    const lo = s.charCodeAt(i + 1);
+    if (lo >= 0xdc00 && lo <= 0xdfff) return ((cu - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
+  }
+  return cu;
+}
+
+/**
+ * clean_text + handle_chinese_chars: deletes NUL, U+FFFD and control/format/private-use
+ * characters, maps whitespace to U+0020, surrounds CJK ideographs with spaces.
+ * Returns the input itself when nothing changes.
+ */
+export function cleanText(s: string): string {
+  const n = s.length;
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < n; i++) {
+    const cu = s.charCodeAt(i);
+    if (cu >= 0x20 && cu < 0x7f) continue; // printable ASCII: untouched
+    const cp = codePointAt(s, i);
+    const len = cp > 0xffff ? 2 : 1;
+    const f = FLAGS[cp]!;
+    if (f & F_REMOVE) {
+      out += s.slice(last, i);
+      last = i + len;
+    } else if (f & F_WS) {
+      if (cp !== 0x20) {
+        out += `${s.slice(last, i)} `;
+        last = i + len;
+      }
+    } else if (f & F_CJK) {
+      out += `${s.slice(last, i)} ${s.slice(i, i + len)} `;
+      last = i + len;
+    }
+    i += len - 1;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+
+/** NFD with the reference's (Unicode 9) view: characters flagged opaque are neither decomposed nor reordered. */
+function nfd(s: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < s.length; i++) {
+    const cu = s.charCodeAt(i);
+    if (cu < 0x300) continue;
+    const cp = codePointAt(s, i);
+    const len = cp > 0xffff ? 2 : 1;
+    if (FLAGS[cp]! & F_NFD_OPAQUE) {
+      // An opaque character is a starter to the reference, so normalization never crosses it.
+      out += s.slice(last, i).normalize('NFD') + s.slice(i, i + len);
+      last = i + len;
+    }
+    i += len - 1;
+  }
+  return last === 0 ? s.normalize('NFD') : out + s.slice(last).normalize('NFD');
+}
+
+/** strip_accents: NFD, then drop nonspacing marks (Mn). */
+export function stripAccents(s: string): string {
+  let i = 0;
+  const n = s.length;
+  // Nothing below U+00C0 decomposes canonically or is a nonspacing mark.
+  while (i < n && s.charCodeAt(i) < 0xc0) i++;
+  if (i === n) return s;
+  const d = nfd(s);
+  let out = '';
+  let last = 0;
+  for (let j = 0; j < d.length; j++) {
+    const cu = d.charCodeAt(j);
+    if (cu < 0x300) continue;
+    const cp = codePointAt(d, j);
+    const len = cp > 0xffff ? 2 : 1;
+    if (FLAGS[cp]! & F_MN) {
+      out += d.slice(last, j);
+      last = j + len;
+    }
+    j += len - 1;
+  }
+  return last === 0 ? d : out + d.slice(last);
+}
+
+/**
+ * lowercase, one code point at a time like Rust's char::to_lowercase. JS String#toLowerCase on a
+ * whole string applies the Final_Sigma rule (word-final Σ -> ς); Rust never does (Σ -> σ always),
+ * so Σ is mapped first. A few recent characters lowercase differently in Node's newer Unicode; those
+ * take the per-character path with the measured mapping.
+ */
+export function lowercase(s: string): string {
+  let patch = false;
+  for (let i = 0; i < s.length; i++) {
+    const cu = s.charCodeAt(i);
+    if (cu < LOWER_PATCH_MIN) continue;
+    if (FLAGS[codePointAt(s, i)]! & F_LOWER_PATCH) {
+      patch = true;
+      break;
+    }
+  }
+  if (!patch) {
+    return (s.indexOf('\u03a3') === -1 ? s : s.replaceAll('\u03a3', '\u03c3')).toLowerCase();
+  }
+  let out = '';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    out += LOWER_PATCH.get(cp) ?? (cp === 0x3a3 ? '\u03c3' : ch.toLowerCase());
+  }
+  return out;
+}
+
+/** The full BertNormalizer as configured for bert-base-uncased. */
+export function normalize(s: string): string {
+  return lowercase(stripAccents(cleanText(s)));
+}
