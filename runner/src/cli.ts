@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { compareRuns } from './compare.js';
+import { crossCheck } from './crosscheck.js';
+import { DiscoveryError, discoverServers, filterStacks, repoRoot, stacksOf } from './discover.js';
+import { readResults } from './results.js';
+import { renderRun, updateReadme } from './render/index.js';
+import { runBenchmark } from './run.js';
+import { UsageError, resolveSettings, type RunFlags } from './settings.js';
+
+const root = repoRoot();
+const program = new Command('servebench')
+  .description('Benchmarks every servebench stack with the same matrix and writes one cross-stack results table.')
+  .showHelpAfterError();
+
+/** Points results/latest at a run, atomically. */
+function pointLatest(outDir: string, runId: string): void {
+  const tmp = join(outDir, `.latest-${process.pid}`);
+  rmSync(tmp, { force: true });
+  symlinkSync(runId, tmp);
+  renameSync(tmp, join(outDir, 'latest'));
+}
+
+function resolveRunDir(outDir: string, ref: string): string {
+  const dir = existsSync(ref) ? resolve(ref) : join(outDir, ref);
+  if (!existsSync(join(dir, 'results.json'))) throw new UsageError(`no results.json in ${dir}`);
+  return dir;
+}
+
+program
+  .command('run', { isDefault: true })
+  .description('launch, verify and measure every discovered stack, one at a time')
+  .option('--profile <name>', 'smoke (seconds, CI) | quick (default, <15 min) | seed (BERT-base, the seed matrix)')
+  .option('--stacks <list>', 'comma-separated stack ids, server ids or +backend (default: all discovered)')
+  .option('--tasks <list>', 'hello_world,tokenize,predict')
+  .option('--concurrency <list>', 'closed-loop concurrency levels, e.g. 1,8,32,128')
+  .option('--duration <s>', 'measured seconds per cell')
+  .option('--warmup <s>', 'warm-up seconds per cell (not counted)')
+  .option('--window <s>', 'stability window seconds')
+  .addOption(new Option('--mode <mode>', 'closed loop or open loop').choices(['closed', 'open']))
+  .option('--rate <rps>', 'open loop: requests/s')
+  .addOption(new Option('--arrivals <kind>', 'open loop arrivals').choices(['fixed', 'poisson']))
+  .option('--model <name>', 'tiny | mini | small | base')
+  .option('--seed <n>', 'model weight seed')
+  .addOption(new Option('--sentences <set>', 'request texts').choices(['short', 'medium', 'long']))
+  .addOption(new Option('--launcher <kind>', 'how stacks are started').choices(['process', 'compose']))
+  .option('--workers <n>', 'server processes per stack (WORKERS)')
+  .option('--threads <n>', 'ORT intra-op threads, servers and raw alike')
+  .option('--load-threads <n>', 'load generator worker threads')
+  .option('--timeout <ms>', 'per-request timeout')
+  .option('--no-raw', 'skip the in-process raw ceiling row')
+  .option('--out <dir>', 'results root', join(root, 'results'))
+  .option('--run-id <id>', 'name of the run folder (default: UTC time and profile)')
+  .option('--extra-server <dir...>', 'also discover server workspaces in these folders')
+  .option('--update-readme', 'render this run into README.md between the results markers')
+  .option('--strict', 'exit 1 when any stack failed to launch, verify or finish')
+  .action(async (flags: RunFlags & { stacks?: string; out: string; runId?: string; extraServer?: string[]; updateReadme?: boolean; strict?: boolean }) => {
+    const settings = resolveSettings(flags);
+    const stacks = filterStacks(stacksOf(discoverServers(root, flags.extraServer)), flags.stacks?.split(','));
+    const runId = flags.runId ?? `${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}Z-${settings.profile}`;
+    const outDir = resolve(flags.out);
+    const runDir = join(outDir, runId);
+    if (existsSync(join(runDir, 'results.json'))) throw new UsageError(`${runDir} already holds a run; pick another --run-id`);
+    mkdirSync(runDir, { recursive: true });
+    process.stderr.write(`servebench: run ${runId}\n${JSON.stringify({ settings, stacks: stacks.map((s) => s.id), runDir }, null, 2)}\n`);
+    const results = await runBenchmark({ settings, stacks, root, runDir, runId });
+    const md = await renderRun(results, runDir);
+    pointLatest(outDir, runId);
+    if (flags.updateReadme) updateReadme(join(root, 'README.md'), md);
+    process.stdout.write(`\n${md}\n\nwrote ${runDir}/{results.json,results.csv,results.md,*.svg} in ${results.wallS} s\n`);
+    const bad = results.stacks.filter((s) => s.status !== 'ok');
+    if (bad.length) process.stderr.write(`${bad.length} stack(s) not measured: ${bad.map((s) => `${s.id} (${s.status})`).join(', ')}\n`);
+    if (flags.strict && bad.length) process.exitCode = 1;
+  });
+
+program
+  .command('list')
+  .description('list the discovered stacks')
+  .option('--extra-server <dir...>', 'also discover server workspaces in these folders')
+  .action((flags: { extraServer?: string[] }) => {
+    for (const s of stacksOf(discoverServers(root, flags.extraServer))) {
+      process.stdout.write(`${s.id}\t${s.server.protocol}\t${s.server.dir}\n`);
+    }
+  });
+
+program
+  .command('render')
+  .description('re-render tables and plots of a run (and optionally the README) from its results.json')
+  .option('--run <dir-or-id>', 'run folder or id under --out', 'latest')
+  .option('--out <dir>', 'results root', join(root, 'results'))
+  .option('--update-readme', 'also rewrite README.md between the results markers')
+  .action(async (flags: { run: string; out: string; updateReadme?: boolean }) => {
+    const dir = resolveRunDir(resolve(flags.out), flags.run);
+    const md = await renderRun(readResults(join(dir, 'results.json')), dir);
+    if (flags.updateReadme) updateReadme(join(root, 'README.md'), md);
+    process.stdout.write(`${md}\n`);
+  });
+
+program
+  .command('compare')
+  .description('per-cell deltas of run B against run A (folders or ids under --out)')
+  .argument('<a>', 'baseline run')
+  .argument('<b>', 'run to compare')
+  .option('--out <dir>', 'results root', join(root, 'results'))
+  .action((a: string, b: string, flags: { out: string }) => {
+    const out = resolve(flags.out);
+    process.stdout.write(compareRuns(readResults(join(resolveRunDir(out, a), 'results.json')), readResults(join(resolveRunDir(out, b), 'results.json'))));
+  });
+
+program
+  .command('crosscheck')
+  .description('hello_world req/s of the runner engine against wrk on the same server, side by side')
+  .requiredOption('--stack <id>', 'stack to launch, e.g. express+ort')
+  .option('--connections <n>', 'connections for both tools', '64')
+  .option('--duration <s>', 'seconds per measurement', '10')
+  .option('--rounds <n>', 'alternating rounds of each tool', '2')
+  .action(async (flags: { stack: string; connections: string; duration: string; rounds: string }) => {
+    const [stack] = filterStacks(stacksOf(discoverServers(root)), [flags.stack]);
+    process.stdout.write(await crossCheck(stack!, { connections: Number(flags.connections), durationS: Number(flags.duration), rounds: Number(flags.rounds), root }));
+  });
+
+program.parseAsync().catch((e: unknown) => {
+  if (e instanceof UsageError || e instanceof DiscoveryError) {
+    process.stderr.write(`servebench: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`servebench: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

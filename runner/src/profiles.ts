@@ -1,0 +1,67 @@
+import type { SentenceSet, Task } from '@servebench/contract';
+import type { ModelConfigName } from '@servebench/model';
+
+/** Everything that shapes a run. One plain defaults object per profile; flags override fields. */
+export interface RunSettings {
+  profile: string;
+  model: ModelConfigName;
+  seed: number;
+  tasks: Task[];
+  /** Concurrency levels for predict; hello_world and tokenize use them times lightMultiplier (the seed used 2x). */
+  concurrency: number[];
+  lightMultiplier: number;
+  mode: 'closed' | 'open';
+  /** Open loop only: requests/s and arrival process. */
+  rate: number;
+  arrivals: 'fixed' | 'poisson';
+  warmupS: number;
+  durationS: number;
+  windowS: number;
+  /** A cell is stable when its last `stableWindows` windows' req/s lie within ±stableTolerance of their mean. */
+  stableWindows: number;
+  stableTolerance: number;
+  sentences: SentenceSet;
+  threads: number;
+  workers: number;
+  intraOpThreads: number;
+  timeoutMs: number;
+  readyTimeoutS: number;
+  raw: boolean;
+  launcher: 'process' | 'compose';
+}
+
+const base: Omit<RunSettings, 'profile'> = {
+  model: 'mini',
+  seed: 0,
+  tasks: ['hello_world', 'tokenize', 'predict'],
+  concurrency: [1, 8, 32, 128],
+  lightMultiplier: 1,
+  mode: 'closed',
+  rate: 200,
+  arrivals: 'poisson',
+  warmupS: 2,
+  durationS: 6,
+  windowS: 1,
+  stableWindows: 3,
+  stableTolerance: 0.1,
+  sentences: 'short',
+  threads: 1,
+  workers: 1,
+  intraOpThreads: 1,
+  timeoutMs: 10_000,
+  readyTimeoutS: 120,
+  raw: true,
+  launcher: 'process',
+};
+
+export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.freeze({
+  /** Seconds, for CI: proves the whole pipeline, not the numbers. */
+  smoke: { ...base, profile: 'smoke', model: 'tiny', concurrency: [1, 8], warmupS: 0.3, durationS: 1.5, windowS: 0.5, readyTimeoutS: 60 },
+  /** The default: small model, short cells; well under 15 minutes on 2 cores. */
+  quick: { ...base, profile: 'quick' },
+  /** The seed benchmark's matrix: BERT-base, ab-style concurrency 20/50/100/200, 2x for the light tasks. */
+  seed: { ...base, profile: 'seed', model: 'base', concurrency: [20, 50, 100, 200], lightMultiplier: 2, warmupS: 5, durationS: 30, windowS: 3, timeoutMs: 60_000 },
+});
+
+export const concurrencyFor = (s: RunSettings, task: Task): number[] =>
+  task === 'predict' ? s.concurrency : s.concurrency.map((c) => c * s.lightMultiplier);

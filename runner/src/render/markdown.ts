@@ -1,0 +1,70 @@
+import { TASKS } from '@servebench/contract';
+import { machineStamp } from '../environment.js';
+import type { CellResult, RunResults, StackResult } from '../results.js';
+
+const num = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2));
+
+function flags(c: CellResult): string {
+  const f: string[] = [];
+  if (c.status === 'unstable') f.push('~');
+  if (c.clientBound) f.push('c');
+  const errors = Object.values(c.load.errors).reduce((a, b) => a + b, 0);
+  if (errors > 0) f.push('e');
+  return f.length ? ` ${f.join('')}` : '';
+}
+
+const cellText = (c: CellResult | undefined) =>
+  !c ? 'not measured' : c.status === 'failed' ? 'failed' : `${num(c.load.rps)} / ${num(c.load.latencyMs.p99)}${flags(c)}`;
+
+/** One table per run: a row per stack and task, a column per concurrency: "req/s / p99 ms". */
+export function renderTable(r: RunResults): string {
+  const levels = [...new Set(r.stacks.flatMap((s) => s.cells.map((c) => c.concurrency)))].sort((a, b) => a - b);
+  const lines = [
+    `| stack | task | ${levels.map((c) => `c=${c}`).join(' | ')} |`,
+    `|---|---|${levels.map(() => '---:').join('|')}|`,
+  ];
+  for (const task of TASKS) {
+    for (const s of r.stacks.filter((x) => x.cells.some((c) => c.task === task))) {
+      const row = levels.map((c) => {
+        const cell = s.cells.find((x) => x.task === task && x.concurrency === c);
+        return cell ? cellText(cell) : '';
+      });
+      lines.push(`| ${s.id} | ${task} | ${row.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function notMeasured(stacks: StackResult[]): string {
+  const out = stacks.filter((s) => s.status !== 'ok');
+  if (!out.length) return '';
+  return ['', '**Not measured:**', '', ...out.map((s) => `- \`${s.id}\`: ${s.status}${s.reason ? ` — ${s.reason.split('\n')[0]!.slice(0, 300)}` : ''}`)].join('\n');
+}
+
+function stackFacts(stacks: StackResult[]): string {
+  const rows = stacks
+    .filter((s) => s.status === 'ok' && s.protocol !== 'in-process')
+    .map((s) => {
+      const peak = Math.max(0, ...s.cells.map((c) => c.resources?.peakRssMb ?? 0));
+      const info = s.backendInfo ? Object.entries(s.backendInfo).map(([k, v]) => `${k}=${v}`).join(', ') : '';
+      return `| ${s.id} | ${s.coldStartMs ?? ''} | ${s.modelLoadMs ?? ''} | ${peak.toFixed(0)} | ${info} |`;
+    });
+  if (!rows.length) return '';
+  return ['', '| stack | cold start ms | model load ms | peak RSS MB | backend |', '|---|---:|---:|---:|---|', ...rows].join('\n');
+}
+
+/** The markdown summary of one run: stamp, settings, the table, flags legend, failures. */
+export function renderMarkdown(r: RunResults): string {
+  const s = r.settings;
+  return [
+    `**Run \`${r.runId}\`** (${r.status}, ${r.wallS ?? '?'} s wall) — profile \`${s.profile}\`, model \`${r.model.name}\` (seed ${r.model.seed}, ${r.model.layers} layers, hidden ${r.model.hiddenSize}), ${s.sentences} sentences, ${s.mode} loop, ${s.durationS} s per cell after ${s.warmupS} s warm-up, ${s.workers} worker(s), ${s.intraOpThreads} ORT thread(s), launcher \`${s.launcher}\`.`,
+    '',
+    `Machine: ${machineStamp(r.environment)}.`,
+    '',
+    renderTable(r),
+    '',
+    `Each cell: verified successful requests/s / p99 latency in ms. Flags: \`~\` unstable (last ${s.stableWindows} windows of ${s.windowS} s differ by more than ±${s.stableTolerance * 100}% of their mean), \`c\` client-bound (load generator event loop above 95%), \`e\` some requests failed (counted by class in results.json, never as throughput). \`raw+ort\` is the in-process ceiling: the same tokenizer and model with no server.`,
+    stackFacts(r.stacks),
+    notMeasured(r.stacks),
+  ].join('\n');
+}

@@ -1,0 +1,106 @@
+import { TASKS } from '@servebench/contract';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import type { RunResults } from '../results.js';
+
+type Spec = vl.TopLevelSpec;
+
+async function toSvg(spec: Spec): Promise<string> {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+const measured = (r: RunResults) => r.stacks.filter((s) => s.cells.length > 0);
+
+/** Requests/s against concurrency, one line per stack, one panel per task. */
+function throughputSpec(r: RunResults): Spec {
+  const values = measured(r).flatMap((s) => s.cells.filter((c) => c.status !== 'failed').map((c) => ({ stack: s.id, task: c.task, concurrency: c.concurrency, rps: c.load.rps })));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `Verified requests/s against concurrency (${r.runId})`,
+    data: { values },
+    facet: { column: { field: 'task', sort: [...TASKS] } },
+    spec: {
+      width: 260,
+      height: 220,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'concurrency', type: 'quantitative', scale: { type: 'log', base: 2 } },
+        y: { field: 'rps', type: 'quantitative', title: 'req/s' },
+        color: { field: 'stack', type: 'nominal' },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
+}
+
+/** Latency CDF per stack at the highest concurrency of each task. */
+function cdfSpec(r: RunResults): Spec {
+  const values = measured(r).flatMap((s) =>
+    TASKS.flatMap((task) => {
+      const cells = s.cells.filter((c) => c.task === task && c.status !== 'failed');
+      const top = cells.sort((a, b) => b.concurrency - a.concurrency)[0];
+      return top ? top.load.cdf.map(([p, ms]) => ({ stack: s.id, task: `${task} c=${top.concurrency}`, percentile: p, ms })) : [];
+    }),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Latency CDF at the highest concurrency',
+    data: { values },
+    facet: { column: { field: 'task' } },
+    spec: {
+      width: 260,
+      height: 220,
+      mark: 'line',
+      encoding: {
+        x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'latency ms' },
+        y: { field: 'percentile', type: 'quantitative', title: 'percentile' },
+        color: { field: 'stack', type: 'nominal' },
+      },
+    },
+    resolve: { scale: { x: 'independent' } },
+  };
+}
+
+/** Server CPU% and RSS over the run's cells, per stack. */
+function resourcesSpec(r: RunResults): Spec {
+  const values = measured(r).flatMap((s) => {
+    let offset = 0;
+    return s.cells.flatMap((c) => {
+      const pts = (c.resources?.samples ?? []).flatMap((x) => [
+        { stack: s.id, t: offset + x.tS, metric: 'CPU %', value: x.cpuPct },
+        { stack: s.id, t: offset + x.tS, metric: 'RSS MB', value: x.rssMb },
+      ]);
+      offset += Math.max(0, ...(c.resources?.samples ?? []).map((x) => x.tS));
+      return pts;
+    });
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Server process tree: CPU and RSS over the measured cells',
+    data: { values },
+    facet: { row: { field: 'metric' } },
+    spec: {
+      width: 700,
+      height: 160,
+      mark: 'line',
+      encoding: {
+        x: { field: 't', type: 'quantitative', title: 'seconds (cells back to back)' },
+        y: { field: 'value', type: 'quantitative', title: null },
+        color: { field: 'stack', type: 'nominal' },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
+}
+
+/** SVG plots by file name. */
+export async function renderPlots(r: RunResults): Promise<Record<string, string>> {
+  return {
+    'throughput.svg': await toSvg(throughputSpec(r)),
+    'latency-cdf.svg': await toSvg(cdfSpec(r)),
+    'resources.svg': await toSvg(resourcesSpec(r)),
+  };
+}

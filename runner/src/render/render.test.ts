@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { compareRuns } from '../compare.js';
+import type { CellResult, RunResults, StackResult } from '../results.js';
+import { PROFILES } from '../profiles.js';
+import { renderCsv } from './csv.js';
+import { renderMarkdown } from './markdown.js';
+import { BEGIN, END, replaceBetweenMarkers } from './readme.js';
+
+function cell(task: CellResult['task'], concurrency: number, rps: number, p99: number, extra: Partial<CellResult> = {}): CellResult {
+  const lat = { count: 10, min: 1, mean: 2, p50: 2, p90: 3, p99, p999: p99, max: p99 };
+  return {
+    task, concurrency, status: 'ok', startedAt: '2026-01-01T00:00:00Z', clientBound: false,
+    stability: { stable: true, spread: 0.01, threshold: 0.1, lastN: 3 },
+    load: { mode: 'closed', concurrency, durationS: 1, successes: rps, errors: {}, rps, latencyMs: lat, cdf: [], windows: [], serverTiming: {}, clientElu: 0.5, threads: 1 },
+    ...extra,
+  };
+}
+
+function run(id: string, stacks: StackResult[]): RunResults {
+  return {
+    schema: 1, runId: id, status: 'complete', startedAt: '', wallS: 12, settings: PROFILES.smoke!,
+    environment: { cpu: 'Test CPU', cores: 2, memoryGiB: 24, os: 'Debian', kernel: '6', node: 'v20', packages: { fastify: '5.0.0' }, git: { commit: 'a'.repeat(40), dirty: false }, hostname: 'h' },
+    model: { name: 'tiny', seed: 0, sha256: 'x', hiddenSize: 128, layers: 2 },
+    stacks,
+  };
+}
+
+const stack = (id: string, cells: CellResult[], extra: Partial<StackResult> = {}): StackResult => ({ id, server: id.split('+')[0]!, backend: 'ort', protocol: 'http', launcher: 'process', status: 'ok', cells, ...extra });
+
+describe('rendering', () => {
+  const r = run('r1', [
+    stack('fastify+ort', [cell('hello_world', 1, 1000, 0.5), cell('predict', 1, 500, 2.5, { status: 'unstable' }), cell('predict', 8, 800, 12, { clientBound: true })]),
+    stack('broken+none', [], { status: 'failed-verification', reason: 'tokenize ids differ' }),
+  ]);
+
+  it('puts req/s and p99 per concurrency, flags, the machine stamp and the failures in the markdown', () => {
+    const md = renderMarkdown(r);
+    expect(md).toContain('| stack | task | c=1 | c=8 |');
+    expect(md).toContain('| fastify+ort | hello_world | 1000 / 0.50 |  |');
+    expect(md).toContain('| fastify+ort | predict | 500 / 2.50 ~ | 800 / 12.0 c |');
+    expect(md).toContain('Test CPU, 2 cores, 24 GiB');
+    expect(md).toContain(`commit ${'a'.repeat(12)}`);
+    expect(md).toMatch(/`broken\+none`: failed-verification — tokenize ids differ/);
+  });
+
+  it('writes one CSV row per cell', () => {
+    const lines = renderCsv(r).trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(/^fastify\+ort,hello_world,1,ok,1000\.0,/);
+  });
+
+  it('replaces only the text between README markers and refuses a README without them', () => {
+    const text = `intro\n${BEGIN}\nold\n${END}\noutro\n`;
+    const out = replaceBetweenMarkers(text, 'NEW TABLE');
+    expect(out.startsWith('intro\n')).toBe(true);
+    expect(out.endsWith(`${END}\noutro\n`)).toBe(true);
+    expect(out).toContain('NEW TABLE');
+    expect(out).not.toContain('old');
+    expect(() => replaceBetweenMarkers('no markers', 'x')).toThrow(/markers/);
+  });
+
+  it('compares two runs cell by cell', () => {
+    const b = run('r2', [stack('fastify+ort', [cell('hello_world', 1, 1100, 0.4), cell('tokenize', 1, 10, 1)])]);
+    const text = compareRuns(r, b);
+    expect(text).toContain('| fastify+ort | hello_world | 1 | 1000 | 1100 | +10.0% | 0.50 | 0.40 | -20.0% |');
+    expect(text).toContain('only in B: fastify+ort tokenize c=1');
+  });
+});

@@ -1,0 +1,74 @@
+import { SENTENCE_SETS, TASKS, type SentenceSet, type Task } from '@servebench/contract';
+import { isModelConfigName } from '@servebench/model';
+import { PROFILES, type RunSettings } from './profiles.js';
+
+export class UsageError extends Error {}
+
+/** Raw flag values as commander gives them (strings, lists as comma-separated strings). */
+export interface RunFlags {
+  profile?: string;
+  tasks?: string;
+  concurrency?: string;
+  duration?: string;
+  warmup?: string;
+  window?: string;
+  mode?: string;
+  rate?: string;
+  arrivals?: string;
+  model?: string;
+  seed?: string;
+  sentences?: string;
+  launcher?: string;
+  workers?: string;
+  threads?: string;
+  loadThreads?: string;
+  timeout?: string;
+  raw?: boolean;
+}
+
+function positive(name: string, v: string, integer: boolean): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${name} ${v}: expected a positive ${integer ? 'integer' : 'number'}`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} ${v}: expected one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** Profile defaults, then flags, validated once and frozen. */
+export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
+  const profile = f.profile ?? 'quick';
+  const base = PROFILES[profile];
+  if (!base) throw new UsageError(`--profile ${profile}: expected one of ${Object.keys(PROFILES).join(', ')}`);
+  const s: RunSettings = { ...base, tasks: [...base.tasks], concurrency: [...base.concurrency] };
+  if (f.tasks) s.tasks = list(f.tasks).map((t) => oneOf<Task>('tasks', t, TASKS));
+  if (f.concurrency) s.concurrency = list(f.concurrency).map((c) => positive('concurrency', c, true));
+  if (f.duration) s.durationS = positive('duration', f.duration, false);
+  if (f.warmup !== undefined) s.warmupS = f.warmup === '0' ? 0 : positive('warmup', f.warmup, false);
+  if (f.window) s.windowS = positive('window', f.window, false);
+  if (f.mode) s.mode = oneOf('mode', f.mode, ['closed', 'open'] as const);
+  if (f.rate) s.rate = positive('rate', f.rate, false);
+  if (f.arrivals) s.arrivals = oneOf('arrivals', f.arrivals, ['fixed', 'poisson'] as const);
+  if (f.model) {
+    if (!isModelConfigName(f.model)) throw new UsageError(`--model ${f.model}: expected tiny, mini, small or base`);
+    s.model = f.model;
+  }
+  if (f.seed !== undefined) s.seed = f.seed === '0' ? 0 : positive('seed', f.seed, true);
+  if (f.sentences) s.sentences = oneOf<SentenceSet>('sentences', f.sentences, SENTENCE_SETS);
+  if (f.launcher) s.launcher = oneOf('launcher', f.launcher, ['process', 'compose'] as const);
+  if (f.workers) s.workers = positive('workers', f.workers, true);
+  if (f.threads) s.intraOpThreads = positive('threads', f.threads, true);
+  if (f.loadThreads) s.threads = positive('load-threads', f.loadThreads, true);
+  if (f.timeout) s.timeoutMs = positive('timeout', f.timeout, true);
+  if (f.raw === false) s.raw = false;
+  if (s.windowS * s.stableWindows > s.durationS + 1e-9) {
+    throw new UsageError(`--duration ${s.durationS} is shorter than ${s.stableWindows} stability windows of ${s.windowS} s; lengthen it or shorten --window`);
+  }
+  return Object.freeze(s);
+}
