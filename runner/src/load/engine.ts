@@ -19,6 +19,7 @@ export type { LoadResult, LoadSpec } from './types.js';
 const START_LEAD_MS = 50;
 // Spawning a TS worker through tsx can take a while on a cold cache.
 const READY_TIMEOUT_MS = 30_000;
+const EXIT_GRACE_MS = 2_000;
 
 export function validateSpec(spec: LoadSpec): void {
   assertLoopbackHost(spec.host);
@@ -153,7 +154,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     for (const h of handles) h.worker.postMessage({ type: 'start', startEpochMs } satisfies ToWorker);
     const budget = START_LEAD_MS + spec.warmupMs + spec.durationMs + 2 * spec.timeoutMs + 10_000;
     const results = await withTimeout(Promise.all(handles.map((h) => h.result)), budget, 'load run');
-    await Promise.all(handles.map((h) => h.exited));
+    // Workers exit on their own once their sockets are closed; don't wait forever if one lingers.
+    await Promise.all(handles.map((h) => withTimeout(h.exited, EXIT_GRACE_MS, 'load worker exit').catch(() => h.worker.terminate())));
     return aggregate(spec, results);
   } catch (e) {
     await Promise.all(handles.map((h) => h.worker.terminate()));

@@ -33,13 +33,16 @@ const LATE_MS = 1;
 interface Prepared {
   bufs: Buffer[];
   checks: BodyCheck[];
+  newClient: () => Http1Client;
 }
 
 function prepare(share: WorkerShare): Prepared {
-  const hostHeader = share.host.includes(':') && !share.host.startsWith('[') ? `[${share.host}]:${share.port}` : `${share.host}:${share.port}`;
+  const bare = share.host.replace(/^\[(.*)\]$/, '$1'); // "[::1]" -> "::1" for net.connect
+  const hostHeader = bare.includes(':') ? `[${bare}]:${share.port}` : `${bare}:${share.port}`;
   return {
     bufs: share.requests.map((r) => buildRequest(r, hostHeader)),
     checks: share.expect.map(compileExpectation),
+    newClient: () => new Http1Client({ host: bare, port: share.port, timeoutMs: share.timeoutMs }),
   };
 }
 
@@ -56,7 +59,7 @@ export function runShare(share: WorkerShare, startAt: number): Promise<WorkerRes
 }
 
 function runClosed(share: WorkerShare, startAt: number): Promise<WorkerResult> {
-  const { bufs, checks } = prepare(share);
+  const { bufs, checks, newClient } = prepare(share);
   const n = bufs.length;
   const measStart = startAt + share.warmupMs;
   const measEnd = measStart + share.durationMs;
@@ -112,7 +115,7 @@ function runClosed(share: WorkerShare, startAt: number): Promise<WorkerResult> {
 
     later(Math.max(0, startAt - performance.now()), () => {
       for (let c = 0; c < share.connections; c++) {
-        const client = new Http1Client({ host: share.host, port: share.port, timeoutMs: share.timeoutMs });
+        const client = newClient();
         clients.push(client);
         next(client);
       }
@@ -154,7 +157,7 @@ class Queue<T> {
 function runOpen(share: WorkerShare, startAt: number): Promise<WorkerResult> {
   const rate = share.rate;
   if (rate === undefined || !(rate > 0)) throw new Error('open loop needs rate > 0');
-  const { bufs, checks } = prepare(share);
+  const { bufs, checks, newClient } = prepare(share);
   const n = bufs.length;
   const measStart = startAt + share.warmupMs;
   const measEnd = measStart + share.durationMs;
@@ -239,7 +242,7 @@ function runOpen(share: WorkerShare, startAt: number): Promise<WorkerResult> {
     const dispatch = (p: Pending): void => {
       let client = idle.pop();
       if (!client && clients.length < share.connections) {
-        client = new Http1Client({ host: share.host, port: share.port, timeoutMs: share.timeoutMs });
+        client = newClient();
         clients.push(client);
       }
       if (client) fire(client, p);
