@@ -80,19 +80,6 @@ export class ResponseParser {
     return this.st === St.Head && (this.pend === null || this.pend.length === 0);
   }
 
-  /** True if any byte of a response has been received but not yet completed. */
-  get started(): boolean {
-    return !this.idle;
-  }
-
-  reset(): void {
-    this.st = St.Head;
-    this.pend = null;
-    this.parts = [];
-    this.cur = null;
-    this.remaining = 0;
-  }
-
   /** Socket EOF: completes a close-delimited body; returns false if a response was cut short. */
   end(): boolean {
     if (this.st === St.BodyEof) {
