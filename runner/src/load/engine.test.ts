@@ -59,6 +59,10 @@ describe('runLoad (closed loop)', () => {
     expect(r.cdf.length).toBeGreaterThanOrEqual(50);
     expect(r.clientElu).toBeGreaterThan(0);
     expect(r.clientElu).toBeLessThanOrEqual(1);
+    // The measurement window is located on the wall clock, just before now.
+    const ago = performance.timeOrigin + performance.now() - r.measureStartEpochMs!;
+    expect(ago).toBeGreaterThanOrEqual(r.durationS * 1000 - 1);
+    expect(ago).toBeLessThan(r.durationS * 1000 + 1000);
     // Server-Timing only from successes, in ms.
     expect(r.serverTiming.infer?.count).toBe(r.successes);
     expect(r.serverTiming.infer?.p50).toBeCloseTo(0.61, 3);

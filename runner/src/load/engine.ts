@@ -156,7 +156,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     const results = await withTimeout(Promise.all(handles.map((h) => h.result)), budget, 'load run');
     // Workers exit on their own once their sockets are closed; don't wait forever if one lingers.
     await Promise.all(handles.map((h) => withTimeout(h.exited, EXIT_GRACE_MS, 'load worker exit').catch(() => h.worker.terminate())));
-    return aggregate(spec, results);
+    return { ...aggregate(spec, results), measureStartEpochMs: startEpochMs + spec.warmupMs };
   } catch (e) {
     await Promise.all(handles.map((h) => h.worker.terminate()));
     throw e;

@@ -90,4 +90,9 @@ export interface LoadResult {
   /** Max event-loop utilization over workers during measurement, 0..1. */
   clientElu: number;
   threads: number;
+  /**
+   * Wall-clock epoch (ms, performance.timeOrigin-based) at which the measurement
+   * window began; with Sampler.startEpochMs it locates the cell in a ResourceSeries.
+   */
+  measureStartEpochMs?: number;
 }

@@ -19,6 +19,8 @@ export interface ResourceSeries {
 }
 
 export interface Sampler {
+  /** Wall-clock epoch (ms, performance.timeOrigin-based) of tS = 0. */
+  readonly startEpochMs: number;
   /** Seconds since start on the sampler's clock (to align measurement cells with tS). */
   elapsedS(): number;
   /** Take a last sample, stop the timer and return the series. */
@@ -71,6 +73,7 @@ export function startSampler(rootPid: number, intervalMs = 250): Sampler {
   timer.unref(); // sampling must never keep the runner alive
   let stopped: ResourceSeries | undefined;
   return {
+    startEpochMs: performance.timeOrigin + t0,
     elapsedS: () => (performance.now() - t0) / 1000,
     stop: () => {
       if (stopped) return stopped;
@@ -88,7 +91,11 @@ export function summarizeSeries(samples: ResourceSample[]): ResourceSeries {
   return { samples, peakRssMb, meanCpuPct };
 }
 
-/** Stats of one measurement cell: samples whose interval ends in (fromS, toS]. */
+/**
+ * Stats of one measurement cell: samples whose interval ends in (fromS, toS].
+ * For a load run: fromS = (result.measureStartEpochMs - sampler.startEpochMs) / 1000,
+ * toS = fromS + result.durationS.
+ */
 export function sliceSeries(series: ResourceSeries, fromS: number, toS: number): ResourceSeries {
   return summarizeSeries(series.samples.filter((s) => s.tS > fromS && s.tS <= toS));
 }
