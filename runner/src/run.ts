@@ -5,7 +5,7 @@ import { Pipeline, WordPieceTokenizer, createBackend } from '@servebench/inferen
 import { ensureModel, type ModelFiles } from '@servebench/model';
 import type { StackSpec } from './discover.js';
 import { captureEnvironment } from './environment.js';
-import { launchProcess, type Launched } from './launch/process.js';
+import { LaunchError, launchProcess, type Launched } from './launch/process.js';
 import { runLoad } from './load/engine.js';
 import type { LoadResult } from './load/types.js';
 import { concurrencyFor, type RunSettings } from './profiles.js';
@@ -125,6 +125,13 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   return results;
 
   async function measureStack(stack: StackSpec, r: StackResult): Promise<void> {
+    if (s.launcher === 'compose') {
+      r.status = 'skipped';
+      r.reason = 'the compose launcher is not implemented yet; use --launcher process';
+      progress.skipCells(cellsPerStack);
+      progress.note(`${stack.id}: skipped (${r.reason})`);
+      return;
+    }
     if (stack.server.protocol !== 'http') {
       r.status = 'skipped';
       r.reason = `the load engine does not speak ${stack.server.protocol} yet`;
@@ -141,10 +148,11 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
         logFile: join(o.runDir, 'logs', `${stack.id}.log`),
       });
     } catch (e) {
-      r.status = 'failed-launch';
+      const unavailable = e instanceof LaunchError && e.unavailable;
+      r.status = unavailable ? 'skipped' : 'failed-launch';
       r.reason = (e as Error).message;
       progress.skipCells(cellsPerStack);
-      progress.note(`${stack.id}: FAILED to launch: ${r.reason}`);
+      progress.note(`${stack.id}: ${unavailable ? 'skipped (unavailable here)' : 'FAILED to launch'}: ${r.reason}`);
       return;
     }
     try {

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { BackendError } from '@servebench/inference';
 import { ensureModel } from '@servebench/model';
 import { parseServerConfig, type ServerConfig } from './config.js';
 import { Service } from './service.js';
@@ -9,6 +10,9 @@ export interface Listening {
   /** Stops accepting, lets in-flight requests finish, then resolves. */
   close(): Promise<void>;
 }
+
+/** Exit status meaning "this backend cannot run on this machine" (EX_CONFIG); the runner reports the stack as skipped. */
+export const EXIT_BACKEND_UNAVAILABLE = 78;
 
 export type StartFn = (service: Service, config: Readonly<ServerConfig>) => Promise<Listening>;
 
@@ -36,7 +40,7 @@ export async function runServer(name: string, start: StartFn, env: Record<string
     await service.load();
   } catch (e) {
     process.stderr.write(`${name}: cannot start: ${(e as Error).message}\n`);
-    process.exit(1);
+    process.exit(e instanceof BackendError && e.code === 'BACKEND_CONFIG' ? EXIT_BACKEND_UNAVAILABLE : 1);
   }
   const loadMs = Math.round(performance.now() - t0);
   const server = await start(service, config);

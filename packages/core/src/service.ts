@@ -6,7 +6,7 @@ import {
   type Encoding,
   type ReadyResponse,
 } from '@servebench/contract';
-import { BackendError, Pipeline, QueueFullError, createBackend, serverTiming, WordPieceTokenizer } from '@servebench/inference';
+import { BackendError, Pipeline, QueueFullError, createBackend, serverTiming, WordPieceTokenizer, type PredictResult } from '@servebench/inference';
 import { ensureModel, type ModelFiles } from '@servebench/model';
 import { readFileSync } from 'node:fs';
 import type { ServerConfig } from './config.js';
@@ -33,7 +33,8 @@ export function errorReply(e: unknown): Reply {
   return json(err.status, JSON.stringify(err.toBody()), extra);
 }
 
-function toServeError(e: unknown): ServeError {
+/** Any thrown value as a contract error; unexpected ones are logged and become a bare INTERNAL. */
+export function toServeError(e: unknown): ServeError {
   if (e instanceof ServeError) return e;
   if (e instanceof QueueFullError) return new ServeError('OVERLOADED', e.message, 1);
   if (e instanceof BackendError) {
@@ -112,12 +113,22 @@ export class Service {
     return { status: 200, body: m.body, headers: { 'content-type': m.contentType } };
   }
 
+  /** Token ids for already-validated texts (for non-HTTP adapters such as gRPC). Throws contract errors. */
+  tokenizeTexts(texts: readonly string[]): { ids: number[][]; ms: number } {
+    return this.ready_().tokenize(texts);
+  }
+
+  /** Embeddings for already-validated texts (for non-HTTP adapters such as gRPC). Throws. */
+  predictTexts(texts: readonly string[], signal?: AbortSignal): Promise<PredictResult> {
+    return this.ready_().predict(texts, signal);
+  }
+
   tokenize(raw: Uint8Array, contentType: string | undefined): Reply {
     const t0 = performance.now();
     let reply: Reply;
     try {
       const { texts, single } = parseTextsBody(raw, contentType, this.config.limits);
-      const { ids, ms } = this.ready_().tokenize(texts);
+      const { ids, ms } = this.tokenizeTexts(texts);
       const body = single ? encoding(ids[0]!) : { results: ids.map(encoding) };
       reply = json(200, JSON.stringify(body), { 'server-timing': serverTiming({ tokenize: ms }) });
     } catch (e) {
@@ -132,7 +143,7 @@ export class Service {
     let reply: Reply;
     try {
       const { texts, single } = parseTextsBody(raw, contentType, this.config.limits);
-      const r = await this.ready_().predict(texts, signal);
+      const r = await this.predictTexts(texts, signal);
       const vectors = r.vectors.map((v) => Array.from(v));
       const body = single ? { embedding: vectors[0] } : { embeddings: vectors };
       reply = json(200, JSON.stringify(body), { 'server-timing': serverTiming(r.timing) });

@@ -25,10 +25,15 @@ export interface Launched {
   logTail(): string;
 }
 
+/** Exit status a server uses for "this backend cannot run on this machine" (see @servebench/core). */
+export const EXIT_BACKEND_UNAVAILABLE = 78;
+
 export class LaunchError extends Error {
   constructor(
     readonly phase: 'spawn' | 'ready',
     message: string,
+    /** The stack cannot run here at all (missing runtime, GPU, model server): skipped, not failed. */
+    readonly unavailable = false,
   ) {
     super(message);
   }
@@ -102,7 +107,10 @@ export async function launchProcess(stack: StackSpec, opts: LaunchOptions): Prom
   async function waitReady(): Promise<void> {
     // Probe, never sleep-and-hope: poll /readyz every 50 ms until 200 or the deadline.
     for (;;) {
-      if (exit) throw new LaunchError('spawn', `exited with ${exit.code ?? exit.signal} before it was ready:\n${tail.slice(-1500)}`);
+      if (exit) {
+        const unavailable = exit.code === EXIT_BACKEND_UNAVAILABLE;
+        throw new LaunchError('spawn', unavailable ? tail.trim().slice(-800) : `exited with ${exit.code ?? exit.signal} before it was ready:\n${tail.slice(-1500)}`, unavailable);
+      }
       if (performance.now() > deadline) {
         throw new LaunchError('ready', `not ready after ${opts.readyTimeoutMs} ms (${listening ? `listening at ${listening.url}, /readyz never answered 200` : 'never reported a listening port'})`);
       }
