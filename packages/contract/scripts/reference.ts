@@ -2,19 +2,13 @@
 // bert-base-uncased's tokenizer.json. Shared by gen-fixtures.ts, gen-unicode-tables.ts and
 // src/fixtures.test.ts (which loads this file at run time, so it stays out of the tsc program).
 //
-// Why the loader: tokenizers@0.13.3 on npm is the napi-rs build, whose package.json wants the
-// platform package `tokenizers-linux-x64-gnu@0.13.3`, which was never published (only
-// 0.13.4-rc2 exists; see huggingface/tokenizers#1365). So `require('tokenizers')` fails with
-// "Cannot find module 'tokenizers-linux-x64-gnu'" unless that package was installed some other
-// way. We therefore try, in order:
-//   1. `require('tokenizers')` as is (works once the platform package is installed),
-//   2. the file named by $TOKENIZERS_NATIVE_BINDING,
-//   3. the cache filled by scripts/fetch-reference-binding.sh
-//      (${XDG_CACHE_HOME:-~/.cache}/servebench/tokenizers-native/tokenizers.linux-x64-gnu.node).
+// tokenizers@0.13.3's napi build wants the platform package tokenizers-linux-x64-gnu@0.13.3, which
+// was never published (huggingface/tokenizers#1365); the contract package therefore lists the only
+// published x64 glibc binding, 0.13.4-rc2 (same Rust core), as an optional dependency.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Tok from 'tokenizers';
 import { VOCAB_SHA256, vocabText } from '../../model/src/vocab.js';
@@ -23,12 +17,13 @@ export type TokenizersModule = typeof Tok;
 
 const require = createRequire(import.meta.url);
 
-/** Version of the platform binding that the fetch script installs (the only one published). */
-export const NATIVE_BINDING_PACKAGE = 'tokenizers-linux-x64-gnu@0.13.4-rc2';
-
-export function nativeBindingCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'servebench', 'tokenizers-native');
+function bindingName(): string {
+  const name = `tokenizers-${process.platform}-${process.arch}-gnu`;
+  try {
+    return `${name}@${(require(`${name}/package.json`) as { version: string }).version}`;
+  } catch {
+    return name;
+  }
 }
 
 export interface LoadedReference {
@@ -47,31 +42,11 @@ export function loadReference(): LoadedReference | null {
   try {
     loaded = {
       tokenizers: require('tokenizers') as TokenizersModule,
-      description: `tokenizers@${pkg.version} (Hugging Face, Rust)`,
+      description: `tokenizers@${pkg.version} (Hugging Face, Rust; native binding ${bindingName()})`,
     };
     return loaded;
   } catch (e) {
     errors.push(`require('tokenizers'): ${(e as Error).message.split('\n')[0]}`);
-  }
-  const candidates = [
-    process.env.TOKENIZERS_NATIVE_BINDING,
-    join(nativeBindingCacheDir(), 'tokenizers.linux-x64-gnu.node'),
-  ].filter((p): p is string => !!p);
-  for (const file of candidates) {
-    if (!existsSync(file)) {
-      errors.push(`${file}: not found`);
-      continue;
-    }
-    try {
-      const tokenizers = require(file) as TokenizersModule;
-      loaded = {
-        tokenizers,
-        description: `tokenizers@${pkg.version} (Hugging Face, Rust; native binding ${NATIVE_BINDING_PACKAGE})`,
-      };
-      return loaded;
-    } catch (e) {
-      errors.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
-    }
   }
   referenceLoadErrors = errors;
   loaded = null;
@@ -85,7 +60,7 @@ export function requireReference(): LoadedReference {
   if (!ref) {
     throw new Error(
       `Cannot load the Hugging Face tokenizers native binding:\n  ${referenceLoadErrors.join('\n  ')}\n` +
-        'Run packages/contract/scripts/fetch-reference-binding.sh (or set TOKENIZERS_NATIVE_BINDING).',
+        'Run npm ci at the repo root (it installs tokenizers-linux-x64-gnu on linux-x64).',
     );
   }
   return ref;
