@@ -11,7 +11,7 @@ import type { LoadResult } from './load/types.js';
 import { concurrencyFor, type RunSettings } from './profiles.js';
 import { Progress } from './progress.js';
 import { runRaw } from './raw/index.js';
-import { startSampler } from './resources/sampler.js';
+import { sliceSeries, startSampler } from './resources/sampler.js';
 import { writeJsonAtomic, type CellResult, type RunResults, type StackResult } from './results.js';
 import { assessStability } from './stats/stability.js';
 import { buildWorkload, type Oracle, type Workload } from './workload.js';
@@ -191,11 +191,13 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
           });
           const series = sampler.stop();
           const cell = cellOf(s, task, c, load, startedAt);
-          const measured = series.samples.filter((x) => x.tS >= s.warmupS);
+          // Align samples with the measured interval (the engine reports when measuring started).
+          const fromS = ((load.measureStartEpochMs ?? sampler.startEpochMs) - sampler.startEpochMs) / 1000;
+          const measured = sliceSeries(series, fromS, fromS + load.durationS);
           cell.resources = {
-            meanCpuPct: mean(measured.map((x) => x.cpuPct)),
-            peakCpuPct: Math.max(0, ...measured.map((x) => x.cpuPct)),
-            peakRssMb: Math.max(0, ...series.samples.map((x) => x.rssMb)),
+            meanCpuPct: measured.meanCpuPct,
+            peakCpuPct: Math.max(0, ...measured.samples.map((x) => x.cpuPct)),
+            peakRssMb: series.peakRssMb,
             samples: series.samples.map(({ tS, cpuPct, rssMb }) => ({ tS, cpuPct, rssMb })),
           };
           const died = server.exited();
@@ -217,5 +219,3 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
     }
   }
 }
-
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
