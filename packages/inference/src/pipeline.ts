@@ -1,5 +1,6 @@
 import { rowOf, type Backend, type Embeddings } from './backend.js';
 import { packBatch } from './batch.js';
+import { DynamicBatcher, type BatchingOptions, type BatchReport } from './batcher.js';
 import { SerialQueue } from './queue.js';
 import type { WordPieceTokenizer } from './tokenizer/index.js';
 
@@ -12,8 +13,23 @@ export interface LayerTiming {
 export interface PredictResult {
   vectors: Float32Array[];
   timing: LayerTiming;
+  /** Rows in the backend call that served this request (its own texts, or the whole dynamic batch). */
   batch: number;
   seqLen: number;
+}
+
+/** Hooks for metrics; called once per backend call and once per request that reached the backend. */
+export interface PipelineObserver {
+  onBatch(r: BatchReport): void;
+  onQueueWait(ms: number): void;
+}
+
+export interface PipelineOptions {
+  /** Requests allowed to wait for the backend before new ones are shed with QueueFullError. */
+  maxQueue: number;
+  /** Dynamic batching; used only when maxBatchSize > 1, otherwise requests run one by one. */
+  batching?: BatchingOptions;
+  observer?: PipelineObserver;
 }
 
 /**
@@ -21,18 +37,41 @@ export interface PredictResult {
  * `raw` ceiling both use this, so the raw row differs from a stack only by the server around it.
  */
 export class Pipeline {
-  private readonly queue: SerialQueue;
+  private readonly queue: SerialQueue | undefined;
+  private readonly batcher: DynamicBatcher | undefined;
+  private readonly observer: PipelineObserver | undefined;
 
   constructor(
     readonly tokenizer: WordPieceTokenizer,
     readonly backend: Backend,
-    opts: { maxQueue: number },
+    opts: PipelineOptions,
   ) {
-    this.queue = new SerialQueue(opts.maxQueue);
+    this.observer = opts.observer;
+    const b = opts.batching;
+    if (b && b.maxBatchSize > 1) {
+      const observer = opts.observer;
+      this.batcher = new DynamicBatcher(backend, {
+        ...b,
+        maxQueueSize: opts.maxQueue,
+        padId: tokenizer.padId,
+        onBatch: observer
+          ? (r) => {
+              observer.onBatch(r);
+              for (const ms of r.queueMs) observer.onQueueWait(ms);
+            }
+          : undefined,
+      });
+    } else {
+      this.queue = new SerialQueue(opts.maxQueue);
+    }
+  }
+
+  get batching(): boolean {
+    return this.batcher !== undefined;
   }
 
   get queueDepth(): number {
-    return this.queue.depth;
+    return this.batcher?.depth ?? this.queue?.depth ?? 0;
   }
 
   tokenize(texts: readonly string[]): { ids: number[][]; ms: number } {
@@ -43,22 +82,34 @@ export class Pipeline {
 
   async predict(texts: readonly string[], signal?: AbortSignal): Promise<PredictResult> {
     const tok = this.tokenize(texts);
+    if (this.batcher) {
+      const r = await this.batcher.submit(tok.ids, signal);
+      return { vectors: r.vectors, timing: { queue: r.queueMs, tokenize: tok.ms, infer: r.inferMs }, batch: r.batchSize, seqLen: r.seqLen };
+    }
     const batch = packBatch(tok.ids, this.tokenizer.padId);
     let inferMs = 0;
-    const { value, waitedMs } = await this.queue.run(async () => {
+    const { value, waitedMs } = await this.queue!.run(async () => {
       const t0 = performance.now();
       const out: Embeddings = await this.backend.embed(batch, signal);
       inferMs = performance.now() - t0;
       return out;
     }, signal);
     const vectors = Array.from({ length: value.batch }, (_, i) => rowOf(value, i));
+    if (this.observer) {
+      const paddingRatio = batch.realTokens > 0 ? (batch.batch * batch.seqLen) / batch.realTokens : 1;
+      this.observer.onBatch({ size: batch.batch, requests: 1, seqLen: batch.seqLen, realTokens: batch.realTokens, paddingRatio, queueMs: [waitedMs], inferMs, ok: true });
+      this.observer.onQueueWait(waitedMs);
+    }
     return { vectors, timing: { queue: waitedMs, tokenize: tok.ms, infer: inferMs }, batch: batch.batch, seqLen: batch.seqLen };
   }
 }
 
-/** `queue;dur=0.010, tokenize;dur=0.021, infer;dur=0.612` (milliseconds), the Server-Timing header value. */
-export function serverTiming(t: Partial<LayerTiming>): string {
-  return Object.entries(t)
-    .map(([k, v]) => `${k};dur=${(v as number).toFixed(3)}`)
-    .join(', ');
+/**
+ * `queue;dur=0.010, tokenize;dur=0.021, infer;dur=0.612, batch;desc=4`: layer durations in ms, then
+ * the backend batch size as a description (it is a count, not a duration).
+ */
+export function serverTiming(t: Partial<LayerTiming>, batch?: number): string {
+  const parts = Object.entries(t).map(([k, v]) => `${k};dur=${(v as number).toFixed(3)}`);
+  if (batch !== undefined) parts.push(`batch;desc=${batch}`);
+  return parts.join(', ');
 }
