@@ -56,16 +56,19 @@ program
   .option('--extra-server <dir...>', 'also discover server workspaces in these folders')
   .option('--update-readme', 'render this run into README.md between the results markers')
   .option('--strict', 'exit 1 when any stack failed to launch, verify or finish')
-  .action(async (flags: RunFlags & { stacks?: string; out: string; runId?: string; extraServer?: string[]; updateReadme?: boolean; strict?: boolean }) => {
-    const settings = resolveSettings(flags);
-    const stacks = filterStacks(stacksOf(discoverServers(root, flags.extraServer)), flags.stacks?.split(','));
-    const runId = flags.runId ?? `${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}Z-${settings.profile}`;
+  .option('--resume <dir-or-id>', 'continue an interrupted run with its own settings (other matrix flags are ignored)')
+  .action(async (flags: RunFlags & { stacks?: string; out: string; runId?: string; extraServer?: string[]; updateReadme?: boolean; strict?: boolean; resume?: string }) => {
     const outDir = resolve(flags.out);
+    const previous = flags.resume ? readResults(join(resolveRunDir(outDir, flags.resume), 'results.json')) : undefined;
+    if (previous?.status === 'complete') throw new UsageError(`run ${previous.runId} is complete; nothing to resume`);
+    const settings = previous ? Object.freeze(previous.settings) : resolveSettings(flags);
+    const stacks = filterStacks(stacksOf(discoverServers(root, flags.extraServer)), flags.stacks?.split(','));
+    const runId = previous?.runId ?? flags.runId ?? `${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}Z-${settings.profile}`;
     const runDir = join(outDir, runId);
-    if (existsSync(join(runDir, 'results.json'))) throw new UsageError(`${runDir} already holds a run; pick another --run-id`);
+    if (!previous && existsSync(join(runDir, 'results.json'))) throw new UsageError(`${runDir} already holds a run; pick another --run-id or --resume it`);
     mkdirSync(runDir, { recursive: true });
-    process.stderr.write(`servebench: run ${runId}\n${JSON.stringify({ settings, stacks: stacks.map((s) => s.id), runDir }, null, 2)}\n`);
-    const results = await runBenchmark({ settings, stacks, root, runDir, runId });
+    process.stderr.write(`servebench: ${previous ? 'resuming' : 'run'} ${runId}\n${JSON.stringify({ settings, stacks: stacks.map((s) => s.id), runDir }, null, 2)}\n`);
+    const results = await runBenchmark({ settings, stacks, root, runDir, runId, resume: previous });
     const md = await renderRun(results, runDir);
     pointLatest(outDir, runId);
     if (flags.updateReadme) updateReadme(join(root, 'README.md'), md);

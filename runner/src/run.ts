@@ -22,6 +22,8 @@ export interface RunOptions {
   root: string;
   runDir: string;
   runId: string;
+  /** An interrupted run to continue: finished stacks and cells are kept, the rest is measured. */
+  resume?: RunResults;
 }
 
 /** Max abs difference allowed between a stack's embedding and the runner's in-process oracle. */
@@ -70,7 +72,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   const resultsFile = join(o.runDir, 'results.json');
   mkdirSync(join(o.runDir, 'logs'), { recursive: true });
   const t0 = performance.now();
-  const results: RunResults = {
+  const results: RunResults = o.resume ? { ...o.resume, status: 'running' } : {
     schema: 1,
     runId: o.runId,
     status: 'running',
@@ -89,11 +91,23 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   const cellsPerStack = s.tasks.reduce((n, t) => n + concurrencyFor(s, t).length, 0);
   const progress = new Progress(cellsPerStack * o.stacks.length + rawTasks.reduce((n, t) => n + concurrencyFor(s, t).length, 0));
 
+  const has = (r: StackResult, task: Task, c: number) => r.cells.some((x) => x.task === task && x.concurrency === c);
+  /** The stack's entry: the one from the interrupted run if resuming, else a new pending one. */
+  const entry = (fresh: StackResult): StackResult => {
+    const old = results.stacks.find((x) => x.id === fresh.id);
+    if (old) return old;
+    results.stacks.push(fresh);
+    return fresh;
+  };
+
   if (rawTasks.length) {
-    const raw: StackResult = { id: 'raw+ort', server: 'raw', backend: 'ort', protocol: 'in-process', launcher: 'none', status: 'ok', cells: [] };
-    results.stacks.push(raw);
+    const raw = entry({ id: 'raw+ort', server: 'raw', backend: 'ort', protocol: 'in-process', launcher: 'none', status: 'ok', cells: [] });
     for (const task of rawTasks) {
       for (const c of concurrencyFor(s, task)) {
+        if (has(raw, task, c)) {
+          progress.skipCells(1);
+          continue;
+        }
         progress.cell(raw.id, `${task} c=${c}`);
         const startedAt = new Date().toISOString();
         const load = await runRaw({
@@ -110,8 +124,12 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   }
 
   for (const stack of o.stacks) {
-    const r: StackResult = { id: stack.id, server: stack.server.id, backend: stack.backend, protocol: stack.server.protocol, launcher: s.launcher, status: 'pending', cells: [] };
-    results.stacks.push(r);
+    const r = entry({ id: stack.id, server: stack.server.id, backend: stack.backend, protocol: stack.server.protocol, launcher: s.launcher, status: 'pending', cells: [] });
+    if (r.status !== 'pending') {
+      progress.skipCells(cellsPerStack);
+      progress.note(`${stack.id}: kept from the interrupted run (${r.status})`);
+      continue;
+    }
     save();
     await measureStack(stack, r);
     save();
@@ -172,6 +190,10 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
       progress.note(`${stack.id}: ready in ${server.coldStartMs} ms, verified (${r.verification.length} checks)`);
       for (const task of s.tasks) {
         for (const c of concurrencyFor(s, task)) {
+          if (has(r, task, c)) {
+            progress.skipCells(1);
+            continue;
+          }
           const exit = server.exited();
           if (exit) {
             r.status = 'crashed';

@@ -32,7 +32,7 @@ export async function runServer(name: string, start: StartFn, env: Record<string
     process.stderr.write(`${name}: ${(e as Error).message}\n`);
     process.exit(2);
   }
-  if (config.workers > 1 && cluster.isPrimary) return runPrimary(name, config);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(name, config, env);
 
   const service = new Service(config, name);
   const t0 = performance.now();
@@ -68,9 +68,22 @@ export async function runServer(name: string, start: StartFn, env: Record<string
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (!cluster.isWorker) watchParent(env, () => stop('stdin closed'));
 }
 
-async function runPrimary(name: string, config: Readonly<ServerConfig>): Promise<void> {
+/**
+ * With EXIT_ON_STDIN_CLOSE=1 (set by the runner, which holds the other end of a pipe) the server
+ * stops when its stdin closes, so no server outlives a runner that was killed with SIGKILL.
+ */
+function watchParent(env: Record<string, string | undefined>, stop: () => void): void {
+  if (env.EXIT_ON_STDIN_CLOSE !== '1') return;
+  process.stdin.on('end', stop);
+  process.stdin.on('close', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
+}
+
+async function runPrimary(name: string, config: Readonly<ServerConfig>, env: Record<string, string | undefined>): Promise<void> {
   // Generate the model once here so the workers do not race to write it.
   await ensureModel(config.model, { seed: config.modelSeed, root: config.modelsDir });
   const ports = new Set<number>();
@@ -105,4 +118,5 @@ async function runPrimary(name: string, config: Readonly<ServerConfig>): Promise
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  watchParent(env, stop);
 }

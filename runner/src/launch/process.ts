@@ -45,8 +45,9 @@ export async function launchProcess(stack: StackSpec, opts: LaunchOptions): Prom
   const t0 = performance.now();
   const child: ChildProcess = spawn(cmd!, args, {
     cwd: stack.server.dir,
-    env: { ...process.env, ...stack.server.env, ...opts.env, HOST: '127.0.0.1', PORT: '0', BACKEND: stack.backend },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // EXIT_ON_STDIN_CLOSE: the server stops when this pipe closes, even if the runner is SIGKILLed.
+    env: { ...process.env, ...stack.server.env, ...opts.env, HOST: '127.0.0.1', PORT: '0', BACKEND: stack.backend, EXIT_ON_STDIN_CLOSE: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
     // Own process group, so stop() reaches cluster workers too.
     detached: true,
   });
