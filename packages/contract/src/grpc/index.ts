@@ -1,0 +1,7 @@
+// The gRPC flavour of the contract: '@servebench/contract/grpc'. Kept out of the main entry so
+// HTTP-only users never load grpc-js.
+export * from './proto.js';
+export * from './wire.js';
+export * from './target.js';
+export { ServingClient, type GrpcReply, type ServingStatus } from './client.js';
+export { GRPC_CHECKS, expectGrpcError, fetchGrpcReady, runGrpcConformance, type GrpcCheck, type GrpcConformanceContext } from './checks.js';

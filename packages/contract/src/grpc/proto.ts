@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { loadSync, type Options, type PackageDefinition } from '@grpc/proto-loader';
+import type { ReadyResponse } from '../types.js';
+
+/** servebench.proto; src/ and dist/ both sit two levels below the package root, next to proto/. */
+export const PROTO_PATH = fileURLToPath(new URL('../../proto/servebench.proto', import.meta.url));
+export const SERVICE_NAME = 'servebench.v1.Serving';
+
+/** Trailing metadata keys every gRPC server sets. */
+export const METADATA_KEYS = {
+  /** Same value as the HTTP Server-Timing header. */
+  serverTiming: 'server-timing',
+  /** The contract error code (e.g. TEXT_TOO_LONG) of a failed call. */
+  errorCode: 'servebench-error-code',
+} as const;
+
+export const METHODS = ['HelloWorld', 'Tokenize', 'TokenizeBatch', 'Predict', 'PredictBatch', 'Ready'] as const;
+export type Method = (typeof METHODS)[number];
+export const methodPath = (m: Method): string => `/${SERVICE_NAME}/${m}`;
+
+/** keepCase so messages use the proto's snake_case names, like the HTTP JSON bodies. */
+export const LOADER_OPTIONS: Readonly<Options> = Object.freeze({ keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
+
+/** The package definition of servebench.proto (plus any extra protos, e.g. health for reflection). */
+export function loadServingDefinition(extraProtos: string[] = []): PackageDefinition {
+  return loadSync([PROTO_PATH, ...extraProtos], LOADER_OPTIONS);
+}
+
+export interface HelloReply { hello: string }
+export interface TextRequest { text: string }
+export interface TextsRequest { texts: string[] }
+export interface EncodingMessage { input_ids: number[]; attention_mask: number[]; token_type_ids: number[] }
+export interface TokenizeBatchReply { results: EncodingMessage[] }
+export interface PredictReply { embedding: number[] }
+export interface PredictBatchReply { embeddings: Array<{ values: number[] }> }
+/** Same fields as the HTTP /readyz body. */
+export type ReadyReply = ReadyResponse;

@@ -1,0 +1,77 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ServeError } from '@servebench/contract';
+import { ServingClient, grpcTarget, methodPath } from '@servebench/contract/grpc';
+import { describeGrpcConformance } from '@servebench/contract/grpc-vitest';
+import { inProcessEmbedder, startForTest, type TestServer } from '@servebench/core/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { listen } from './app.js';
+
+let server: TestServer;
+let embed: (texts: string[]) => Promise<number[][]>;
+let target: string;
+beforeAll(async () => {
+  [server, embed] = await Promise.all([startForTest('grpc', listen), inProcessEmbedder('tiny')]);
+  target = grpcTarget(server.baseUrl);
+}, 120_000);
+afterAll(() => server?.close());
+
+describeGrpcConformance('grpc', () => ({ target, embed, tolerance: 1e-6 }));
+
+/** predictTexts that hangs until its signal aborts, and hands that signal to the test. */
+function hangingPredict(): Promise<AbortSignal> {
+  return new Promise((seen) => {
+    vi.spyOn(server.service, 'predictTexts').mockImplementationOnce((_texts, signal) => {
+      seen(signal!);
+      return new Promise((_, reject) => signal!.addEventListener('abort', () => reject(new ServeError('BACKEND_TIMEOUT', 'cancelled'))));
+    });
+  });
+}
+
+describe('grpc server: cancellation frees the work', () => {
+  it('aborts predictTexts when the client deadline passes', async () => {
+    const signal = hangingPredict();
+    const client = new ServingClient(target);
+    const r = await client.call('Predict', { text: 'slow' }, { timeoutMs: 300 });
+    client.close();
+    expect(grpc.status[r.code]).toBe('DEADLINE_EXCEEDED');
+    const s = await signal;
+    await vi.waitFor(() => expect(s.aborted).toBe(true));
+  });
+
+  it('aborts predictTexts when the client cancels', async () => {
+    const signal = hangingPredict();
+    const client = new grpc.Client(target, grpc.credentials.createInsecure());
+    const raw = (b: Buffer) => b;
+    const call = client.makeUnaryRequest(methodPath('Predict'), raw, raw, Buffer.alloc(0), () => undefined);
+    const s = await signal;
+    call.cancel();
+    await vi.waitFor(() => expect(s.aborted).toBe(true));
+    client.close();
+  });
+});
+
+describe('grpc server: reflection', () => {
+  it('lists Serving and Health, as grpcurl and ghz need', async () => {
+    const root = dirname(createRequire(import.meta.url).resolve('@grpc/reflection'));
+    const proto = join(root, '../proto/grpc/reflection/v1/reflection.proto');
+    type Reply = { list_services_response?: { service: { name: string }[] } };
+    type Reflection = grpc.Client & { ServerReflectionInfo(): grpc.ClientDuplexStream<object, Reply> };
+    const def = grpc.loadPackageDefinition(loadSync(proto, { keepCase: true })) as unknown as {
+      grpc: { reflection: { v1: { ServerReflection: new (t: string, c: grpc.ChannelCredentials) => Reflection } } };
+    };
+    const client = new def.grpc.reflection.v1.ServerReflection(target, grpc.credentials.createInsecure());
+    const stream = client.ServerReflectionInfo();
+    const reply = new Promise<string[]>((resolve, reject) => {
+      stream.once('data', (m: Reply) => resolve((m.list_services_response?.service ?? []).map((x) => x.name)));
+      stream.once('error', reject);
+    });
+    stream.write({ list_services: '' });
+    const names = await reply;
+    stream.end();
+    client.close();
+    expect(names).toEqual(expect.arrayContaining(['servebench.v1.Serving', 'grpc.health.v1.Health']));
+  });
+});

@@ -1,0 +1,56 @@
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { SERVICE_NAME, loadServingDefinition } from '@servebench/contract/grpc';
+import type { Listening, ServerConfig, Service } from '@servebench/core';
+import { HealthImplementation, protoPath as healthProto } from 'grpc-health-check';
+import { decodeTexts, handlers } from './handlers.js';
+
+/** Methods whose requests carry texts; their decoder turns bad bytes into contract errors. */
+const TEXT_METHODS = new Set(['Tokenize', 'TokenizeBatch', 'Predict', 'PredictBatch']);
+
+export interface GrpcApp {
+  server: grpc.Server;
+  health: HealthImplementation;
+}
+
+/** Builds the gRPC server with Serving, grpc.health.v1 and reflection; never listens. */
+export function buildApp(service: Service): GrpcApp {
+  const limit = service.config.limits.maxBodyBytes;
+  // Message size limit = the contract's body limit; larger messages get RESOURCE_EXHAUSTED.
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': limit });
+  const definition = loadServingDefinition([healthProto]);
+  const serving = definition[SERVICE_NAME] as grpc.ServiceDefinition;
+  const lenient = Object.fromEntries(
+    Object.entries(serving).map(([name, m]) => [name, TEXT_METHODS.has(name) ? { ...m, requestDeserialize: decodeTexts } : m]),
+  ) as grpc.ServiceDefinition;
+  server.addService(lenient, handlers(service));
+  // NOT_SERVING until listen() has seen the model answer.
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
+  health.addToServer(server);
+  new ReflectionService(definition).addToServer(server);
+  return { server, health };
+}
+
+const setHealth = (health: HealthImplementation, s: 'SERVING' | 'NOT_SERVING') => {
+  health.setStatus('', s);
+  health.setStatus(SERVICE_NAME, s);
+};
+
+/** Listens on config.host:config.port (0 = any free port), plaintext HTTP/2. */
+export async function listen(service: Service, config: Readonly<ServerConfig>): Promise<Listening> {
+  const { server, health } = buildApp(service);
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:${config.port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
+  if ((await service.ready()).status === 200) setHealth(health, 'SERVING');
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        setHealth(health, 'NOT_SERVING');
+        // Lets in-flight calls finish; runServer's SHUTDOWN_GRACE_MS timer bounds the wait.
+        server.tryShutdown(() => resolve());
+      }),
+  };
+}

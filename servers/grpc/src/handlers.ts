@@ -1,0 +1,90 @@
+import * as grpc from '@grpc/grpc-js';
+import { ERRORS, ServeError, validateTexts, type ReadyResponse } from '@servebench/contract';
+import { METADATA_KEYS, decodeTextField } from '@servebench/contract/grpc';
+import { toServeError, type Service } from '@servebench/core';
+
+/** What the lenient request decoder hands a handler: the texts, or the contract error to answer with. */
+export type Texts = string[] | ServeError;
+type Cb = grpc.sendUnaryData<unknown>;
+type Call = grpc.ServerUnaryCall<Texts, unknown>;
+
+/** Never throws: grpc-js would answer a throwing deserializer with INTERNAL instead of INVALID_ARGUMENT. */
+export function decodeTexts(buf: Buffer): Texts {
+  try {
+    return decodeTextField(buf);
+  } catch (e) {
+    return toServeError(e);
+  }
+}
+
+/** The contract error as a gRPC status, with its code (and retry-after) in the trailers. */
+function fail(cb: Cb, e: unknown): number {
+  const err = toServeError(e);
+  const metadata = new grpc.Metadata();
+  metadata.set(METADATA_KEYS.errorCode, err.code);
+  if (err.retryAfter !== undefined) metadata.set('retry-after', String(err.retryAfter));
+  cb({ code: grpc.status[ERRORS[err.code].grpc], details: err.message, metadata });
+  return err.status;
+}
+
+/** Same form as the HTTP Server-Timing header. */
+function timing(t: Record<string, number>): grpc.Metadata {
+  const m = new grpc.Metadata();
+  m.set(METADATA_KEYS.serverTiming, Object.entries(t).map(([k, v]) => `${k};dur=${v.toFixed(3)}`).join(', '));
+  return m;
+}
+
+const encoding = (ids: number[]) => ({ input_ids: ids, attention_mask: ids.map(() => 1), token_type_ids: ids.map(() => 0) });
+
+/** The servebench.v1.Serving handlers over the shared core. */
+export function handlers(service: Service): grpc.UntypedServiceImplementation {
+  const texts = (req: Texts, single: boolean): string[] => {
+    if (req instanceof ServeError) throw req;
+    // proto3: an absent text is "", and the last occurrence of a singular field wins.
+    return validateTexts(single ? { text: req.at(-1) ?? '' } : { texts: req }, service.config.limits).texts;
+  };
+  const observe = (route: string, status: number, t0: number) => service.metrics.observe(route, status, (performance.now() - t0) / 1000);
+
+  const tokenize = (single: boolean) => (call: Call, cb: Cb) => {
+    const t0 = performance.now();
+    try {
+      const { ids, ms } = service.tokenizeTexts(texts(call.request, single));
+      cb(null, single ? encoding(ids[0]!) : { results: ids.map(encoding) }, timing({ tokenize: ms }));
+      observe('tokenize', 200, t0);
+    } catch (e) {
+      observe('tokenize', fail(cb, e), t0);
+    }
+  };
+
+  const predict = (single: boolean) => async (call: Call, cb: Cb) => {
+    const t0 = performance.now();
+    // A deadline or a client cancel aborts the work, so the call frees its queue slot.
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort());
+    try {
+      const r = await service.predictTexts(texts(call.request, single), abort.signal);
+      const vectors = r.vectors.map((v) => Array.from(v));
+      cb(null, single ? { embedding: vectors[0] } : { embeddings: vectors.map((values) => ({ values })) }, timing({ ...r.timing }));
+      observe('predict', 200, t0);
+    } catch (e) {
+      observe('predict', fail(cb, e), t0);
+    }
+  };
+
+  return {
+    HelloWorld: (_call: Call, cb: Cb) => {
+      service.metrics.hello();
+      cb(null, { hello: 'World' });
+    },
+    Tokenize: tokenize(true),
+    TokenizeBatch: tokenize(false),
+    Predict: predict(true),
+    PredictBatch: predict(false),
+    Ready: async (_call: Call, cb: Cb) => {
+      const r = await service.ready();
+      if (r.status === 200) return cb(null, JSON.parse(r.body) as ReadyResponse);
+      const body = JSON.parse(r.body) as { error: { message: string } };
+      fail(cb, new ServeError('NOT_READY', body.error.message));
+    },
+  };
+}
