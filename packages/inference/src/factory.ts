@@ -1,8 +1,9 @@
 import type { Backend } from './backend.js';
 import { BackendError } from './backend.js';
 import { OrtBackend, type Device } from './ort.js';
+import { TFJS_BACKEND_IDS, TfjsBackend } from './tfjs/index.js';
 
-export const BACKEND_IDS = ['ort'] as const;
+export const BACKEND_IDS = ['ort', ...TFJS_BACKEND_IDS] as const;
 export type BackendId = (typeof BACKEND_IDS)[number];
 
 export interface BackendOptions {
@@ -18,6 +19,11 @@ export function createBackend(o: BackendOptions): Backend {
   switch (o.backend) {
     case 'ort':
       return new OrtBackend(o);
+    case 'tfjs':
+    case 'tfjs-wasm':
+    case 'tfjs-node':
+    case 'tfjs-node-gpu':
+      return new TfjsBackend({ ...o, backend: o.backend });
     default:
       throw new BackendError('BACKEND_CONFIG', `unknown backend "${o.backend}"; available: ${BACKEND_IDS.join(', ')}`);
   }

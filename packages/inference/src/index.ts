@@ -2,6 +2,7 @@ export * from './backend.js';
 export * from './batch.js';
 export * from './batcher.js';
 export * from './ort.js';
+export * from './tfjs/index.js';
 export * from './queue.js';
 export * from './pipeline.js';
 export * from './factory.js';
