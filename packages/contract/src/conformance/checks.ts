@@ -3,6 +3,7 @@ import { isErrorCode, type ErrorCode } from '../errors.js';
 import { tokenizeFixtures } from '../fixtures.js';
 import { HELLO_BODY, ROUTES } from '../routes.js';
 import type { ReadyResponse } from '../types.js';
+import { ABUSE_CHECKS } from './abuse.js';
 import { call, postJson, postLarge, type HttpReply } from './http.js';
 
 export interface ConformanceContext {
@@ -66,7 +67,7 @@ async function embeddings(ctx: ConformanceContext, texts: string[]): Promise<num
 
 const bodyOf = (size: number) => JSON.stringify({ text: 'a'.repeat(size) });
 
-export const CHECKS: readonly Check[] = [
+const CONTRACT_CHECKS: readonly Check[] = [
   {
     id: 'hello_world answers {"Hello":"World"}',
     fast: true,
@@ -220,6 +221,9 @@ export const CHECKS: readonly Check[] = [
     },
   },
 ];
+
+/** Contract checks, then the abuse matrix and fuzzing (full suite only). */
+export const CHECKS: readonly Check[] = [...CONTRACT_CHECKS, ...ABUSE_CHECKS];
 
 export async function fetchReady(baseUrl: string): Promise<ReadyResponse> {
   const r = await call(baseUrl, ROUTES.readyz);

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import fc from 'fast-check';
+import { isErrorCode, type ErrorCode } from '../errors.js';
+import { validateTexts } from '../request.js';
+import { ROUTES } from '../routes.js';
+import type { Check } from './checks.js';
+import { call } from './http.js';
+
+/** A raw request and what the contract allows as an answer. Findings of the fuzz suite land here. */
+export interface AbuseCase {
+  name: string;
+  method?: string;
+  path?: string;
+  contentType?: string | null;
+  body?: string | Uint8Array;
+  headers?: Record<string, string>;
+  /** Allowed statuses; anything 5xx always fails. */
+  status: number[];
+  /** Allowed error codes when the status is 4xx (any contract code when omitted). */
+  codes?: ErrorCode[];
+}
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const BAD_SHAPE: ErrorCode[] = ['INVALID_REQUEST', 'INVALID_JSON'];
+
+export function abuseCases(limits: { max_body_bytes: number; max_texts: number }): AbuseCase[] {
+  const p = ROUTES.predict;
+  return [
+    { name: 'empty body', body: '', status: [400], codes: ['INVALID_JSON'] },
+    { name: 'JSON null', body: 'null', status: [400], codes: ['INVALID_REQUEST'] },
+    { name: 'JSON number', body: '42', status: [400], codes: ['INVALID_REQUEST'] },
+    { name: 'NaN literal', body: '{"text": NaN}', status: [400], codes: BAD_SHAPE },
+    { name: 'trailing garbage', body: '{"text":"a"} x', status: [400], codes: ['INVALID_JSON'] },
+    { name: 'UTF-8 BOM before JSON', body: '\ufeff{"text":"a"}', status: [200, 400], codes: ['INVALID_JSON'] },
+    { name: 'extra field', body: '{"text":"a","extra":1}', status: [400], codes: ['INVALID_REQUEST'] },
+    { name: 'both text and texts', body: '{"text":"a","texts":["b"]}', status: [400], codes: ['INVALID_REQUEST'] },
+    { name: 'texts holds objects', body: '{"texts":[{"text":"a"}]}', status: [400], codes: ['INVALID_REQUEST'] },
+    { name: 'text is an array', body: '{"text":["a"]}', status: [400], codes: ['INVALID_REQUEST'] },
+    { name: 'deeply nested JSON', body: `{"text":${'['.repeat(50_000)}${']'.repeat(50_000)}}`, status: [400], codes: BAD_SHAPE },
+    { name: 'deeply nested objects', body: `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`, status: [400], codes: BAD_SHAPE },
+    { name: 'overlong UTF-8 encoding', body: new Uint8Array([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d]), status: [400], codes: ['INVALID_UTF8'] },
+    { name: 'truncated UTF-8 sequence', body: new Uint8Array([...enc('{"text":"'), 0xe6, 0x97, ...enc('"}')]), status: [400], codes: ['INVALID_UTF8'] },
+    { name: 'NUL and control characters are text', body: JSON.stringify({ text: 'a\u0000b\u0007c\u001b[31m\u007f' }), status: [200] },
+    { name: 'escaped lone surrogate is text', body: '{"text":"x\\ud800y"}', status: [200] },
+    { name: 'empty string', body: '{"text":""}', status: [200] },
+    { name: 'list of empty strings', body: '{"texts":["",""]}', status: [200] },
+    { name: '10 MB single string', body: JSON.stringify({ text: 'a'.repeat(10 * 1024 * 1024) }), status: [413], codes: ['BODY_TOO_LARGE'] },
+    { name: 'huge texts array', body: JSON.stringify({ texts: Array.from({ length: Math.min(200_000, Math.floor(limits.max_body_bytes / 5)) }, () => 'a') }), status: [400, 413], codes: ['TOO_MANY_TEXTS', 'BODY_TOO_LARGE'] },
+    { name: 'missing content type', contentType: null, body: '{"text":"a"}', status: [415], codes: ['UNSUPPORTED_MEDIA_TYPE'] },
+    { name: 'form content type', contentType: 'application/x-www-form-urlencoded', body: 'text=a', status: [415], codes: ['UNSUPPORTED_MEDIA_TYPE'] },
+    { name: 'multipart content type', contentType: 'multipart/form-data; boundary=x', body: '--x--', status: [415], codes: ['UNSUPPORTED_MEDIA_TYPE'] },
+    { name: 'PUT on predict', method: 'PUT', body: '{"text":"a"}', status: [404, 405], codes: ['NOT_FOUND', 'METHOD_NOT_ALLOWED'] },
+    { name: 'DELETE on tokenize', method: 'DELETE', path: ROUTES.tokenize, status: [404, 405], codes: ['NOT_FOUND', 'METHOD_NOT_ALLOWED'] },
+    { name: 'path traversal', method: 'GET', path: '/../../etc/passwd', status: [400, 404], codes: ['NOT_FOUND', 'INVALID_REQUEST'] },
+    { name: 'long unknown path', method: 'GET', path: `/${'x'.repeat(6000)}`, status: [404, 414], codes: ['NOT_FOUND'] },
+    { name: 'query string is ignored', path: `${p}?debug=1`, body: '{"text":"a"}', status: [200] },
+    { name: 'oversized header', headers: { 'x-pad': 'a'.repeat(64 * 1024) }, body: '{"text":"a"}', status: [400, 413, 431] },
+  ];
+}
+
+/** Sends one case over node:http (fetch would reject some of these requests before sending them). */
+function send(baseUrl: string, c: AbuseCase): Promise<{ status: number; contentType: string; text: string }> {
+  const body = c.body === undefined ? undefined : typeof c.body === 'string' ? Buffer.from(c.body) : Buffer.from(c.body);
+  const headers: Record<string, string> = { ...c.headers };
+  if (c.contentType !== null && body !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
+  if (body !== undefined) headers['content-length'] = String(body.length);
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(c.path ?? ROUTES.predict, baseUrl), { method: c.method ?? 'POST', headers, timeout: 30_000 }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(parts).toString() }));
+    });
+    let answered = false;
+    req.on('response', () => (answered = true));
+    req.on('error', (e) => (answered ? undefined : reject(e)));
+    req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
+    req.end(body);
+  });
+}
+
+const LEAK = /\bat .+:\d+:\d+|Traceback|node_modules|site-packages|\/src\/|\/dist\/|\.py"/;
+
+function judge(c: AbuseCase, r: { status: number; contentType: string; text: string }): void {
+  assert.ok(r.status < 500, `${c.name}: got ${r.status} ${r.text.slice(0, 200)}`);
+  assert.ok(c.status.includes(r.status), `${c.name}: expected ${c.status.join(' or ')}, got ${r.status} ${r.text.slice(0, 200)}`);
+  assert.ok(!LEAK.test(r.text), `${c.name}: the answer leaks internals: ${r.text.slice(0, 200)}`);
+  // 431/414 may come from the HTTP parser itself, before any route code runs.
+  if (r.status >= 400 && r.status !== 431 && r.status !== 414) {
+    const body = JSON.parse(r.text) as { error?: { code?: unknown } };
+    assert.ok(isErrorCode(body.error?.code), `${c.name}: error body without a contract code: ${r.text.slice(0, 200)}`);
+    if (c.codes) assert.ok(c.codes.includes(body.error!.code as ErrorCode), `${c.name}: code ${String(body.error!.code)} not in ${c.codes.join(', ')}`);
+  }
+}
+
+async function alive(baseUrl: string, after: string): Promise<void> {
+  const r = await call(baseUrl, ROUTES.healthz, { timeoutMs: 5000 });
+  assert.equal(r.status, 200, `healthz after ${after}`);
+}
+
+/** Seeded so a CI failure reproduces; the seed is in the failure message. */
+const FUZZ = { seed: 20261121, numRuns: 120, endOnFailure: true } as const;
+
+export const ABUSE_CHECKS: readonly Check[] = [
+  {
+    id: 'bad-input matrix: every case gets its 4xx (never 5xx, never a crash, never internals)',
+    fast: false,
+    async run({ baseUrl, ready }) {
+      const failures: string[] = [];
+      for (const c of abuseCases(ready.limits)) {
+        try {
+          judge(c, await send(baseUrl, c));
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
+        await alive(baseUrl, c.name);
+      }
+      assert.deepEqual(failures, [], failures.join('\n'));
+    },
+  },
+  {
+    id: 'fuzz: arbitrary JSON bodies get 200 exactly when the schema accepts them, else a coded 400',
+    fast: false,
+    async run({ baseUrl, ready }) {
+      const body = fc.oneof(
+        fc.jsonValue(),
+        fc.record({ text: fc.jsonValue() }),
+        fc.record({ texts: fc.array(fc.jsonValue(), { maxLength: ready.limits.max_texts + 2 }) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(body, fc.constantFrom(ROUTES.tokenize, ROUTES.predict), async (value, path) => {
+          const text = JSON.stringify(value) ?? 'null';
+          let valid = true;
+          try {
+            validateTexts(JSON.parse(text), { maxBodyBytes: ready.limits.max_body_bytes, maxTexts: ready.limits.max_texts, maxTextChars: ready.limits.max_text_chars });
+          } catch {
+            valid = false;
+          }
+          const r = await send(baseUrl, { name: 'json', path, body: text, status: [] });
+          judge({ name: `fuzz ${path} ${text.slice(0, 120)}`, status: [valid ? 200 : 400] }, r);
+        }),
+        FUZZ,
+      );
+      await alive(baseUrl, 'JSON fuzzing');
+    },
+  },
+  {
+    id: 'fuzz: arbitrary bytes get 200 or a coded 400',
+    fast: false,
+    async run({ baseUrl }) {
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (bytes) => {
+          judge({ name: `bytes ${Buffer.from(bytes).toString('hex').slice(0, 120)}`, status: [200, 400] }, await send(baseUrl, { name: 'bytes', path: ROUTES.tokenize, body: bytes, status: [] }));
+        }),
+        FUZZ,
+      );
+      await alive(baseUrl, 'byte fuzzing');
+    },
+  },
+  {
+    id: 'fuzz: any Unicode text tokenizes to [CLS] ... [SEP]',
+    fast: false,
+    async run({ baseUrl, ready }) {
+      await fc.assert(
+        fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), async (text) => {
+          const r = await send(baseUrl, { name: 'text', path: ROUTES.tokenize, body: JSON.stringify({ text }), status: [] });
+          assert.equal(r.status, 200, `text ${JSON.stringify(text)}: ${r.text.slice(0, 200)}`);
+          const ids = (JSON.parse(r.text) as { input_ids: number[] }).input_ids;
+          assert.ok(ids[0] === 101 && ids[ids.length - 1] === 102 && ids.length <= ready.model.max_length, `text ${JSON.stringify(text)}: ${ids.join(',')}`);
+        }),
+        FUZZ,
+      );
+    },
+  },
+];
