@@ -1,0 +1,38 @@
+import type { AddressInfo } from 'node:net';
+import { errorReply, readBody, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
+import { serve, type HttpBindings } from '@hono/node-server';
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+const send = (c: Context<{ Bindings: HttpBindings }>, r: Reply) => c.body(r.body, r.status as ContentfulStatusCode, r.headers);
+
+/** Builds the app (hono, as servers/hono does); never listens. The model runs in TensorFlow.js via BACKEND. */
+export function buildApp(service: Service): Hono<{ Bindings: HttpBindings }> {
+  // Fairness: no request logging, etag or x-powered-by middleware in any stack.
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  // Bodies are read raw from node's request and parsed by the shared core, so every stack parses
+  // JSON identically. (hono's bodyLimit resets chunked uploads over the limit instead of answering 413.)
+  const raw = (c: Context<{ Bindings: HttpBindings }>) => readBody(c.env.incoming, service.config.limits.maxBodyBytes);
+
+  app.get('/hello_world', (c) => send(c, service.hello()));
+  app.get('/healthz', (c) => send(c, service.health()));
+  app.get('/readyz', async (c) => send(c, await service.ready()));
+  app.get('/metrics', async (c) => send(c, await service.metricsText()));
+  app.post('/tokenize', async (c) => send(c, service.tokenize(await raw(c), c.req.header('content-type'))));
+  app.post('/predict', async (c) => send(c, await service.predict(await raw(c), c.req.header('content-type'))));
+  app.notFound((c) => send(c, service.notFound()));
+  app.onError((err, c) => send(c, errorReply(err)));
+  return app;
+}
+
+/** Listens on config.host:config.port (0 = any free port). */
+export async function listen(service: Service, config: Readonly<ServerConfig>): Promise<Listening> {
+  const app = buildApp(service);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+  };
+}
