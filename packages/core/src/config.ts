@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS, type Limits } from '@servebench/contract';
+import type { BatchingOptions } from '@servebench/inference';
 import { isModelConfigName, type ModelConfigName } from '@servebench/model';
 
 export interface ServerConfig {
@@ -14,8 +15,10 @@ export interface ServerConfig {
   intraOpThreads: number;
   interOpThreads: number;
   limits: Limits;
-  /** Requests allowed to wait for the backend before new ones are shed with 429. */
+  /** Requests allowed to wait for the backend before new ones are shed with 429 (Triton's max_queue_size). */
   maxQueue: number;
+  /** Dynamic batching for in-process backends; off when maxBatchSize is 1. */
+  batching: Readonly<Required<Pick<BatchingOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'preferredBatchSizes'>>>;
   shutdownGraceMs: number;
 }
 
@@ -42,6 +45,12 @@ export const ENV_DEFAULTS = {
   MAX_TEXTS: String(DEFAULT_LIMITS.maxTexts),
   MAX_TEXT_CHARS: String(DEFAULT_LIMITS.maxTextChars),
   MAX_QUEUE: '256',
+  /** Sequences per backend call; 1 turns dynamic batching off. */
+  MAX_BATCH_SIZE: '1',
+  /** How long the oldest waiting request may wait for others while the backend is idle. */
+  MAX_QUEUE_DELAY_US: '2000',
+  /** Comma-separated batch sizes that dispatch at once when reached, e.g. `8,16`. */
+  PREFERRED_BATCH_SIZES: '',
   SHUTDOWN_GRACE_MS: '10000',
 } as const;
 
@@ -56,12 +65,29 @@ function int(env: Env, key: keyof typeof ENV_DEFAULTS, min: number, max = Number
   return n;
 }
 
+/** A comma list of distinct integers in [1, MAX_BATCH_SIZE], returned sorted. */
+function preferredSizes(env: Env, maxBatchSize: number): readonly number[] {
+  const raw = env.PREFERRED_BATCH_SIZES ?? ENV_DEFAULTS.PREFERRED_BATCH_SIZES;
+  if (raw.trim() === '') return Object.freeze([]);
+  const sizes = raw.split(',').map((part) => {
+    const n = Number(part.trim());
+    if (part.trim() === '' || !Number.isInteger(n) || n < 1 || n > maxBatchSize) {
+      throw new ConfigError(
+        `PREFERRED_BATCH_SIZES=${raw} is invalid: "${part.trim()}" is not an integer in [1, ${maxBatchSize}] (MAX_BATCH_SIZE); expected a comma list such as 8,16`,
+      );
+    }
+    return n;
+  });
+  return Object.freeze([...new Set(sizes)].sort((a, b) => a - b));
+}
+
 /** Parses the environment once, at the edge, into a frozen config. Throws ConfigError with the variable name. */
 export function parseServerConfig(env: Env): Readonly<ServerConfig> {
   const model = env.MODEL ?? ENV_DEFAULTS.MODEL;
   if (!isModelConfigName(model)) throw new ConfigError(`MODEL=${model} is invalid: expected tiny, mini, small or base`);
   const device = env.DEVICE ?? ENV_DEFAULTS.DEVICE;
   if (device !== 'cpu' && device !== 'cuda') throw new ConfigError(`DEVICE=${device} is invalid: expected cpu or cuda`);
+  const maxBatchSize = int(env, 'MAX_BATCH_SIZE', 1, 4096);
   return Object.freeze({
     host: env.HOST || ENV_DEFAULTS.HOST,
     port: int(env, 'PORT', 0, 65535),
@@ -79,6 +105,7 @@ export function parseServerConfig(env: Env): Readonly<ServerConfig> {
       maxTextChars: int(env, 'MAX_TEXT_CHARS', 1, 100_000_000),
     }),
     maxQueue: int(env, 'MAX_QUEUE', 0, 1_000_000),
+    batching: Object.freeze({ maxBatchSize, maxQueueDelayUs: int(env, 'MAX_QUEUE_DELAY_US', 0, 60_000_000), preferredBatchSizes: preferredSizes(env, maxBatchSize) }),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 0, 600_000),
   });
 }

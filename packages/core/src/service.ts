@@ -75,7 +75,7 @@ export class Service {
     });
     const backend = createBackend({ ...c, modelPath: this.files.onnx });
     await backend.load();
-    this.pipeline = new Pipeline(tokenizer, backend, { maxQueue: c.maxQueue });
+    this.pipeline = new Pipeline(tokenizer, backend, { maxQueue: c.maxQueue, batching: c.batching, observer: this.metrics });
   }
 
   async close(): Promise<void> {
@@ -146,7 +146,7 @@ export class Service {
       const r = await this.predictTexts(texts, signal);
       const vectors = r.vectors.map((v) => Array.from(v));
       const body = single ? { embedding: vectors[0] } : { embeddings: vectors };
-      reply = json(200, JSON.stringify(body), { 'server-timing': serverTiming(r.timing) });
+      reply = json(200, JSON.stringify(body), { 'server-timing': serverTiming(r.timing, r.batch) });
     } catch (e) {
       reply = errorReply(e);
     }

@@ -416,7 +416,7 @@ describe('DynamicBatcher', () => {
           const { clock, backend, batcher } = setup(opts);
           failing.forEach((i) => backend.failCalls.add(i));
           let nextId = 1;
-          const sent = [];
+          const sent: Array<{ ids: number[][]; s: ReturnType<typeof track<BatchedResult>>; cancellable: boolean }> = [];
           for (const a of arrivals) {
             await clock.advance(a.gapMs);
             const ids = a.lens.map((len) => row(nextId++, len + 1));
