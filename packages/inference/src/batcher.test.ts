@@ -47,8 +47,10 @@ class ManualClock implements BatcherClock {
   }
 }
 
-/** Lets every queued promise continuation run (one macrotask turn drains the microtask queue). */
-const settle = () => new Promise<void>((r) => setImmediate(r));
+/** Lets queued promise continuations and the batcher's next-turn batch forming run (a few event-loop turns). */
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await new Promise<void>((r) => setImmediate(r));
+};
 
 interface Call {
   batch: number;
@@ -256,6 +258,22 @@ describe('DynamicBatcher', () => {
     expect(later.map((s) => s.value?.queueMs)).toEqual([5, 5, 5, 5, 5]);
     expect(backend.maxInFlight).toBe(1);
     expect(batcher.depth).toBe(0);
+  });
+
+  it('forms the next batch a turn after a call ends, so callers answered by it can join the waiting ones', async () => {
+    const { backend, batcher } = setup({ maxBatchSize: 32, maxQueueDelayUs: 0 });
+    backend.hold = true;
+    let again: ReturnType<typeof track<BatchedResult>> | undefined;
+    void batcher.submit([row(1)]).then(() => {
+      again = track(batcher.submit([row(3)]));
+    });
+    const waiting = track(batcher.submit([row(2)]));
+    await settle();
+    await backend.release();
+    expect(backend.calls.map((c) => c.rows)).toEqual([[1], [2, 3]]);
+    await backend.release();
+    expect(waiting.value?.batchSize).toBe(2);
+    expect(again?.value?.batchSize).toBe(2);
   });
 
   it('sheds requests beyond max_queue_size with QueueFullError and keeps serving the others', async () => {

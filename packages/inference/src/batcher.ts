@@ -118,6 +118,8 @@ const cancelled = (where: string) => new BackendError('BACKEND_TIMEOUT', `reques
 export class DynamicBatcher {
   private readonly pending: Pending[] = [];
   private busy = false;
+  /** Between a call's end and the next event-loop turn, when the next batch is formed. */
+  private settling = false;
   private running = 0;
   private cancelTimer: (() => void) | undefined;
   private readonly maxBatch: number;
@@ -180,7 +182,7 @@ export class DynamicBatcher {
 
   /** Decides, while the backend is idle, whether to dispatch now or when the oldest request's delay ends. */
   private pump(): void {
-    if (this.busy) return;
+    if (this.busy || this.settling) return;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     const head = this.pending[0];
@@ -278,7 +280,13 @@ export class DynamicBatcher {
         ok: out !== undefined,
       });
     } finally {
-      this.pump();
+      // Form the next batch one event-loop turn later: requests whose bytes already arrived (and
+      // in-process callers just answered) join it instead of trailing it as a second, smaller cohort.
+      this.settling = true;
+      setImmediate(() => {
+        this.settling = false;
+        this.pump();
+      });
     }
   }
 
