@@ -69,7 +69,8 @@ export function bertForward(tf: Tf, t: BertTensors, c: BertConfig, b: EncodedBat
   const H = c.hiddenSize;
   const heads = c.numHeads;
   const hd = H / heads;
-  if (S > c.maxPositions) throw new BackendError('BACKEND_CONFIG', `sequence length ${S} exceeds the model's ${c.maxPositions} positions`);
+  // The tokenizer truncates to maxPositions, so this is a caller bug, not a configuration problem.
+  if (S > c.maxPositions) throw new RangeError(`sequence length ${S} exceeds the model's ${c.maxPositions} positions`);
 
   const dense = (x: Tensor, d: Dense): Tensor => tf.fused.matMul({ a: x as Tensor2D, b: d.w, bias: d.b });
   const layerNorm = (x: Tensor, n: Norm): Tensor => {
