@@ -392,22 +392,50 @@ describe('DynamicBatcher', () => {
     await expect(batcher.submit([row(1), row(2)])).rejects.toMatchObject({ code: 'BAD_BACKEND_RESPONSE' });
   });
 
-  it('pads each batch to its own longest sequence and cuts a batch, in order, when padding would pass the ratio', async () => {
+  it('pads each batch to its own longest sequence and leaves a request that would pass the padding ratio for a later batch', async () => {
     const { backend, batcher, reports } = setup({ maxBatchSize: 32, maxQueueDelayUs: 0, maxPaddingRatio: 2 });
     backend.hold = true;
     track(batcher.submit([row(1, 4)]));
-    const lens = [4, 5, 4, 40, 4, 6];
+    const lens = [4, 5, 4, 40, 4, 6, 38];
     const out = lens.map((len, i) => track(batcher.submit([row(10 + i, len)])));
-    for (let i = 0; i < 4; i++) await backend.release();
-    // [4,5,4] then 40 alone (40+4 tokens padded to 80 is 1.8x, but adding 6 would pass 2x), then [6].
+    for (let i = 0; i < 3; i++) await backend.release();
+    // The 40-token text would pad the short ones 8x: it is skipped, the short ones behind it still
+    // join, and it heads the next batch with the other long one.
     expect(backend.calls.map((c) => [c.rows, c.seqLen])).toEqual([
       [[1], 4],
-      [[10, 11, 12], 5],
-      [[13, 14], 40],
-      [[15], 6],
+      [[10, 11, 12, 14, 15], 6],
+      [[13, 16], 40],
     ]);
     expect(out.map((s) => s.value?.vectors[0]?.[1])).toEqual(lens);
     expect(reports.every((r) => r.paddingRatio <= 2)).toBe(true);
+  });
+
+  it('with no padding limit pads the whole batch to its longest sequence', async () => {
+    const { backend, batcher, reports } = setup({ maxBatchSize: 32, maxQueueDelayUs: 0, maxPaddingRatio: Number.POSITIVE_INFINITY });
+    backend.hold = true;
+    track(batcher.submit([row(1, 4)]));
+    [4, 40, 6].forEach((len, i) => track(batcher.submit([row(10 + i, len)])));
+    await backend.release();
+    await backend.release();
+    expect(backend.calls.map((c) => [c.rows, c.seqLen])).toEqual([
+      [[1], 4],
+      [[10, 11, 12], 40],
+    ]);
+    expect(reports[1]?.paddingRatio).toBeCloseTo(120 / 50);
+  });
+
+  it('skips a multi-text request that would overflow max_batch_size, keeping it whole for the next batch', async () => {
+    const { backend, batcher } = setup({ maxBatchSize: 4, maxQueueDelayUs: 0 });
+    backend.hold = true;
+    track(batcher.submit([row(1)]));
+    const a = track(batcher.submit([row(2), row(3)]));
+    const b = track(batcher.submit([row(4), row(5), row(6)]));
+    const c = track(batcher.submit([row(7)]));
+    for (let i = 0; i < 3; i++) await backend.release();
+    expect(backend.calls.map((x) => x.rows)).toEqual([[1], [2, 3, 7], [4, 5, 6]]);
+    expect(asArrays(a.value!)).toEqual([2, 3].map((i) => expected(row(i))));
+    expect(asArrays(b.value!)).toEqual([4, 5, 6].map((i) => expected(row(i))));
+    expect(asArrays(c.value!)).toEqual([expected(row(7))]);
   });
 
   it('property: under random arrivals, sizes, cancellations and failures every request gets its own rows or a clear error', async () => {
@@ -449,9 +477,14 @@ describe('DynamicBatcher', () => {
           // Every row reaches the backend at most once, in a batch padded to that batch's longest row.
           const seen = backend.calls.flatMap((c) => c.rows);
           expect(new Set(seen).size).toBe(seen.length);
+          const allRows = sent.flatMap((x) => x.ids);
           for (const c of backend.calls) {
-            const lens = c.rows.map((id) => sent.flatMap((x) => x.ids).find((r) => r[0] === id)!.length);
+            const lens = c.rows.map((id) => allRows.find((r) => r[0] === id)!.length);
             expect(c.seqLen).toBe(Math.max(...lens));
+            // Rows keep arrival order inside a batch, and the padding limit holds unless one request is alone.
+            expect(c.rows).toEqual([...c.rows].sort((x, y) => x - y));
+            const requests = sent.filter((x) => c.rows.includes(x.ids[0]![0]!)).length;
+            if (requests > 1) expect(c.batch * c.seqLen).toBeLessThanOrEqual(opts.maxPaddingRatio * lens.reduce((x, y) => x + y, 0));
           }
           for (const { ids, s, cancellable } of sent) {
             expect(s.done).toBe(true);

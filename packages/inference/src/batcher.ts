@@ -14,13 +14,17 @@ export interface BatchingOptions {
   /** Dispatch as soon as the waiting rows, taken in arrival order, add up to one of these. */
   preferredBatchSizes?: readonly number[];
   /**
-   * Close a batch before a request that would make (rows x longest) / real tokens exceed this.
-   * The cut keeps arrival order, so the request left out heads the next batch. Infinity disables it.
+   * Leave out of a batch any request that would make (rows x longest) / real tokens exceed this; it
+   * keeps its place in the queue and heads a later batch. Infinity disables it.
    */
   maxPaddingRatio?: number;
 }
 
-/** The default padding cut: at most half of a batch's compute may go to padding tokens. */
+/**
+ * The default padding limit: at most half of a batch's tokens may be padding. On CPU, ORT time grows
+ * with padded tokens (bench/batching.ts), so one long text padding 31 short ones costs far more than
+ * a second call.
+ */
 export const DEFAULT_MAX_PADDING_RATIO = 2;
 
 /** Time source and timer, injectable so tests drive max_queue_delay without the wall clock. */
@@ -98,12 +102,16 @@ interface Running {
 }
 
 interface Plan {
-  count: number;
-  /** Waiting longer cannot make this batch bigger (full, or cut by padding). */
+  /** The next batch, in arrival order; always starts with the oldest waiting request. */
+  chosen: Pending[];
+  /** Dispatch now: the batch is full, or requests were left for a later batch (so waiting only idles the backend). */
   closed: boolean;
-  /** Requests in the longest prefix whose rows equal a preferred size (0 if none). */
+  /** How many of `chosen` make the largest preferred batch size reached on the way (0 if none). */
   preferred: number;
 }
+
+/** Requests looked at per batch row when forming a batch, to bound the work under a deep queue. */
+const LOOKAHEAD_PER_ROW = 4;
 
 const cancelled = (where: string) => new BackendError('BACKEND_TIMEOUT', `request was cancelled ${where}`);
 
@@ -111,12 +119,13 @@ const cancelled = (where: string) => new BackendError('BACKEND_TIMEOUT', `reques
  * Groups concurrent requests into one backend call, like Triton's dynamic batcher, with one call in
  * flight per process: while a call runs, new requests accumulate and form the next batch.
  *
- * Requests are taken in arrival order and never split, so the oldest request is always in the next
- * batch (no starvation, bounded queue time) and each request's rows come back contiguous. A batch is
- * padded to its own longest sequence; the optional padding cut limits waste without reordering.
+ * Requests are never split, so each request's rows come back contiguous, and the oldest request is
+ * always in the next batch (no starvation). A batch is padded to its own longest sequence; requests
+ * that would pad it beyond maxPaddingRatio wait for a later batch, which groups similar lengths
+ * without sorting the queue.
  */
 export class DynamicBatcher {
-  private readonly pending: Pending[] = [];
+  private pending: Pending[] = [];
   private busy = false;
   /** Between a call's end and the next event-loop turn, when the next batch is formed. */
   private settling = false;
@@ -189,43 +198,54 @@ export class DynamicBatcher {
     if (!head) return;
     const plan = this.plan();
     const wait = head.submittedAt + this.delayMs - this.clock.now();
-    if (plan.closed || wait <= 0) return this.dispatch(plan.count);
-    if (plan.preferred > 0) return this.dispatch(plan.preferred);
+    if (plan.closed || wait <= 0) return this.dispatch(plan.chosen);
+    if (plan.preferred > 0) return this.dispatch(plan.chosen.slice(0, plan.preferred));
     this.cancelTimer = this.clock.schedule(() => {
       this.cancelTimer = undefined;
       this.pump();
     }, wait);
   }
 
-  /** The next batch: the longest arrival-order prefix within maxBatchSize and the padding cut. */
+  /**
+   * The next batch: the oldest waiting request, then later ones in arrival order that keep the batch
+   * within maxBatchSize rows and within the padding ratio. A request that does not fit is skipped,
+   * not a stopping point: it keeps its place and heads a later batch, so it waits at most as many
+   * batches as there are requests ahead of it, and short requests behind a long one still batch.
+   */
   private plan(): Plan {
-    let count = 0;
+    const chosen: Pending[] = [];
     let rows = 0;
     let maxLen = 0;
     let tokens = 0;
     let preferred = 0;
-    for (const p of this.pending) {
+    let skipped = false;
+    const scan = Math.min(this.pending.length, LOOKAHEAD_PER_ROW * this.maxBatch);
+    for (let i = 0; i < scan && rows < this.maxBatch; i++) {
+      const p = this.pending[i]!;
       const r = rows + p.ids.length;
       const m = Math.max(maxLen, p.maxLen);
       const t = tokens + p.tokens;
-      if (count > 0 && (r > this.maxBatch || r * m > this.maxPaddingRatio * t)) return { count, closed: true, preferred };
-      count++;
+      if (chosen.length > 0 && (r > this.maxBatch || r * m > this.maxPaddingRatio * t)) {
+        skipped = true;
+        continue;
+      }
+      chosen.push(p);
       rows = r;
       maxLen = m;
       tokens = t;
-      if (this.preferred.has(rows)) preferred = count;
-      if (rows >= this.maxBatch) return { count, closed: true, preferred };
+      if (this.preferred.has(rows)) preferred = chosen.length;
     }
-    return { count, closed: false, preferred };
+    const closed = rows >= this.maxBatch || skipped || scan < this.pending.length;
+    return { chosen, closed, preferred };
   }
 
-  private dispatch(count: number): void {
-    const reqs = this.pending.splice(0, count);
+  private dispatch(reqs: Pending[]): void {
     const run: Running = { live: reqs.length, abort: new AbortController() };
     for (const p of reqs) {
       p.state = 'running';
       p.batch = run;
     }
+    this.pending = this.pending.filter((p) => p.state === 'queued');
     this.busy = true;
     this.running = reqs.length;
     void this.execute(reqs, run);
