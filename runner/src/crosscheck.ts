@@ -6,6 +6,7 @@ import type { StackSpec } from './discover.js';
 import { launchProcess } from './launch/process.js';
 import { runLoad } from './load/engine.js';
 import { runWrk } from './load/wrk.js';
+import { crossCheckGrpc } from './load/grpc-crosscheck.js';
 
 /**
  * Runs the runner's engine and wrk against the same server on hello_world, alternating, and
@@ -13,6 +14,7 @@ import { runWrk } from './load/wrk.js';
  * and its event loop is not saturated.
  */
 export async function crossCheck(stack: StackSpec, o: { connections: number; durationS: number; rounds: number; root: string }): Promise<string> {
+  if (stack.server.protocol === 'grpc') return crossCheckGrpc(stack, o); // ghz instead of wrk
   const server = await launchProcess(stack, {
     env: { MODEL: 'tiny' },
     readyTimeoutMs: 120_000,

@@ -7,6 +7,9 @@ import type { StackSpec } from './discover.js';
 import { captureEnvironment } from './environment.js';
 import { LaunchError, launchProcess, type Launched } from './launch/process.js';
 import { runLoad } from './load/engine.js';
+import { runGrpcLoad } from './load/grpc-engine.js';
+import { grpcReady, verifyGrpc } from './load/grpc-run.js';
+import { buildGrpcWorkload, type GrpcWorkload } from './load/grpc-workload.js';
 import type { LoadResult } from './load/types.js';
 import { concurrencyFor, type RunSettings } from './profiles.js';
 import { Progress } from './progress.js';
@@ -86,6 +89,11 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
 
   const workloads = new Map<Task, Workload>();
   for (const task of s.tasks) workloads.set(task, await buildWorkload(task, texts, oracle, EMBED_TOLERANCE));
+  // gRPC stacks: the same texts and oracle answers as servebench.v1.Serving calls.
+  const grpcWorkloads = new Map<Task, GrpcWorkload>();
+  if (o.stacks.some((x) => x.server.protocol === 'grpc')) {
+    for (const task of s.tasks) grpcWorkloads.set(task, await buildGrpcWorkload(task, texts, oracle, EMBED_TOLERANCE));
+  }
 
   const rawTasks = s.raw ? s.tasks.filter((t): t is 'tokenize' | 'predict' => t !== 'hello_world') : [];
   const cellsPerStack = s.tasks.reduce((n, t) => n + concurrencyFor(s, t).length, 0);
@@ -150,13 +158,6 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
       progress.note(`${stack.id}: skipped (${r.reason})`);
       return;
     }
-    if (stack.server.protocol !== 'http') {
-      r.status = 'skipped';
-      r.reason = `the load engine does not speak ${stack.server.protocol} yet`;
-      progress.skipCells(cellsPerStack);
-      progress.note(`${stack.id}: skipped (${r.reason})`);
-      return;
-    }
     progress.note(`${stack.id}: launching (${s.launcher})`);
     let server: Launched;
     try {
@@ -176,9 +177,13 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
     try {
       r.coldStartMs = server.coldStartMs;
       r.modelLoadMs = server.modelLoadMs;
-      const ready = (await fetch(new URL('/readyz', server.baseUrl)).then((x) => x.json())) as { backend_info?: Record<string, string> };
+      const grpc = stack.server.protocol === 'grpc';
+      const ready = grpc
+        ? await grpcReady(server.baseUrl)
+        : ((await fetch(new URL('/readyz', server.baseUrl)).then((x) => x.json())) as { backend_info?: Record<string, string> });
       r.backendInfo = ready.backend_info;
-      r.verification = await runConformance(server.baseUrl, { fast: true, embed: oracle.embed, tolerance: EMBED_TOLERANCE });
+      const verifyOpts = { fast: true, embed: oracle.embed, tolerance: EMBED_TOLERANCE };
+      r.verification = grpc ? await verifyGrpc(server.baseUrl, verifyOpts) : await runConformance(server.baseUrl, verifyOpts);
       const failed = r.verification.filter((v) => !v.ok);
       if (failed.length) {
         r.status = 'failed-verification';
@@ -203,14 +208,14 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
           }
           progress.cell(stack.id, `${task} c=${c}`);
           const startedAt = new Date().toISOString();
-          const wl = workloads.get(task)!;
           const sampler = startSampler(server.pid, 250);
-          const load = await runLoad({
-            host: server.host, port: server.port, requests: wl.requests, expect: wl.expect,
+          const common = {
+            host: server.host, port: server.port,
             mode: s.mode, concurrency: c, ...(s.mode === 'open' ? { rate: s.rate, arrivals: s.arrivals } : {}),
             warmupMs: s.warmupS * 1000, durationMs: s.durationS * 1000, windowMs: s.windowS * 1000,
             timeoutMs: s.timeoutMs, threads: s.threads,
-          });
+          };
+          const load = grpc ? await runGrpcLoad({ ...common, ...grpcWorkloads.get(task)! }) : await runLoad({ ...common, ...workloads.get(task)! });
           const series = sampler.stop();
           const cell = cellOf(s, task, c, load, startedAt);
           // Align samples with the measured interval (the engine reports when measuring started).

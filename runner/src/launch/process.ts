@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { track, stopChild } from './children.js';
 import type { StackSpec } from '../discover.js';
+import { grpcServing } from '../load/grpc-run.js';
 
 export interface LaunchOptions {
   env: Record<string, string>;
@@ -15,7 +16,7 @@ export interface Launched {
   host: string;
   port: number;
   baseUrl: string;
-  /** Spawn to first 200 from /readyz. */
+  /** Spawn to first 200 from /readyz (gRPC: first SERVING from grpc.health.v1). */
   coldStartMs: number;
   /** As reported by the server: model generation/loading time. */
   modelLoadMs: number | undefined;
@@ -113,12 +114,14 @@ export async function launchProcess(stack: StackSpec, opts: LaunchOptions): Prom
         throw new LaunchError('spawn', unavailable ? tail.trim().slice(-800) : `exited with ${exit.code ?? exit.signal} before it was ready:\n${tail.slice(-1500)}`, unavailable);
       }
       if (performance.now() > deadline) {
-        throw new LaunchError('ready', `not ready after ${opts.readyTimeoutMs} ms (${listening ? `listening at ${listening.url}, /readyz never answered 200` : 'never reported a listening port'})`);
+        throw new LaunchError('ready', `not ready after ${opts.readyTimeoutMs} ms (${listening ? `listening at ${listening.url}, ${stack.server.protocol === 'grpc' ? 'grpc.health.v1 never said SERVING' : '/readyz never answered 200'}` : 'never reported a listening port'})`);
       }
       if (listening) {
-        const ok = await fetch(new URL('/readyz', listening.url), { signal: AbortSignal.timeout(2000) })
-          .then((r) => r.ok)
-          .catch(() => false);
+        const ok = stack.server.protocol === 'grpc'
+          ? await grpcServing(listening.url, 2000)
+          : await fetch(new URL('/readyz', listening.url), { signal: AbortSignal.timeout(2000) })
+            .then((r) => r.ok)
+            .catch(() => false);
         if (ok) return;
       }
       await new Promise((r) => setTimeout(r, 50));
