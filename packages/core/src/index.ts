@@ -3,3 +3,4 @@ export * from './metrics.js';
 export * from './service.js';
 export * from './main.js';
 export * from './body.js';
+export * from './close.js';

@@ -45,9 +45,8 @@ export async function runServer(name: string, start: StartFn, env: Record<string
   const loadMs = Math.round(performance.now() - t0);
   const server = await start(service, config);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
-  if (cluster.isWorker) process.send?.({ listening: server.port, loadMs });
-  else log('listening', { server: name, url, backend: config.backend, model: config.model, workers: 1, loadMs });
 
+  // Handlers first: a SIGTERM that follows the listening line at once still stops gracefully.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -69,6 +68,8 @@ export async function runServer(name: string, start: StartFn, env: Record<string
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   if (!cluster.isWorker) watchParent(env, () => stop('stdin closed'));
+  if (cluster.isWorker) process.send?.({ listening: server.port, loadMs });
+  else log('listening', { server: name, url, backend: config.backend, model: config.model, workers: 1, loadMs });
 }
 
 /**

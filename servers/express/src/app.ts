@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { ServeError } from '@servebench/contract';
-import { errorReply, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
+import { closeHttp, errorReply, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 
 const send = (res: Response, r: Reply) => res.status(r.status).set(r.headers).send(r.body);
@@ -40,6 +40,6 @@ export async function listen(service: Service, config: Readonly<ServerConfig>): 
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    close: () => closeHttp(server),
   };
 }

@@ -1,5 +1,5 @@
 import { ServeError } from '@servebench/contract';
-import { errorReply, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
+import { closeHttp, errorReply, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 
 const send = (reply: FastifyReply, r: Reply) => reply.code(r.status).headers(r.headers).send(r.body);
@@ -8,7 +8,7 @@ const bodyOf = (body: unknown): Uint8Array => (Buffer.isBuffer(body) ? body : ne
 /** Builds the fastify app; never listens. */
 export function buildApp(service: Service): FastifyInstance {
   // Fairness: no request logging in any stack (fastify sends no etag or x-powered-by by default).
-  const app = Fastify({ logger: false, disableRequestLogging: true, bodyLimit: service.config.limits.maxBodyBytes });
+  const app = Fastify({ logger: false, bodyLimit: service.config.limits.maxBodyBytes });
   // Bodies are read raw and parsed by the shared core, so every stack parses JSON identically.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -34,5 +34,5 @@ export async function listen(service: Service, config: Readonly<ServerConfig>): 
   const app = buildApp(service);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
-  return { port: typeof address === 'object' && address ? address.port : config.port, close: () => app.close() };
+  return { port: typeof address === 'object' && address ? address.port : config.port, close: () => closeHttp(app.server) };
 }

@@ -1,5 +1,6 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorReply, readBody, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
+import { closeHttp, errorReply, readBody, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
 import { serve, type HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -33,6 +34,6 @@ export async function listen(service: Service, config: Readonly<ServerConfig>): 
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    close: () => closeHttp(server as Server),
   };
 }
