@@ -27,10 +27,12 @@ function fail(cb: Cb, e: unknown): number {
   return err.status;
 }
 
-/** Same form as the HTTP Server-Timing header. */
-function timing(t: Record<string, number>): grpc.Metadata {
+/** Same form as the HTTP Server-Timing header (@servebench/inference serverTiming, which this package does not depend on). */
+function timing(t: Record<string, number>, batch?: number): grpc.Metadata {
+  const parts = Object.entries(t).map(([k, v]) => `${k};dur=${v.toFixed(3)}`);
+  if (batch !== undefined) parts.push(`batch;desc=${batch}`);
   const m = new grpc.Metadata();
-  m.set(METADATA_KEYS.serverTiming, Object.entries(t).map(([k, v]) => `${k};dur=${v.toFixed(3)}`).join(', '));
+  m.set(METADATA_KEYS.serverTiming, parts.join(', '));
   return m;
 }
 
@@ -64,7 +66,7 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
     try {
       const r = await service.predictTexts(texts(call.request, single), abort.signal);
       const vectors = r.vectors.map((v) => Array.from(v));
-      cb(null, single ? { embedding: vectors[0] } : { embeddings: vectors.map((values) => ({ values })) }, timing({ ...r.timing }));
+      cb(null, single ? { embedding: vectors[0] } : { embeddings: vectors.map((values) => ({ values })) }, timing({ ...r.timing }, r.batch));
       observe('predict', 200, t0);
     } catch (e) {
       observe('predict', fail(cb, e), t0);
