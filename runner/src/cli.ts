@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { compareRuns } from './compare.js';
+import { captureEnvironment, machineStamp } from './environment.js';
+import { runPerf } from './perf.js';
 import { crossCheck } from './crosscheck.js';
 import { DiscoveryError, discoverServers, filterStacks, repoRoot, stacksOf } from './discover.js';
 import { readResults } from './results.js';
@@ -122,6 +124,18 @@ program
   .action(async (flags: { stack: string; connections: string; duration: string; rounds: string }) => {
     const [stack] = filterStacks(stacksOf(discoverServers(root)), [flags.stack]);
     process.stdout.write(await crossCheck(stack!, { connections: Number(flags.connections), durationS: Number(flags.duration), rounds: Number(flags.rounds), root }));
+  });
+
+program
+  .command('perf')
+  .description('the performance targets as ratios measured side by side in one run, with pass or fail')
+  .option('--duration <s>', 'seconds per measurement', '5')
+  .option('--rounds <n>', 'alternating rounds per comparison (median is used)', '3')
+  .addOption(new Option('--engine <engine>', 'load generator for hello_world').choices(['wrk', 'runner']).default('wrk'))
+  .action(async (flags: { duration: string; rounds: string; engine: 'wrk' | 'runner' }) => {
+    const env = captureEnvironment(root);
+    const { text } = await runPerf({ root, durationS: Number(flags.duration), rounds: Number(flags.rounds), engine: flags.engine });
+    process.stdout.write(`servebench perf (${flags.rounds} alternating rounds of ${flags.duration} s; medians)\nMachine: ${machineStamp(env)}\n\n${text}\n`);
   });
 
 program.parseAsync().catch((e: unknown) => {

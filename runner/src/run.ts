@@ -34,7 +34,8 @@ export const EMBED_TOLERANCE = 1e-4;
 /** Load-generator event-loop utilisation above which a cell is flagged client-bound. */
 export const CLIENT_BOUND_ELU = 0.95;
 
-async function loadOracle(files: ModelFiles, threads: number): Promise<Oracle & { close(): Promise<void> }> {
+/** The runner's in-process tokenizer and model: the expected answers every stack is checked against. */
+export async function loadOracle(files: ModelFiles, threads: number): Promise<Oracle & { close(): Promise<void> }> {
   const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), { maxLength: files.config.maxPositions });
   const backend = createBackend({ backend: 'ort', modelPath: files.onnx, device: 'cpu', intraOpThreads: threads, interOpThreads: 1 });
   await backend.load();

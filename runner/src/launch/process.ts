@@ -9,6 +9,8 @@ export interface LaunchOptions {
   readyTimeoutMs: number;
   /** Server stdout/stderr go here, for the post-mortem of a failed stack. */
   logFile: string;
+  /** HTTP path probed for readiness (default /readyz). */
+  readyPath?: string;
 }
 
 export interface Launched {
@@ -119,7 +121,7 @@ export async function launchProcess(stack: StackSpec, opts: LaunchOptions): Prom
       if (listening) {
         const ok = stack.server.protocol === 'grpc'
           ? await grpcServing(listening.url, 2000)
-          : await fetch(new URL('/readyz', listening.url), { signal: AbortSignal.timeout(2000) })
+          : await fetch(new URL(opts.readyPath ?? '/readyz', listening.url), { signal: AbortSignal.timeout(2000) })
             .then((r) => r.ok)
             .catch(() => false);
         if (ok) return;
