@@ -154,7 +154,7 @@ function track<T>(p: Promise<T>) {
 
 describe('DynamicBatcher', () => {
   it('gives each request exactly its own rows, in order, including multi-text requests', async () => {
-    const { clock, backend, batcher, reports } = setup({ maxBatchSize: 32 });
+    const { clock, backend, batcher, reports } = setup({ maxBatchSize: 32, maxPaddingRatio: Number.POSITIVE_INFINITY });
     const reqs = [[row(1, 5)], [row(2, 3), row(3, 9), row(4, 4)], [row(5, 2)], [row(6, 7), row(7, 3)]];
     const out = reqs.map((r) => track(batcher.submit(r)));
     expect(backend.calls).toHaveLength(0);
