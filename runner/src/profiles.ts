@@ -28,6 +28,11 @@ export interface RunSettings {
   readyTimeoutS: number;
   raw: boolean;
   launcher: 'process' | 'compose';
+  /** Dynamic batching for every stack and the raw row (1 = off); MAX_BATCH_SIZE / MAX_QUEUE_DELAY_US. */
+  maxBatchSize: number;
+  maxQueueDelayUs: number;
+  /** Extra environment for single stacks, by stack id (e.g. a different batch policy for one stack). */
+  stackEnv: Record<string, Record<string, string>>;
 }
 
 const base: Omit<RunSettings, 'profile'> = {
@@ -52,6 +57,9 @@ const base: Omit<RunSettings, 'profile'> = {
   readyTimeoutS: 120,
   raw: true,
   launcher: 'process',
+  maxBatchSize: 1,
+  maxQueueDelayUs: 2000,
+  stackEnv: {},
 };
 
 export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.freeze({

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { CheckOutcome, Task } from '@servebench/contract';
 import type { Environment } from './environment.js';
 import type { LoadResult } from './load/types.js';
+import type { BatchHistogram } from './scrape.js';
 import type { RunSettings } from './profiles.js';
 
 export interface ResourceStats {
@@ -22,6 +23,8 @@ export interface CellResult {
   stability: { stable: boolean; spread: number; threshold: number; lastN: number };
   clientBound: boolean;
   resources?: ResourceStats;
+  /** Batch sizes the server formed during the cell (from its /metrics); queue time is in load.serverTiming.queue. */
+  batching?: BatchHistogram;
   startedAt: string;
 }
 

@@ -16,6 +16,7 @@ import { Progress } from './progress.js';
 import { runRaw } from './raw/index.js';
 import { sliceSeries, startSampler } from './resources/sampler.js';
 import { writeJsonAtomic, type CellResult, type RunResults, type StackResult } from './results.js';
+import { diffHistogram, scrapeHistogram } from './scrape.js';
 import { assessStability } from './stats/stability.js';
 import { buildWorkload, type Oracle, type Workload } from './workload.js';
 
@@ -122,6 +123,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
         const load = await runRaw({
           task, onnx: files.onnx, vocab: files.vocab, maxLength: files.config.maxPositions, intraOpThreads: s.intraOpThreads,
           texts, concurrency: c, warmupMs: s.warmupS * 1000, durationMs: s.durationS * 1000, windowMs: s.windowS * 1000,
+          batching: { maxBatchSize: s.maxBatchSize, maxQueueDelayUs: s.maxQueueDelayUs },
         });
         // The raw loop is the work itself, so its saturated event loop is not a client bottleneck.
         const cell = { ...cellOf(s, task, c, load, startedAt), clientBound: false };
@@ -163,7 +165,10 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
     let server: Launched;
     try {
       server = await launchProcess(stack, {
-        env: { MODEL: s.model, MODEL_SEED: String(s.seed), WORKERS: String(s.workers), INTRA_OP_THREADS: String(s.intraOpThreads) },
+        env: {
+          MODEL: s.model, MODEL_SEED: String(s.seed), WORKERS: String(s.workers), INTRA_OP_THREADS: String(s.intraOpThreads),
+          MAX_BATCH_SIZE: String(s.maxBatchSize), MAX_QUEUE_DELAY_US: String(s.maxQueueDelayUs), ...s.stackEnv[stack.id],
+        },
         readyTimeoutMs: s.readyTimeoutS * 1000,
         logFile: join(o.runDir, 'logs', `${stack.id}.log`),
       });
@@ -209,6 +214,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
           }
           progress.cell(stack.id, `${task} c=${c}`);
           const startedAt = new Date().toISOString();
+          const batchesBefore = grpc || task !== 'predict' ? undefined : await scrapeHistogram(server.baseUrl, 'servebench_batch_size');
           const sampler = startSampler(server.pid, 250);
           const common = {
             host: server.host, port: server.port,
@@ -228,6 +234,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
             peakRssMb: series.peakRssMb,
             samples: series.samples.map(({ tS, cpuPct, rssMb }) => ({ tS, cpuPct, rssMb })),
           };
+          if (batchesBefore) cell.batching = diffHistogram(batchesBefore, await scrapeHistogram(server.baseUrl, 'servebench_batch_size'));
           const died = server.exited();
           if (died) {
             cell.status = 'failed';

@@ -24,6 +24,9 @@ export interface RunFlags {
   loadThreads?: string;
   timeout?: string;
   raw?: boolean;
+  maxBatchSize?: string;
+  maxQueueDelayUs?: string;
+  stackEnv?: string[];
 }
 
 function positive(name: string, v: string, integer: boolean): number {
@@ -46,7 +49,7 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
   const profile = f.profile ?? 'quick';
   const base = PROFILES[profile];
   if (!base) throw new UsageError(`--profile ${profile}: expected one of ${Object.keys(PROFILES).join(', ')}`);
-  const s: RunSettings = { ...base, tasks: [...base.tasks], concurrency: [...base.concurrency] };
+  const s: RunSettings = { ...base, tasks: [...base.tasks], concurrency: [...base.concurrency], stackEnv: {} };
   if (f.tasks) s.tasks = list(f.tasks).map((t) => oneOf<Task>('tasks', t, TASKS));
   if (f.concurrency) s.concurrency = list(f.concurrency).map((c) => positive('concurrency', c, true));
   if (f.duration) s.durationS = positive('duration', f.duration, false);
@@ -67,6 +70,13 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
   if (f.loadThreads) s.threads = positive('load-threads', f.loadThreads, true);
   if (f.timeout) s.timeoutMs = positive('timeout', f.timeout, true);
   if (f.raw === false) s.raw = false;
+  if (f.maxBatchSize) s.maxBatchSize = positive('max-batch-size', f.maxBatchSize, true);
+  if (f.maxQueueDelayUs !== undefined) s.maxQueueDelayUs = f.maxQueueDelayUs === '0' ? 0 : positive('max-queue-delay-us', f.maxQueueDelayUs, true);
+  for (const item of f.stackEnv ?? []) {
+    const m = /^([^:=]+):([A-Z_][A-Z0-9_]*)=(.*)$/.exec(item);
+    if (!m) throw new UsageError(`--stack-env ${item}: expected <stack-id>:<NAME>=<value>, e.g. fastify+ort:MAX_BATCH_SIZE=32`);
+    (s.stackEnv[m[1]!] ??= {})[m[2]!] = m[3]!;
+  }
   if (s.windowS * s.stableWindows > s.durationS + 1e-9) {
     throw new UsageError(`--duration ${s.durationS} is shorter than ${s.stableWindows} stability windows of ${s.windowS} s; lengthen it or shorten --window`);
   }

@@ -6,8 +6,8 @@ import type { GrpcWorkerShare } from './grpc-types.js';
 import { Recorder, type WorkerResult } from './record.js';
 import { interArrivals } from './schedule.js';
 
-// After UNAVAILABLE (nothing listening), retrying at once would spin the loop; errors still count.
-const UNAVAILABLE_BACKOFF_MS = 10;
+// After a refused connection, retrying at once would spin the loop; the errors are still counted.
+const CONNECT_BACKOFF_MS = 10;
 const LATE_MS = 1;
 
 export function runGrpcShare(share: GrpcWorkerShare, pool: GrpcPool, startAt: number): Promise<WorkerResult> {
@@ -55,7 +55,7 @@ function runClosed(share: GrpcWorkerShare, pool: GrpcPool, startAt: number): Pro
           else rec.error(cls);
           if (share.maxRequests !== undefined && rec.total >= share.maxRequests) return stop(now);
         }
-        if (cls === 'grpc_UNAVAILABLE') later(UNAVAILABLE_BACKOFF_MS, () => next(slot));
+        if (cls === 'connect' || cls === 'grpc_UNAVAILABLE') later(CONNECT_BACKOFF_MS, () => next(slot));
         else next(slot);
       });
     };

@@ -2,7 +2,7 @@
 // called in-process with no server around it, in a closed loop at the cell's concurrency.
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Pipeline, WordPieceTokenizer, createBackend } from '@servebench/inference';
+import { Pipeline, WordPieceTokenizer, createBackend, type BatchingOptions } from '@servebench/inference';
 import { Recorder } from '../load/record.js';
 
 export interface RawJob {
@@ -16,13 +16,15 @@ export interface RawJob {
   warmupMs: number;
   durationMs: number;
   windowMs: number;
+  /** The same batch policy as the servers (maxBatchSize 1 = off). */
+  batching?: BatchingOptions;
 }
 
 const job = workerData as RawJob;
 const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(job.vocab, 'utf8'), { maxLength: job.maxLength });
 const backend = createBackend({ backend: 'ort', modelPath: job.onnx, device: 'cpu', intraOpThreads: job.intraOpThreads, interOpThreads: 1 });
 await backend.load();
-const pipeline = new Pipeline(tokenizer, backend, { maxQueue: Number.MAX_SAFE_INTEGER });
+const pipeline = new Pipeline(tokenizer, backend, { maxQueue: Number.MAX_SAFE_INTEGER, batching: job.batching });
 const call =
   job.task === 'predict'
     ? (t: string) => pipeline.predict([t])
