@@ -53,11 +53,14 @@ function stackFacts(stacks: StackResult[]): string {
   return ['', '| stack | cold start ms | model load ms | peak RSS MB | backend |', '|---|---:|---:|---:|---|', ...rows].join('\n');
 }
 
+const batchPolicy = (s: RunResults['settings']) =>
+  (s.maxBatchSize ?? 1) > 1 ? `dynamic batching up to ${s.maxBatchSize} rows with ${s.maxQueueDelayUs} µs max queue delay` : 'no dynamic batching';
+
 /** The markdown summary of one run: stamp, settings, the table, flags legend, failures. */
 export function renderMarkdown(r: RunResults): string {
   const s = r.settings;
   return [
-    `**Run \`${r.runId}\`** (${r.status}, ${r.wallS ?? '?'} s wall) — profile \`${s.profile}\`, model \`${r.model.name}\` (seed ${r.model.seed}, ${r.model.layers} layers, hidden ${r.model.hiddenSize}), ${s.sentences} sentences, ${s.mode} loop, ${s.durationS} s per cell after ${s.warmupS} s warm-up, ${s.workers} worker(s), ${s.intraOpThreads} ORT thread(s), launcher \`${s.launcher}\`.`,
+    `**Run \`${r.runId}\`** (${r.status}, ${r.wallS ?? '?'} s wall) — profile \`${s.profile}\`, model \`${r.model.name}\` (seed ${r.model.seed}, ${r.model.layers} layers, hidden ${r.model.hiddenSize}), ${s.sentences} sentences, ${s.mode} loop, ${s.durationS} s per cell after ${s.warmupS} s warm-up, ${s.workers} worker(s), ${s.intraOpThreads} ORT thread(s), ${batchPolicy(s)}, launcher \`${s.launcher}\`.`,
     '',
     `Machine: ${machineStamp(r.environment)}.`,
     '',
