@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Stages the build context of the Node server image, offline: every built Node server workspace
+// plus the runtime closure of its dependencies (dependencies, installed optionalDependencies and
+// peerDependencies, resolved the way Node resolves them), laid out at the same paths as in the
+// repo so that node_modules lookups and workspace symlinks work unchanged. Dev tools (typescript,
+// vitest, turbo, ...) and other platforms' native binaries are left out.
+//   node compose/scripts/stage.mjs --out <dir> [--servers fastify,express]
+// Writes <dir>/app/** and <dir>/app/.servebench-stage.json (what went in, and how big).
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const args = process.argv.slice(2);
+const flag = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const out = flag('--out');
+if (!out) {
+  process.stderr.write('usage: node compose/scripts/stage.mjs --out <dir> [--servers a,b]\n');
+  process.exit(2);
+}
+const only = flag('--servers')?.split(',').filter(Boolean);
+const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
+
+/** Node server workspaces: a "servebench" block whose start command is node. */
+function nodeServers() {
+  const dir = join(root, 'servers');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'package.json')))
+    .map((d) => ({ dir: join(dir, d.name), pkg: readJson(join(dir, d.name, 'package.json')) }))
+    .filter((w) => w.pkg.servebench?.start?.[0] === 'node')
+    .filter((w) => !only || only.includes(w.pkg.servebench.id));
+}
+
+/** Node's lookup: <from>/node_modules/<name>, then each ancestor's, up to the repo root. */
+function lookup(from, name) {
+  for (let d = from; ; d = dirname(d)) {
+    const p = join(d, 'node_modules', name);
+    if (existsSync(join(p, 'package.json'))) return p;
+    if (d === root || dirname(d) === d) return undefined;
+  }
+}
+
+const packages = new Set(); // real package dirs to copy
+const links = new Set(); // node_modules entries that are symlinks (workspace packages)
+function visit(realDir) {
+  if (packages.has(realDir)) return;
+  packages.add(realDir);
+  const pkg = readJson(join(realDir, 'package.json'));
+  // Optional peers (e.g. the contract's vitest entry point) are the caller's business, not the servers'.
+  const peers = Object.keys(pkg.peerDependencies ?? {}).filter((n) => !pkg.peerDependenciesMeta?.[n]?.optional);
+  const optional = new Set([...Object.keys(pkg.optionalDependencies ?? {}), ...peers]);
+  const names = new Set([...Object.keys(pkg.dependencies ?? {}), ...optional]);
+  for (const name of names) {
+    const at = lookup(realDir, name);
+    if (!at) {
+      if (optional.has(name)) continue; // not installed here (e.g. @tensorflow/tfjs-node offline)
+      throw new Error(`${relative(root, realDir)} depends on ${name}, which is not installed; run npm ci first`);
+    }
+    if (lstatSync(at).isSymbolicLink()) links.add(at);
+    visit(realpathSync(at));
+  }
+}
+
+const servers = nodeServers();
+if (servers.length === 0) throw new Error(`no Node server workspace matches ${only?.join(',') ?? '(all)'}`);
+for (const s of servers) {
+  if (!existsSync(join(s.dir, 'dist'))) throw new Error(`${relative(root, s.dir)} is not built (no dist/); run: npx turbo run build`);
+  visit(realpathSync(s.dir));
+}
+for (const p of packages) {
+  if (!p.startsWith(root + sep)) throw new Error(`${p} lies outside the repo; cannot stage it`);
+}
+
+// Dead weight inside packages: other platforms' native builds, caches, sources of TS workspaces.
+const SKIP_NAMES = new Set(['node_modules', '.turbo', '.venv', 'bench', 'test-fixtures', 'coverage']);
+const FOREIGN_NATIVE = /\/bin\/napi-v\d+\/(darwin|win32|linux\/arm64)(\/|$)/;
+const app = join(resolve(out), 'app');
+rmSync(app, { recursive: true, force: true });
+mkdirSync(app, { recursive: true });
+let bytes = 0;
+let files = 0;
+for (const p of [...packages].sort()) {
+  const dest = join(app, relative(root, p));
+  cpSync(p, dest, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (src) => {
+      const rel = src.slice(p.length);
+      if (rel === '') return true;
+      const base = rel.split('/').pop();
+      if (SKIP_NAMES.has(base) && rel.split('/').length === 2) return false;
+      if (base.endsWith('.tsbuildinfo')) return false;
+      if (FOREIGN_NATIVE.test(rel)) return false;
+      const st = lstatSync(src);
+      if (st.isFile()) {
+        bytes += st.size;
+        files += 1;
+      }
+      return true;
+    },
+  });
+}
+for (const l of links) {
+  const dest = join(app, relative(root, l));
+  mkdirSync(dirname(dest), { recursive: true });
+  symlinkSync(readlinkSync(l), dest);
+}
+cpSync(join(here, '..', 'node', 'healthcheck.mjs'), join(app, 'healthcheck.mjs'));
+
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+} catch {
+  // not a git checkout
+}
+const manifest = {
+  commit,
+  servers: servers.map((s) => ({ id: s.pkg.servebench.id, dir: relative(root, s.dir), start: s.pkg.servebench.start })),
+  packages: [...packages].map((p) => relative(root, p)).sort(),
+  files,
+  bytes,
+};
+writeFileSync(join(app, '.servebench-stage.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+process.stderr.write(`stage.mjs: ${manifest.servers.map((s) => s.id).join(', ')}: ${packages.size} packages, ${files} files, ${(bytes / 1e6).toFixed(1)} MB -> ${app}\n`);
