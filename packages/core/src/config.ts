@@ -1,5 +1,5 @@
 import { DEFAULT_LIMITS, type Limits } from '@servebench/contract';
-import type { BatchingOptions } from '@servebench/inference';
+import type { BatchingOptions, ModelServerOptions } from '@servebench/inference';
 import { isModelConfigName, type ModelConfigName } from '@servebench/model';
 
 export interface ServerConfig {
@@ -20,6 +20,8 @@ export interface ServerConfig {
   /** Dynamic batching for in-process backends; off when maxBatchSize is 1. */
   batching: Readonly<Required<Pick<BatchingOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'preferredBatchSizes'>>>;
   shutdownGraceMs: number;
+  /** Where the proxy backends (triton-*, tfserving-*) find their model server, and how they call it. */
+  modelServer: Readonly<ModelServerOptions>;
 }
 
 export class ConfigError extends Error {
@@ -52,6 +54,18 @@ export const ENV_DEFAULTS = {
   /** Comma-separated batch sizes that dispatch at once when reached, e.g. `8,16`. */
   PREFERRED_BATCH_SIZES: '',
   SHUTDOWN_GRACE_MS: '10000',
+  /** Proxy backends: `http://host:port` (HTTP) or `host:port` (gRPC); empty means the server's usual local port. */
+  MODEL_SERVER_URL: '',
+  /** Proxy backends: the model's name in the model server's repository. */
+  MODEL_SERVER_MODEL: 'bert',
+  /** Proxy backends: deadline of each model server call (504 past it). */
+  MODEL_SERVER_TIMEOUT_MS: '10000',
+  /** Proxy backends: keep-alive HTTP sockets, or gRPC channels, to the model server. */
+  MODEL_SERVER_CONNECTIONS: '4',
+  /** Proxy backends: HTTP socket reuse / TCP keep-alive delay, gRPC keepalive ping interval; 0 turns them off. */
+  MODEL_SERVER_KEEPALIVE_MS: '60000',
+  /** triton-http: `binary` (binary tensor data extension) or `json` tensors. */
+  TRITON_HTTP_TENSORS: 'binary',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -81,6 +95,19 @@ function preferredSizes(env: Env, maxBatchSize: number): readonly number[] {
   return Object.freeze([...new Set(sizes)].sort((a, b) => a - b));
 }
 
+function modelServer(env: Env): Readonly<ModelServerOptions> {
+  const tensorForm = env.TRITON_HTTP_TENSORS || ENV_DEFAULTS.TRITON_HTTP_TENSORS;
+  if (tensorForm !== 'binary' && tensorForm !== 'json') throw new ConfigError(`TRITON_HTTP_TENSORS=${tensorForm} is invalid: expected binary or json`);
+  return Object.freeze({
+    url: env.MODEL_SERVER_URL ?? ENV_DEFAULTS.MODEL_SERVER_URL,
+    model: env.MODEL_SERVER_MODEL || ENV_DEFAULTS.MODEL_SERVER_MODEL,
+    timeoutMs: int(env, 'MODEL_SERVER_TIMEOUT_MS', 1, 3_600_000),
+    connections: int(env, 'MODEL_SERVER_CONNECTIONS', 1, 1024),
+    keepAliveMs: int(env, 'MODEL_SERVER_KEEPALIVE_MS', 0, 3_600_000),
+    tensorForm,
+  });
+}
+
 /** Parses the environment once, at the edge, into a frozen config. Throws ConfigError with the variable name. */
 export function parseServerConfig(env: Env): Readonly<ServerConfig> {
   const model = env.MODEL ?? ENV_DEFAULTS.MODEL;
@@ -107,5 +134,6 @@ export function parseServerConfig(env: Env): Readonly<ServerConfig> {
     maxQueue: int(env, 'MAX_QUEUE', 0, 1_000_000),
     batching: Object.freeze({ maxBatchSize, maxQueueDelayUs: int(env, 'MAX_QUEUE_DELAY_US', 0, 60_000_000), preferredBatchSizes: preferredSizes(env, maxBatchSize) }),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 0, 600_000),
+    modelServer: modelServer(env),
   });
 }

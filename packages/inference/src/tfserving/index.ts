@@ -1,0 +1,2 @@
+export { TfServingRestBackend, SIGNATURE } from './rest.js';
+export { TfServingGrpcBackend, tfServingServices } from './grpc.js';
