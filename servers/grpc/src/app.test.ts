@@ -57,7 +57,7 @@ describe('grpc server: reflection', () => {
   it('lists Serving and Health, as grpcurl and ghz need', async () => {
     const root = dirname(createRequire(import.meta.url).resolve('@grpc/reflection'));
     const proto = join(root, '../proto/grpc/reflection/v1/reflection.proto');
-    type Reply = { list_services_response?: { service: { name: string }[] } };
+    type Reply = { list_services_response?: { service: { name: string }[] }; file_descriptor_response?: { file_descriptor_proto: Buffer[] } };
     type Reflection = grpc.Client & { ServerReflectionInfo(): grpc.ClientDuplexStream<object, Reply> };
     const def = grpc.loadPackageDefinition(loadSync(proto, { keepCase: true })) as unknown as {
       grpc: { reflection: { v1: { ServerReflection: new (t: string, c: grpc.ChannelCredentials) => Reflection } } };
@@ -70,8 +70,17 @@ describe('grpc server: reflection', () => {
     });
     stream.write({ list_services: '' });
     const names = await reply;
+    // The health descriptor must not carry grpc-health-check's List call: its map field breaks grpcurl.
+    const files = new Promise<string>((resolve, reject) => {
+      stream.once('data', (m: Reply) => resolve(Buffer.concat(m.file_descriptor_response?.file_descriptor_proto ?? []).toString('latin1')));
+      stream.once('error', reject);
+    });
+    stream.write({ file_containing_symbol: 'grpc.health.v1.Health' });
+    const health = await files;
     stream.end();
     client.close();
     expect(names).toEqual(expect.arrayContaining(['servebench.v1.Serving', 'grpc.health.v1.Health']));
+    expect(health).toContain('HealthCheckResponse');
+    expect(health).not.toContain('HealthListResponse');
   });
 });

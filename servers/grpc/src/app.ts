@@ -1,9 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { SERVICE_NAME, loadServingDefinition } from '@servebench/contract/grpc';
 import type { Listening, ServerConfig, Service } from '@servebench/core';
-import { HealthImplementation, protoPath as healthProto } from 'grpc-health-check';
+import { HealthImplementation } from 'grpc-health-check';
 import { decodeTexts, handlers } from './handlers.js';
+
+// src/ and dist/ both sit one level below the package root, next to proto/.
+const HEALTH_PROTO = fileURLToPath(new URL('../proto/health.proto', import.meta.url));
 
 /** Methods whose requests carry texts; their decoder turns bad bytes into contract errors. */
 const TEXT_METHODS = new Set(['Tokenize', 'TokenizeBatch', 'Predict', 'PredictBatch']);
@@ -18,7 +22,7 @@ export function buildApp(service: Service): GrpcApp {
   const limit = service.config.limits.maxBodyBytes;
   // Message size limit = the contract's body limit; larger messages get RESOURCE_EXHAUSTED.
   const server = new grpc.Server({ 'grpc.max_receive_message_length': limit });
-  const definition = loadServingDefinition([healthProto]);
+  const definition = loadServingDefinition([HEALTH_PROTO]);
   const serving = definition[SERVICE_NAME] as grpc.ServiceDefinition;
   const lenient = Object.fromEntries(
     Object.entries(serving).map(([name, m]) => [name, TEXT_METHODS.has(name) ? { ...m, requestDeserialize: decodeTexts } : m]),

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { ERRORS, ServeError, validateTexts, type ReadyResponse } from '@servebench/contract';
-import { METADATA_KEYS, decodeTextField } from '@servebench/contract/grpc';
+import { METADATA_KEYS, decodeTextField, readyReply } from '@servebench/contract/grpc';
 import { toServeError, type Service } from '@servebench/core';
 
 /** What the lenient request decoder hands a handler: the texts, or the contract error to answer with. */
@@ -84,7 +84,7 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
     PredictBatch: predict(false),
     Ready: async (_call: Call, cb: Cb) => {
       const r = await service.ready();
-      if (r.status === 200) return cb(null, JSON.parse(r.body) as ReadyResponse);
+      if (r.status === 200) return cb(null, readyReply(JSON.parse(r.body) as ReadyResponse));
       const body = JSON.parse(r.body) as { error: { message: string } };
       fail(cb, new ServeError('NOT_READY', body.error.message));
     },

@@ -5,7 +5,7 @@ import { maxAbsDiff, type CheckOutcome } from '../conformance/checks.js';
 import { tokenizeFixtures } from '../fixtures.js';
 import type { ReadyResponse } from '../types.js';
 import { ServingClient, type GrpcReply } from './client.js';
-import { METADATA_KEYS, type EncodingMessage, type HelloReply, type PredictBatchReply, type PredictReply, type TokenizeBatchReply } from './proto.js';
+import { METADATA_KEYS, readyResponse, type EncodingMessage, type HelloReply, type PredictBatchReply, type PredictReply, type ReadyReply, type TokenizeBatchReply } from './proto.js';
 import { encodeTextField } from './wire.js';
 
 export interface GrpcConformanceContext {
@@ -214,9 +214,9 @@ export const GRPC_CHECKS: readonly GrpcCheck[] = [
 
 /** The Ready RPC's answer (the /readyz body); throws when the server is not ready. */
 export async function fetchGrpcReady(client: ServingClient): Promise<ReadyResponse> {
-  const r = await client.call<ReadyResponse>('Ready', {}, { timeoutMs: 10_000 });
+  const r = await client.call<ReadyReply>('Ready', {}, { timeoutMs: 10_000 });
   assert.equal(r.code, status.OK, `Ready answered ${status[r.code]}: ${r.details}`);
-  return r.value!;
+  return readyResponse(r.value!);
 }
 
 /** Runs the gRPC checks outside any test framework (the runner's verify phase). Never throws. */

@@ -33,5 +33,8 @@ export interface EncodingMessage { input_ids: number[]; attention_mask: number[]
 export interface TokenizeBatchReply { results: EncodingMessage[] }
 export interface PredictReply { embedding: number[] }
 export interface PredictBatchReply { embeddings: Array<{ values: number[] }> }
-/** Same fields as the HTTP /readyz body. */
-export type ReadyReply = ReadyResponse;
+/** The HTTP /readyz body, with backend_info as a key/value list. */
+export type ReadyReply = Omit<ReadyResponse, 'backend_info'> & { backend_info: Array<{ key: string; value: string }> };
+
+export const readyReply = (r: ReadyResponse): ReadyReply => ({ ...r, backend_info: Object.entries(r.backend_info).map(([key, value]) => ({ key, value })) });
+export const readyResponse = (r: ReadyReply): ReadyResponse => ({ ...r, backend_info: Object.fromEntries(r.backend_info.map((kv) => [kv.key, kv.value])) });

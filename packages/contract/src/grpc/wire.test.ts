@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { loadSync } from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
 import { ServeError } from '../errors.js';
@@ -48,6 +49,10 @@ describe('servebench.proto', () => {
     // proto3 packs repeated scalars: 3 floats are one tag, one length and 12 bytes.
     const reply = loadServingDefinition()[SERVICE_NAME] as unknown as Record<string, { responseSerialize(v: unknown): Buffer }>;
     expect(reply.Predict!.responseSerialize({ embedding: [1, 2, 3] })).toHaveLength(14);
+  });
+
+  it('has no map fields (@grpc/reflection describes them in a way grpcurl rejects)', () => {
+    expect(readFileSync(PROTO_PATH, 'utf8')).not.toMatch(/^\s*map\s*</m);
   });
 });
 
