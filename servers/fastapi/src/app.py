@@ -1,0 +1,119 @@
+"""The FastAPI app: route wiring only; everything else is in servebench_py.Service."""
+from __future__ import annotations
+
+from typing import Dict
+
+import fastapi
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from servebench_py.body import LimitedBody
+from servebench_py.errors import ServeError
+from servebench_py.serve import boot_worker
+from servebench_py.service import Reply, Service, error_reply
+
+MAX_HEADER_BYTES = 16 * 1024
+
+
+def runtime_info() -> Dict[str, str]:
+    def has(module: str) -> bool:
+        try:
+            __import__(module)
+            return True
+        except ImportError:
+            return False
+
+    # What uvicorn's "auto" picks: the C loop and parser when installed.
+    loop = 'uvloop' if has('uvloop') else 'asyncio'
+    http = 'httptools' if has('httptools') else 'h11'
+    return {'server': f'fastapi {fastapi.__version__} on uvicorn {uvicorn.__version__} ({loop}, {http})'}
+
+
+def create_app() -> ASGIApp:
+    """uvicorn's app factory, called once in each worker process."""
+    return limit_headers(build_app(boot_worker('fastapi', runtime_info())))
+
+
+def limit_headers(app: ASGIApp) -> ASGIApp:
+    """431 for requests whose headers exceed 16 KiB, as Node's HTTP parser does (maxHeaderSize);
+    uvicorn's httptools protocol has no such limit."""
+
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope['type'] == 'http' and sum(len(k) + len(v) for k, v in scope['headers']) > MAX_HEADER_BYTES:
+            await send({'type': 'http.response.start', 'status': 431, 'headers': [(b'connection', b'close'), (b'content-length', b'0')]})
+            await send({'type': 'http.response.body', 'body': b''})
+            return
+        await app(scope, receive, send)
+
+    return guarded
+
+
+def send(r: Reply) -> Response:
+    return Response(content=r.body, status_code=r.status, headers=r.headers)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    body = LimitedBody(limit, request.headers.get('content-length'))
+    try:
+        async for chunk in request.stream():
+            body.feed(chunk)
+    except ClientDisconnect:
+        raise ServeError('INVALID_REQUEST', 'the request body could not be read') from None
+    return body.result()
+
+
+def build_app(service: Service) -> FastAPI:
+    """Never listens. Fairness: no docs or OpenAPI routes (they would answer what must be 404),
+    no slash redirects, no middleware, access log off (in main.py)."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
+    limit = service.config.limits.max_body_bytes
+
+    @app.get('/hello_world')
+    async def hello() -> Response:
+        return send(service.hello())
+
+    @app.get('/healthz')
+    async def healthz() -> Response:
+        return send(service.health())
+
+    @app.get('/readyz')
+    async def readyz() -> Response:
+        return send(service.ready())
+
+    @app.get('/metrics')
+    async def metrics() -> Response:
+        return send(service.metrics_text())
+
+    @app.post('/tokenize')
+    async def tokenize(request: Request) -> Response:
+        try:
+            raw = await read_body(request, limit)
+        except ServeError as e:
+            return send(error_reply(e))
+        return send(service.tokenize(raw, request.headers.get('content-type')))
+
+    @app.post('/predict')
+    async def predict(request: Request) -> Response:
+        try:
+            raw = await read_body(request, limit)
+        except ServeError as e:
+            return send(error_reply(e))
+        return send(await service.predict_async(raw, request.headers.get('content-type')))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, e: HTTPException) -> Response:
+        if e.status_code == 405:
+            return send(service.method_not_allowed((e.headers or {}).get('Allow', '')))
+        if e.status_code == 404:
+            return send(service.not_found())
+        return send(error_reply(ServeError('INVALID_REQUEST' if e.status_code < 500 else 'INTERNAL', str(e.detail))))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, e: Exception) -> Response:
+        return send(error_reply(e))
+
+    return app

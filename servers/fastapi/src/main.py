@@ -1,0 +1,44 @@
+"""Entry point (via ../python-common/start.sh): runs the FastAPI app on uvicorn, WORKERS processes."""
+from __future__ import annotations
+
+import inspect
+import socket
+
+from servebench_py.config import ServerConfig
+from servebench_py.serve import ignore_reraised_signals, run_main
+
+
+def serve(config: ServerConfig, sock: socket.socket) -> None:
+    import uvicorn
+
+    options = dict(
+        log_level='warning',
+        access_log=False,
+        server_header=False,
+        lifespan='off',
+        # Longer than any client's idle timeout (Node's agent: 5 s), so the client always closes an idle
+        # connection first and never reuses one the server is closing.
+        timeout_keep_alive=75,
+        timeout_graceful_shutdown=max(1, round(config.shutdown_grace_ms / 1000)),
+        workers=config.workers,
+    )
+    if config.workers == 1:
+        # One process: load here and hand uvicorn the app object.
+        from app import create_app
+
+        server = uvicorn.Server(uvicorn.Config(create_app(), **options))
+        ignore_reraised_signals()
+        server.run(sockets=[sock])
+        return
+    # Several: each spawned worker imports app.py and calls the factory (loads its own model).
+    from uvicorn.supervisors import Multiprocess
+
+    config_ = uvicorn.Config('app:create_app', factory=True, **options)
+    if 'target' in inspect.signature(Multiprocess).parameters:  # uvicorn < 0.4x
+        Multiprocess(config_, target=uvicorn.Server(config_).run, sockets=[sock]).run()
+    else:
+        Multiprocess(config_, sockets=[sock]).run()
+
+
+if __name__ == '__main__':
+    run_main('fastapi', serve)

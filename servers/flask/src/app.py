@@ -1,0 +1,87 @@
+"""The Flask app: route wiring only; everything else is in servebench_py.Service."""
+from __future__ import annotations
+
+from typing import Dict
+
+import flask
+import gunicorn
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from servebench_py.body import LimitedBody
+from servebench_py.errors import ServeError
+from servebench_py.serve import boot_worker
+from servebench_py.service import Reply, Service, error_reply
+
+READ_CHUNK = 64 * 1024
+
+
+def runtime_info(threads: int) -> Dict[str, str]:
+    return {'server': f'flask {flask.__version__} on gunicorn {gunicorn.__version__} (gthread, {threads} threads)'}
+
+
+def create_app(threads: int) -> Flask:
+    """gunicorn loads this once in each worker process (no preload: ORT must not cross a fork)."""
+    return build_app(boot_worker('flask', runtime_info(threads)))
+
+
+def send(r: Reply) -> Response:
+    return Response(r.body, status=r.status, headers=r.headers)
+
+
+def read_body(limit: int) -> bytes:
+    # The raw WSGI stream (gunicorn de-chunks it), read to the end even past the limit.
+    body = LimitedBody(limit, request.environ.get('CONTENT_LENGTH') or None)
+    stream = request.environ['wsgi.input']
+    try:
+        while True:
+            chunk = stream.read(READ_CHUNK)
+            if not chunk:
+                break
+            body.feed(chunk)
+    except OSError:
+        raise ServeError('INVALID_REQUEST', 'the request body could not be read') from None
+    return body.result()
+
+
+def build_app(service: Service) -> Flask:
+    """Never listens. Fairness: no extensions, no request logging (gunicorn's access log is off)."""
+    app = Flask('servebench_flask')
+    limit = service.config.limits.max_body_bytes
+
+    @app.get('/hello_world')
+    def hello() -> Response:
+        return send(service.hello())
+
+    @app.get('/healthz')
+    def healthz() -> Response:
+        return send(service.health())
+
+    @app.get('/readyz')
+    def readyz() -> Response:
+        return send(service.ready())
+
+    @app.get('/metrics')
+    def metrics() -> Response:
+        return send(service.metrics_text())
+
+    @app.post('/tokenize')
+    def tokenize() -> Response:
+        return send(service.tokenize(read_body(limit), request.headers.get('content-type')))
+
+    @app.post('/predict')
+    def predict() -> Response:
+        return send(service.predict(read_body(limit), request.headers.get('content-type')))
+
+    @app.errorhandler(Exception)
+    def on_error(e: Exception) -> Response:
+        if isinstance(e, MethodNotAllowed):
+            return send(service.method_not_allowed(', '.join(sorted(e.valid_methods or []))))
+        if isinstance(e, HTTPException):
+            if e.code == 404:
+                return send(service.not_found())
+            code = 'INVALID_REQUEST' if (e.code or 500) < 500 else 'INTERNAL'
+            return send(error_reply(ServeError(code, e.description or e.name)))
+        return send(error_reply(e))
+
+    return app

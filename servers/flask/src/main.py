@@ -1,0 +1,67 @@
+"""Entry point (via ../python-common/start.sh): runs the Flask app on gunicorn, WORKERS processes."""
+from __future__ import annotations
+
+import math
+import socket
+from typing import Any, Dict
+
+from gunicorn.app.base import BaseApplication
+
+from servebench_py.config import ServerConfig
+from servebench_py.serve import run_main
+
+# gthread hands each request to a thread pool whose own queue is not bounded by MAX_QUEUE, and a
+# request waiting there blocks /healthz behind it. So: a thread for every request in flight (they
+# start on demand, so a light load starts few), at least one per admitted predict (1 running +
+# MAX_QUEUE waiting), the excess shed with 429 by the app, and room for idle keep-alive connections.
+MIN_THREADS = 512
+MAX_THREADS = 2048
+IDLE_CONNECTIONS = 1024
+
+
+def threads_for(config: ServerConfig) -> int:
+    return min(max(MIN_THREADS, config.max_queue + 2), MAX_THREADS)
+
+
+class Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: Dict[str, Any], threads: int) -> None:
+        self.options = options
+        self.threads = threads
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings:  # older gunicorns lack some settings
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from app import create_app
+
+        return create_app(self.threads)
+
+
+def serve(config: ServerConfig, sock: socket.socket) -> None:
+    threads = threads_for(config)
+    options = {
+        # gunicorn takes over the bound socket (and closes our descriptor of it).
+        'bind': [f'fd://{sock.detach()}'],
+        'workers': config.workers,
+        'worker_class': 'gthread',
+        'threads': threads,
+        'worker_connections': threads + IDLE_CONNECTIONS,
+        # Longer than any client's idle timeout (Node's agent: 5 s), so the client always closes an idle
+        # connection first and never reuses one the server is closing.
+        'keepalive': 75,
+        'graceful_timeout': math.ceil(config.shutdown_grace_ms / 1000),
+        'loglevel': 'warning',
+        'accesslog': None,
+        'errorlog': '-',
+        'proc_name': 'servebench-flask',
+        # gunicorn >= 25.1 opens ~/.gunicorn/gunicorn.ctl by default; parallel servers would collide.
+        'control_socket_disable': True,
+    }
+    Gunicorn(options, threads).run()
+
+
+if __name__ == '__main__':
+    run_main('flask', serve)

@@ -1,0 +1,170 @@
+"""The framework-independent core of both Python servers (mirrors packages/core/src/service.ts):
+validation, tokenizing, predicting, error mapping, readiness and metrics. Adapters only wire routes
+to these methods and send the Reply."""
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from concurrent.futures import Future
+from time import perf_counter
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
+from .backend import OrtBackend, pack_batch
+from .config import ServerConfig
+from .errors import ServeError
+from .gate import InferenceQueue, Timed
+from .metrics import Metrics
+from .model import ModelFiles
+from .request import parse_texts_body
+from .tokenizer import BertTokenizer
+
+JSON_TYPE = 'application/json; charset=utf-8'
+HELLO_BODY = b'{"Hello":"World"}'
+
+
+class Reply(NamedTuple):
+    status: int
+    body: bytes
+    headers: Dict[str, str]
+
+
+def _json(status: int, body: bytes, extra: Optional[Dict[str, str]] = None) -> Reply:
+    headers = {'content-type': JSON_TYPE}
+    if extra:
+        headers.update(extra)
+    return Reply(status, body, headers)
+
+
+def _dumps(obj: object) -> bytes:
+    return json.dumps(obj, separators=(',', ':')).encode()
+
+
+def to_serve_error(e: BaseException) -> ServeError:
+    """Any exception as a contract error; unexpected ones are logged and become a bare INTERNAL."""
+    if isinstance(e, ServeError):
+        return e
+    print(f'unexpected error: {e!r}', file=sys.stderr)
+    return ServeError('INTERNAL', 'internal error')
+
+
+def error_reply(e: BaseException) -> Reply:
+    err = to_serve_error(e)
+    extra = {'retry-after': str(err.retry_after)} if err.retry_after is not None else None
+    return _json(err.status, err.body(), extra)
+
+
+def server_timing(**ms: float) -> str:
+    """`queue;dur=0.010, tokenize;dur=0.021, infer;dur=0.612` (milliseconds)."""
+    return ', '.join(f'{k};dur={v:.3f}' for k, v in ms.items())
+
+
+def _encoding(ids: List[int]) -> Dict[str, List[int]]:
+    return {'input_ids': ids, 'attention_mask': [1] * len(ids), 'token_type_ids': [0] * len(ids)}
+
+
+class Service:
+    def __init__(self, config: ServerConfig, server: str, files: ModelFiles, runtime: Dict[str, str]) -> None:
+        self.config = config
+        self.server = server
+        self.files = files
+        self.tokenizer = BertTokenizer(str(files.vocab), files.max_length)
+        self.backend = OrtBackend(str(files.onnx), config.device, config.intra_op_threads, config.inter_op_threads)
+        self.backend.load()
+        self.queue = InferenceQueue(config.max_queue)
+        self.metrics = Metrics(lambda: self.queue.depth)
+        self._backend_info = {**self.backend.info(), 'tokenizer': _tokenizers_version(), **runtime}
+
+    def close(self) -> None:
+        self.queue.close()
+
+    def hello(self) -> Reply:
+        self.metrics.hello()
+        return _json(200, HELLO_BODY)
+
+    def health(self) -> Reply:
+        return _json(200, b'{"status":"ok"}')
+
+    def ready(self) -> Reply:
+        if not self.backend.loaded:
+            return error_reply(ServeError('NOT_READY', 'the model is not loaded or the backend does not answer'))
+        f = self.files
+        lim = self.config.limits
+        return _json(200, _dumps({
+            'status': 'ready',
+            'server': self.server,
+            'backend': self.backend.id,
+            'backend_info': self._backend_info,
+            'model': {'name': f.name, 'seed': f.seed, 'hidden_size': f.hidden_size, 'max_length': self.tokenizer.max_length, 'sha256': f.sha256},
+            'limits': {'max_body_bytes': lim.max_body_bytes, 'max_texts': lim.max_texts, 'max_text_chars': lim.max_text_chars},
+        }))
+
+    def metrics_text(self) -> Reply:
+        content_type, body = self.metrics.text()
+        return Reply(200, body, {'content-type': content_type})
+
+    def not_found(self) -> Reply:
+        return error_reply(ServeError('NOT_FOUND', 'no such route; see GET /hello_world, POST /tokenize, POST /predict'))
+
+    def method_not_allowed(self, allow: str) -> Reply:
+        reply = error_reply(ServeError('METHOD_NOT_ALLOWED', f'method not allowed; this route accepts {allow}'))
+        reply.headers['allow'] = allow
+        return reply
+
+    def tokenize(self, raw: bytes, content_type: Optional[str]) -> Reply:
+        t0 = perf_counter()
+        try:
+            texts, single = parse_texts_body(raw, content_type, self.config.limits)
+            ids, ms = self._tokenize(texts)
+            body = _encoding(ids[0]) if single else {'results': [_encoding(x) for x in ids]}
+            reply = _json(200, _dumps(body), {'server-timing': server_timing(tokenize=ms)})
+        except Exception as e:
+            reply = error_reply(e)
+        self.metrics.observe('tokenize', reply.status, perf_counter() - t0)
+        return reply
+
+    def predict(self, raw: bytes, content_type: Optional[str]) -> Reply:
+        """For threaded (WSGI) servers: blocks this thread while queued and inferring."""
+        t0 = perf_counter()
+        try:
+            single, tok_ms, fut = self._submit_predict(raw, content_type)
+            reply = self._predict_reply(single, tok_ms, fut.result())
+        except Exception as e:
+            reply = error_reply(e)
+        self.metrics.observe('predict', reply.status, perf_counter() - t0)
+        return reply
+
+    async def predict_async(self, raw: bytes, content_type: Optional[str]) -> Reply:
+        """For event-loop (ASGI) servers: the loop stays free while queued and inferring."""
+        t0 = perf_counter()
+        try:
+            single, tok_ms, fut = self._submit_predict(raw, content_type)
+            reply = self._predict_reply(single, tok_ms, await asyncio.wrap_future(fut))
+        except Exception as e:
+            reply = error_reply(e)
+        self.metrics.observe('predict', reply.status, perf_counter() - t0)
+        return reply
+
+    def _tokenize(self, texts: List[str]) -> Tuple[List[List[int]], float]:
+        t0 = perf_counter()
+        ids = self.tokenizer.encode(texts)
+        return ids, (perf_counter() - t0) * 1000
+
+    def _submit_predict(self, raw: bytes, content_type: Optional[str]) -> Tuple[bool, float, 'Future[Timed]']:
+        texts, single = parse_texts_body(raw, content_type, self.config.limits)
+        self.queue.check()  # shed before tokenizing; submit() decides for good
+        ids, tok_ms = self._tokenize(texts)
+        batch = pack_batch(ids, self.tokenizer.pad_id)
+        return single, tok_ms, self.queue.submit(lambda: self.backend.embed(*batch))
+
+    @staticmethod
+    def _predict_reply(single: bool, tok_ms: float, r: Timed) -> Reply:
+        vectors = r.value
+        body = {'embedding': vectors[0]} if single else {'embeddings': vectors}
+        return _json(200, _dumps(body), {'server-timing': server_timing(queue=r.queue_ms, tokenize=tok_ms, infer=r.infer_ms)})
+
+
+def _tokenizers_version() -> str:
+    import tokenizers
+
+    return f'tokenizers {tokenizers.__version__}'
