@@ -5,7 +5,8 @@ import { Pipeline, WordPieceTokenizer, createBackend } from '@servebench/inferen
 import { ensureModel, type ModelFiles } from '@servebench/model';
 import type { StackSpec } from './discover.js';
 import { captureEnvironment } from './environment.js';
-import { LaunchError, launchProcess, type Launched } from './launch/process.js';
+import { composeLauncher, type Launcher, type LaunchedStack } from './launch/compose.js';
+import { LaunchError, launchProcess } from './launch/process.js';
 import { runLoad } from './load/engine.js';
 import { runGrpcLoad } from './load/grpc-engine.js';
 import { grpcReady, verifyGrpc } from './load/grpc-run.js';
@@ -88,6 +89,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
     stacks: [],
   };
   const save = () => writeJsonAtomic(resultsFile, results);
+  const launch: Launcher = s.launcher === 'compose' ? composeLauncher({ root: o.root }) : launchProcess;
 
   const workloads = new Map<Task, Workload>();
   for (const task of s.tasks) workloads.set(task, await buildWorkload(task, texts, oracle, EMBED_TOLERANCE));
@@ -154,17 +156,10 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   return results;
 
   async function measureStack(stack: StackSpec, r: StackResult): Promise<void> {
-    if (s.launcher === 'compose') {
-      r.status = 'skipped';
-      r.reason = 'the compose launcher is not implemented yet; use --launcher process';
-      progress.skipCells(cellsPerStack);
-      progress.note(`${stack.id}: skipped (${r.reason})`);
-      return;
-    }
     progress.note(`${stack.id}: launching (${s.launcher})`);
-    let server: Launched;
+    let server: LaunchedStack;
     try {
-      server = await launchProcess(stack, {
+      server = await launch(stack, {
         env: {
           MODEL: s.model, MODEL_SEED: String(s.seed), WORKERS: String(s.workers), INTRA_OP_THREADS: String(s.intraOpThreads),
           MAX_BATCH_SIZE: String(s.maxBatchSize), MAX_QUEUE_DELAY_US: String(s.maxQueueDelayUs), ...s.stackEnv[stack.id],
@@ -215,7 +210,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
           progress.cell(stack.id, `${task} c=${c}`);
           const startedAt = new Date().toISOString();
           const batchesBefore = grpc || task !== 'predict' ? undefined : await scrapeHistogram(server.baseUrl, 'servebench_batch_size');
-          const sampler = startSampler(server.pid, 250);
+          const sampler = server.sampleResources?.() ?? startSampler(server.pid, 250);
           const common = {
             host: server.host, port: server.port,
             mode: s.mode, concurrency: c, ...(s.mode === 'open' ? { rate: s.rate, arrivals: s.arrivals } : {}),
@@ -227,13 +222,17 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
           const cell = cellOf(s, task, c, load, startedAt);
           // Align samples with the measured interval (the engine reports when measuring started).
           const fromS = ((load.measureStartEpochMs ?? sampler.startEpochMs) - sampler.startEpochMs) / 1000;
-          const measured = sliceSeries(series, fromS, fromS + load.durationS);
-          cell.resources = {
-            meanCpuPct: measured.meanCpuPct,
-            peakCpuPct: Math.max(0, ...measured.samples.map((x) => x.cpuPct)),
-            peakRssMb: series.peakRssMb,
-            samples: series.samples.map(({ tS, cpuPct, rssMb }) => ({ tS, cpuPct, rssMb })),
-          };
+          const sliced = sliceSeries(series, fromS, fromS + load.durationS);
+          // A cell shorter than the sampling cadence (docker stats: 1 s) keeps every sample it has; one with none has no resources.
+          const measured = sliced.samples.length ? sliced : series;
+          if (series.samples.length) {
+            cell.resources = {
+              meanCpuPct: measured.meanCpuPct,
+              peakCpuPct: Math.max(0, ...measured.samples.map((x) => x.cpuPct)),
+              peakRssMb: series.peakRssMb,
+              samples: series.samples.map(({ tS, cpuPct, rssMb }) => ({ tS, cpuPct, rssMb })),
+            };
+          }
           if (batchesBefore) cell.batching = diffHistogram(batchesBefore, await scrapeHistogram(server.baseUrl, 'servebench_batch_size'));
           const died = server.exited();
           if (died) {

@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { discoverServers, filterStacks, repoRoot, stacksOf, type StackSpec } from '../discover.js';
+import { composeLauncher, envFileText, needsGpu, parseConfigImages, parseDockerStats, parseSize, portVar, servicesOf } from './compose.js';
+import { LaunchError } from './process.js';
+
+const stack = (id: string, backend: string, compose?: string): StackSpec => ({
+  id: `${id}+${backend}`,
+  backend,
+  server: { id, dir: '/x', protocol: 'http', start: ['node', 'dist/main.js'], backends: [backend], env: {}, ...(compose ? { compose } : {}) },
+});
+
+// `docker-compose config` (1.29) output, trimmed; v2 prints the same normalized layout.
+const V1_CONFIG = `services:
+  fastify:
+    command:
+    - node
+    - dist/main.js
+    environment:
+      HOST: 127.0.0.1
+      PORT: '8102'
+    healthcheck:
+      test:
+      - CMD
+      - node
+    image: servebench-node:local
+    network_mode: host
+  triton:
+    command:
+    - tritonserver
+    image: nvcr.io/nvidia/tritonserver:25.01-py3
+    network_mode: host
+version: '3.9'
+`;
+
+describe('compose launcher: pure parts', () => {
+  it('maps a stack to its services, with a model server for proxy backends', () => {
+    expect(servicesOf(stack('fastify', 'ort', 'fastify'))).toEqual({ server: 'fastify' });
+    expect(servicesOf(stack('hono', 'ort'))).toEqual({ server: 'hono' });
+    expect(servicesOf(stack('express', 'triton-grpc', 'express'))).toEqual({ server: 'express', modelServer: { service: 'triton', url: '127.0.0.1:8001' } });
+    expect(servicesOf(stack('express', 'tfserving-rest', 'express')).modelServer).toEqual({ service: 'tfserving', url: 'http://127.0.0.1:8501' });
+  });
+
+  it('picks the GPU override for -gpu backends and DEVICE=cuda only', () => {
+    expect(needsGpu('tfjs-node-gpu', {})).toBe(true);
+    expect(needsGpu('ort', { DEVICE: 'cuda' })).toBe(true);
+    expect(needsGpu('ort', {})).toBe(false);
+    expect(needsGpu('tfjs-wasm', { DEVICE: 'cpu' })).toBe(false);
+  });
+
+  it('names the port variable compose.yaml reads', () => {
+    expect(portVar('fastify')).toBe('FASTIFY_PORT');
+    expect(portVar('my-server.v2')).toBe('MY_SERVER_V2_PORT');
+  });
+
+  it('reads service images from normalized YAML and from JSON config output', () => {
+    expect([...parseConfigImages(V1_CONFIG)]).toEqual([
+      ['fastify', 'servebench-node:local'],
+      ['triton', 'nvcr.io/nvidia/tritonserver:25.01-py3'],
+    ]);
+    expect([...parseConfigImages(`services:\n  a:\n    image: 'x:1'\n  b:\n    build: .\n`)]).toEqual([['a', 'x:1']]);
+    expect([...parseConfigImages(JSON.stringify({ name: 'p', services: { a: { image: 'x:1' }, b: {} } }))]).toEqual([['a', 'x:1']]);
+  });
+
+  it('parses docker stats lines (CPU: 100 = one core; memory in MiB)', () => {
+    const line = '{"BlockIO":"0B / 0B","CPUPerc":"54.22%","Container":"c","ID":"c","MemPerc":"0.47%","MemUsage":"113.7MiB / 23.54GiB","Name":"c","NetIO":"0B / 0B","PIDs":"12"}';
+    expect(parseDockerStats(line)).toEqual({ cpuPct: 54.22, memMb: 113.7, pids: 12 });
+    expect(parseDockerStats('{"CPUPerc":"--","MemUsage":"-- / --"}')).toBeUndefined();
+    expect(parseDockerStats('not json')).toBeUndefined();
+    expect(parseSize('1.5GiB')).toBe(1.5 * 1024 ** 3);
+    expect(parseSize('512kB')).toBe(512_000);
+    expect(parseSize('0B')).toBe(0);
+    expect(parseSize('lots')).toBeUndefined();
+  });
+
+  it('writes env files one KEY=VALUE a line and refuses what they cannot carry', () => {
+    expect(envFileText({ MODEL: 'tiny', BACKEND: 'ort' })).toBe('MODEL=tiny\nBACKEND=ort\n');
+    expect(() => envFileText({ A: 'x\ny' })).toThrow(LaunchError);
+    expect(() => envFileText({ 'A-B': 'x' })).toThrow(/A-B/);
+  });
+});
+
+const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
+const imageUp = dockerUp && spawnSync('docker', ['image', 'inspect', 'servebench-node:local'], { stdio: 'ignore' }).status === 0;
+
+describe('compose launcher: on this machine', () => {
+  it('skips (unavailable) a stack whose images are missing or when docker is not there', async () => {
+    const launch = composeLauncher({ root: repoRoot(), project: `servebench-test-${process.pid}` });
+    const logFile = join(mkdtempSync(join(tmpdir(), 'servebench-compose-')), 'x.log');
+    // triton cannot be pulled here; without docker every stack is skipped for that reason instead.
+    const err = await launch(stack('fastify', 'triton-http', 'fastify'), { env: {}, readyTimeoutMs: 10_000, logFile }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LaunchError);
+    expect((err as LaunchError).unavailable).toBe(true);
+    expect((err as LaunchError).message).toMatch(dockerUp ? /tritonserver.*not present locally/ : /docker|Docker|compose/);
+  });
+
+  // Brings a real container up and down (about 5 s); roundtrip.sh runs the whole benchmark this way.
+  it.skipIf(!imageUp || process.env.SERVEBENCH_COMPOSE_TEST !== '1')('launches fastify, samples docker stats, and takes it down', async () => {
+    const root = repoRoot();
+    const [fastify] = filterStacks(stacksOf(discoverServers(root)), ['fastify+ort']);
+    const launch = composeLauncher({ root, project: `servebench-test-${process.pid}` });
+    const logFile = join(mkdtempSync(join(tmpdir(), 'servebench-compose-')), 'fastify.log');
+    const server = await launch(fastify!, { env: { MODEL: 'tiny' }, readyTimeoutMs: 60_000, logFile });
+    try {
+      expect((await fetch(new URL('/hello_world', server.baseUrl)).then((r) => r.json()))).toEqual({ Hello: 'World' });
+      expect(server.pid).toBeGreaterThan(0);
+      expect(server.modelLoadMs).toBeGreaterThanOrEqual(0);
+      const sampler = server.sampleResources!();
+      await new Promise((r) => setTimeout(r, 3500));
+      const series = sampler.stop();
+      expect(series.samples.length).toBeGreaterThan(0);
+      expect(series.peakRssMb).toBeGreaterThan(10);
+    } finally {
+      const exit = await server.stop();
+      expect(exit.code).toBe(0);
+    }
+    const left = spawnSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=servebench-test-${process.pid}`], { encoding: 'utf8' });
+    expect(left.stdout.trim()).toBe('');
+  }, 120_000);
+});
