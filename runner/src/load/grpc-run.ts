@@ -14,11 +14,13 @@ export async function grpcServing(url: string, timeoutMs: number): Promise<boole
   }
 }
 
-/** The Ready RPC's answer, the same body as /readyz. */
-export async function grpcReady(url: string): Promise<ReadyResponse> {
+/** The Ready RPC's answer (the /readyz body), or {} when it fails: verification then reports why. */
+export async function grpcReady(url: string): Promise<Partial<ReadyResponse>> {
   const client = new ServingClient(grpcTarget(url));
   try {
     return await fetchGrpcReady(client);
+  } catch {
+    return {};
   } finally {
     client.close();
   }
