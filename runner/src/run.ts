@@ -217,7 +217,10 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
             warmupMs: s.warmupS * 1000, durationMs: s.durationS * 1000, windowMs: s.windowS * 1000,
             timeoutMs: s.timeoutMs, threads: s.threads,
           };
-          const load = grpc ? await runGrpcLoad({ ...common, ...grpcWorkloads.get(task)! }) : await runLoad({ ...common, ...workloads.get(task)! });
+          // gRPC: one HTTP/2 connection per load thread, but at least one per server worker (a connection sticks to one).
+          const load = grpc
+            ? await runGrpcLoad({ ...common, ...grpcWorkloads.get(task)!, channels: Math.max(s.threads, s.workers) })
+            : await runLoad({ ...common, ...workloads.get(task)! });
           const series = sampler.stop();
           const cell = cellOf(s, task, c, load, startedAt);
           // Align samples with the measured interval (the engine reports when measuring started).
