@@ -63,6 +63,7 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
     // A deadline or a client cancel aborts the work, so the call frees its queue slot.
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
+    if (call.cancelled) abort.abort();
     try {
       const r = await service.predictTexts(texts(call.request, single), abort.signal);
       const vectors = r.vectors.map((v) => Array.from(v));
