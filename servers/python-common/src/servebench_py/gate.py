@@ -3,9 +3,10 @@ packages/inference): overload is shed at the door with 429 instead of piling up 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from time import perf_counter
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Deque, NamedTuple, Optional
 
 from .errors import ServeError
 
@@ -17,14 +18,17 @@ class Timed(NamedTuple):
 
 
 class InferenceQueue:
-    """A single-thread executor is the FIFO; a counter bounds how many wait in it. Both the
-    WSGI server (blocking on .result()) and the ASGI one (awaiting the future) use it."""
+    """A FIFO ticket lock with a bounded wait list. Threaded (WSGI) servers call run(), which
+    infers on the request's own thread; event-loop (ASGI) servers call submit(), which infers on
+    one executor thread so the loop stays free. Both go through the same turn order."""
 
     def __init__(self, max_waiting: int) -> None:
         self.max_waiting = max_waiting
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix='infer')
         self._lock = threading.Lock()
+        self._running = False
+        self._waiters: Deque[threading.Event] = deque()
         self._depth = 0
+        self._executor: Optional[ThreadPoolExecutor] = None
 
     @property
     def depth(self) -> int:
@@ -32,32 +36,58 @@ class InferenceQueue:
         return self._depth
 
     def check(self) -> None:
-        """Raises OVERLOADED if submit() would now; lets a caller shed load before doing work."""
+        """Raises OVERLOADED if a request would be shed now; lets a caller shed before doing work."""
         # One runs, max_waiting wait: the same admission rule as the Node stacks.
         if self._depth > self.max_waiting:
             raise ServeError('OVERLOADED', f'the inference queue is full ({self.max_waiting} waiting); retry later', retry_after=1)
 
-    def submit(self, fn: Callable[[], Any]) -> 'Future[Timed]':
-        with self._lock:
-            self.check()
-            self._depth += 1
+    def run(self, fn: Callable[[], Any]) -> Timed:
+        """Waits for this request's turn, then runs fn on the calling thread."""
         t0 = perf_counter()
+        return self._turn(self._admit(), fn, t0)
 
-        def job() -> Timed:
-            t1 = perf_counter()
-            try:
-                value = fn()
-                return Timed(value, (t1 - t0) * 1000, (perf_counter() - t1) * 1000)
-            finally:
-                with self._lock:
-                    self._depth -= 1
-
+    def submit(self, fn: Callable[[], Any]) -> 'Future[Timed]':
+        """Admits now (or raises OVERLOADED); fn runs on the executor thread in its turn."""
+        t0 = perf_counter()
+        turn = self._admit()
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix='infer')
         try:
-            return self._executor.submit(job)
+            return self._executor.submit(self._turn, turn, fn, t0)
         except BaseException:
-            with self._lock:
-                self._depth -= 1
+            self._leave()
             raise
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+    def _admit(self) -> Optional[threading.Event]:
+        """Counts the request in; returns an event to wait for when another one is running."""
+        with self._lock:
+            self.check()
+            self._depth += 1
+            if not self._running:
+                self._running = True
+                return None
+            turn = threading.Event()
+            self._waiters.append(turn)
+            return turn
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._waiters:
+                self._waiters.popleft().set()  # hand the turn over; _running stays True
+            else:
+                self._running = False
+
+    def _turn(self, turn: Optional[threading.Event], fn: Callable[[], Any], t0: float) -> Timed:
+        try:
+            if turn is not None:
+                turn.wait()
+            t1 = perf_counter()
+            value = fn()
+            return Timed(value, (t1 - t0) * 1000, (perf_counter() - t1) * 1000)
+        finally:
+            self._leave()

@@ -5,7 +5,7 @@ scrape sees the worker that answered it.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator, Tuple
+from typing import Any, Callable, Dict, Iterator, Tuple
 
 import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -42,14 +42,24 @@ class Metrics:
             'servebench_request_duration_seconds', 'Handler time for tokenize and predict', ['route'], buckets=BUCKETS, registry=self.registry
         )
         self.registry.register(_Gauges(lambda: self.hello_count, queue_depth))
+        self._request_children: Dict[Tuple[str, int], Any] = {}
+        self._duration_children: Dict[str, Any] = {}
 
     def hello(self) -> None:
         self.hello_count += 1
 
     def observe(self, route: str, status: int, seconds: float) -> None:
-        self._requests.labels(route, str(status)).inc()
+        # labels() parses its arguments on every call; the children are cached instead.
+        key = (route, status)
+        child = self._request_children.get(key)
+        if child is None:
+            child = self._request_children[key] = self._requests.labels(route, str(status))
+        child.inc()
         if status < 400:
-            self._duration.labels(route).observe(seconds)
+            hist = self._duration_children.get(route)
+            if hist is None:
+                hist = self._duration_children[route] = self._duration.labels(route)
+            hist.observe(seconds)
 
     def text(self) -> Tuple[str, bytes]:
         return prometheus_client.CONTENT_TYPE_LATEST, generate_latest(self.registry)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from concurrent.futures import Future
 from time import perf_counter
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from .backend import OrtBackend, pack_batch
 from .config import ServerConfig
@@ -124,11 +123,11 @@ class Service:
         return reply
 
     def predict(self, raw: bytes, content_type: Optional[str]) -> Reply:
-        """For threaded (WSGI) servers: blocks this thread while queued and inferring."""
+        """For threaded (WSGI) servers: waits for its turn and infers on this thread."""
         t0 = perf_counter()
         try:
-            single, tok_ms, fut = self._submit_predict(raw, content_type)
-            reply = self._predict_reply(single, tok_ms, fut.result())
+            single, tok_ms, batch = self._prepare_predict(raw, content_type)
+            reply = self._predict_reply(single, tok_ms, self.queue.run(lambda: self.backend.embed(*batch)))
         except Exception as e:
             reply = error_reply(e)
         self.metrics.observe('predict', reply.status, perf_counter() - t0)
@@ -138,8 +137,9 @@ class Service:
         """For event-loop (ASGI) servers: the loop stays free while queued and inferring."""
         t0 = perf_counter()
         try:
-            single, tok_ms, fut = self._submit_predict(raw, content_type)
-            reply = self._predict_reply(single, tok_ms, await asyncio.wrap_future(fut))
+            single, tok_ms, batch = self._prepare_predict(raw, content_type)
+            timed = await asyncio.wrap_future(self.queue.submit(lambda: self.backend.embed(*batch)))
+            reply = self._predict_reply(single, tok_ms, timed)
         except Exception as e:
             reply = error_reply(e)
         self.metrics.observe('predict', reply.status, perf_counter() - t0)
@@ -150,12 +150,11 @@ class Service:
         ids = self.tokenizer.encode(texts)
         return ids, (perf_counter() - t0) * 1000
 
-    def _submit_predict(self, raw: bytes, content_type: Optional[str]) -> Tuple[bool, float, 'Future[Timed]']:
+    def _prepare_predict(self, raw: bytes, content_type: Optional[str]) -> Tuple[bool, float, Tuple[Any, Any, Any]]:
         texts, single = parse_texts_body(raw, content_type, self.config.limits)
-        self.queue.check()  # shed before tokenizing; submit() decides for good
+        self.queue.check()  # shed before tokenizing; the queue decides for good
         ids, tok_ms = self._tokenize(texts)
-        batch = pack_batch(ids, self.tokenizer.pad_id)
-        return single, tok_ms, self.queue.submit(lambda: self.backend.embed(*batch))
+        return single, tok_ms, pack_batch(ids, self.tokenizer.pad_id)
 
     @staticmethod
     def _predict_reply(single: bool, tok_ms: float, r: Timed) -> Reply:
