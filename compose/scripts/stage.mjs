@@ -76,8 +76,9 @@ for (const p of packages) {
   if (!p.startsWith(root + sep)) throw new Error(`${p} lies outside the repo; cannot stage it`);
 }
 
-// Dead weight inside packages: other platforms' native builds, caches, sources of TS workspaces.
-const SKIP_NAMES = new Set(['node_modules', '.turbo', '.venv', 'bench', 'test-fixtures', 'coverage']);
+// Dead weight: other platforms' native builds; in the repo's own workspaces also dot folders at any
+// depth (.venv, .turbo, .pytest_cache: a workspace may hold a Python venv of its own), caches and benches.
+const SKIP_IN_WORKSPACE = new Set(['node_modules', '__pycache__', 'bench', 'test-fixtures', 'coverage']);
 const FOREIGN_NATIVE = /\/bin\/napi-v\d+\/(darwin|win32|linux\/arm64)(\/|$)/;
 const app = join(resolve(out), 'app');
 rmSync(app, { recursive: true, force: true });
@@ -86,14 +87,18 @@ let bytes = 0;
 let files = 0;
 for (const p of [...packages].sort()) {
   const dest = join(app, relative(root, p));
+  const workspace = !relative(root, p).split(sep).includes('node_modules');
   cpSync(p, dest, {
     recursive: true,
     verbatimSymlinks: true,
     filter: (src) => {
       const rel = src.slice(p.length);
       if (rel === '') return true;
-      const base = rel.split('/').pop();
-      if (SKIP_NAMES.has(base) && rel.split('/').length === 2) return false;
+      const parts = rel.split('/').slice(1);
+      const base = parts[parts.length - 1];
+      // A package's own node_modules: its entries are staged separately, as the closure found them.
+      if (parts.length === 1 && base === 'node_modules') return false;
+      if (workspace && parts.some((x) => x.startsWith('.') || SKIP_IN_WORKSPACE.has(x))) return false;
       if (base.endsWith('.tsbuildinfo')) return false;
       if (FOREIGN_NATIVE.test(rel)) return false;
       const st = lstatSync(src);
