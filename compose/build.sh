@@ -36,7 +36,7 @@ image="servebench-node:$tag"
 if [ "$if_missing" = 1 ] && docker image inspect "$image" >/dev/null 2>&1; then
   echo "build.sh: $image exists" >&2
 else
-  base=$(sh "$here/scripts/base.sh" | tail -n 1)
+  base=$(sh "$here/scripts/base.sh")
   t0=$(now)
   node "$here/scripts/stage.mjs" --out "$build/node-context"
   # The legacy builder is enough (only COPY); no BuildKit or buildx is needed.
@@ -50,7 +50,7 @@ if [ "$python" = 1 ]; then
   if [ "$if_missing" = 1 ] && docker image inspect "$image" >/dev/null 2>&1; then
     echo "build.sh: $image exists" >&2
   else
-    base=$(sh "$here/scripts/base.sh" --python | tail -n 1)
+    base=$(sh "$here/scripts/base.sh" --python)
     t0=$(now)
     sh "$here/scripts/stage-python.sh" "$build/python-context"
     DOCKER_BUILDKIT=0 docker build --quiet --network none --build-arg "BASE=$base" --build-arg "REVISION=$revision" \

@@ -57,7 +57,7 @@ fi
 t1=$(date +%s)
 
 install -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
-env -i chroot "$rootfs" /usr/local/bin/node -e 'process.exit(0)' || { echo "base.sh: node does not run inside the root filesystem" >&2; exit 1; }
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$rootfs" /usr/local/bin/node -e 'process.exit(0)' || { echo "base.sh: node does not run inside the root filesystem" >&2; exit 1; }
 # Package caches are dead weight in an image that never runs apt.
 rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"* "$rootfs/var/log/"*.log
 
