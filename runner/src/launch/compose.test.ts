@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverServers, filterStacks, repoRoot, stacksOf, type StackSpec } from '../discover.js';
-import { composeLauncher, envFileText, needsGpu, parseConfigImages, parseDockerStats, parseSize, portVar, servicesOf } from './compose.js';
+import { composeLauncher, envFileText, needsGpu, parseConfigImages, parseDockerStats, parseEngineStats, parseSize, portVar, servicesOf } from './compose.js';
 import { LaunchError } from './process.js';
 
 const stack = (id: string, backend: string, compose?: string): StackSpec => ({
@@ -74,6 +74,25 @@ describe('compose launcher: pure parts', () => {
     expect(parseSize('512kB')).toBe(512_000);
     expect(parseSize('0B')).toBe(0);
     expect(parseSize('lots')).toBeUndefined();
+  });
+
+  it('reads the engine stats stream as readings over [preread, read] (CPU over wall time, memory less inactive cache)', () => {
+    const obj = (read: string, preread: string, cpu: number, precpu: number) => JSON.stringify({
+      read, preread, pids_stats: { current: 13 },
+      cpu_stats: { cpu_usage: { total_usage: cpu }, system_cpu_usage: 7464680000000, online_cpus: 2 },
+      precpu_stats: { cpu_usage: { total_usage: precpu } },
+      memory_stats: { usage: 217427968, stats: { total_inactive_file: 43307008, cache: 90124288 } },
+    });
+    // 0.75 s of CPU in 0.5 s of wall time: 150% (one and a half cores).
+    const r = parseEngineStats(obj('2026-11-22T00:22:25.262871503Z', '2026-11-22T00:22:24.762871503Z', 1_750_000_000, 1_000_000_000));
+    expect(r).toBeDefined();
+    expect(r!.cpuPct).toBeCloseTo(150, 6);
+    expect(r!.atMs - r!.fromMs).toBe(500);
+    expect(r!.memMb).toBeCloseTo((217427968 - 43307008) / 1024 ** 2, 6);
+    expect(r!.pids).toBe(13);
+    // The first object of a stream has no previous reading.
+    expect(parseEngineStats(obj('2026-11-22T00:22:24.762871503Z', '0001-01-01T00:00:00Z', 1_005_200_118, 0))).toBeUndefined();
+    expect(parseEngineStats('{')).toBeUndefined();
   });
 
   it('writes env files one KEY=VALUE a line and refuses what they cannot carry', () => {

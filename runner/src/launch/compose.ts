@@ -3,6 +3,7 @@
 // again, also on Ctrl-C (exit hook) and when the runner is SIGKILLed (a detached reaper).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { StackSpec } from '../discover.js';
@@ -147,37 +148,101 @@ function freePort(): Promise<number> {
   });
 }
 
+interface Reading {
+  /** Epoch ms of the daemon's reading; it stands for the interval since fromMs. */
+  atMs: number;
+  fromMs: number;
+  cpuPct: number;
+  memMb: number;
+  pids: number;
+}
+
+/** The engine's stats object (what `docker stats` shows), as a reading over [preread, read]. */
+export function parseEngineStats(text: string): Reading | undefined {
+  let j: {
+    read?: string;
+    preread?: string;
+    cpu_stats?: { cpu_usage?: { total_usage?: number } };
+    precpu_stats?: { cpu_usage?: { total_usage?: number } };
+    memory_stats?: { usage?: number; stats?: Record<string, number> };
+    pids_stats?: { current?: number };
+  };
+  try {
+    j = JSON.parse(text) as typeof j;
+  } catch {
+    return undefined;
+  }
+  const atMs = Date.parse(j.read ?? '');
+  const fromMs = Date.parse(j.preread ?? '');
+  const cpu = j.cpu_stats?.cpu_usage?.total_usage;
+  const precpu = j.precpu_stats?.cpu_usage?.total_usage;
+  // The first object of a stream has no previous reading (preread is year 1).
+  if (!(atMs > fromMs) || fromMs <= 0 || cpu === undefined || !precpu || j.memory_stats?.usage === undefined) return undefined;
+  // Like the docker CLI: usage less inactive page cache (cgroup v1: total_inactive_file, v2: inactive_file).
+  const st = j.memory_stats.stats ?? {};
+  const mem = j.memory_stats.usage - (st.total_inactive_file ?? st.inactive_file ?? 0);
+  return { atMs, fromMs, cpuPct: ((cpu - precpu) / 1e6 / (atMs - fromMs)) * 100, memMb: mem / 1024 ** 2, pids: j.pids_stats?.current ?? 0 };
+}
+
+/** The Docker socket, or undefined when DOCKER_HOST points elsewhere (then the CLI is used). */
+function dockerSocket(): string | undefined {
+  const host = process.env.DOCKER_HOST;
+  if (!host) return '/var/run/docker.sock';
+  return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
+}
+
 /**
- * Container CPU and memory from `docker stats`, for the life of a launched stack: one streaming
- * process (`docker stats --no-stream` takes ~2 s a call here, two collector ticks, and loses the
- * reading in flight when a cell ends; the stream gives one reading per ~1 s tick). A reading stands
- * for the second before its time stamp, like a /proc sample for the interval before its tS.
+ * Container CPU (100 = one core) and memory for the life of a launched stack: the numbers
+ * `docker stats` prints, one reading a second, each over [preread, read] as the daemon stamped it.
+ * From the engine's stats stream when the socket is local; otherwise from a streaming `docker stats`
+ * (CLI readings carry no time of their own and lag by up to ~1.5 s). One `docker stats --no-stream`
+ * per sample would take ~2 s (two collector ticks) and lose the reading in flight at a cell's end.
  */
-export function dockerStats(containerId: string, docker = 'docker'): { sampler(): Sampler; close(): void } {
-  const readings: Array<{ atMs: number; cpuPct: number; memMb: number; pids: number }> = [];
-  const child = spawn(docker, ['stats', '--no-trunc', '--format', '{{json .}}', containerId], { stdio: ['ignore', 'pipe', 'ignore'] });
-  child.once('error', () => undefined);
-  let buffered = '';
-  let first = true;
-  child.stdout!.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      // Each tick starts with a clear-screen escape; the JSON follows it on the same line.
+export function dockerStats(containerId: string): { sampler(): Sampler; close(): void } {
+  const readings: Reading[] = [];
+  const push = (r: Reading | undefined) => {
+    const last = readings[readings.length - 1];
+    if (r && (!last || r.atMs > last.atMs)) readings.push(r);
+  };
+  const onLines = (each: (line: string) => void) => {
+    let buffered = '';
+    return (d: Buffer) => {
+      buffered += d.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      lines.forEach(each);
+    };
+  };
+  let close: () => void;
+  const socket = dockerSocket();
+  if (socket) {
+    const req = httpRequest({ socketPath: socket, path: `/containers/${containerId}/stats?stream=1` }, (res) => {
+      res.on('data', onLines((line) => push(parseEngineStats(line))));
+      res.on('error', () => undefined);
+    });
+    req.on('error', () => undefined);
+    req.end();
+    close = () => req.destroy();
+  } else {
+    let first = true;
+    const child = spawn('docker', ['stats', '--no-trunc', '--format', '{{json .}}', containerId], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.once('error', () => undefined);
+    child.stdout!.on('data', onLines((line) => {
+      // Each redraw starts with a clear-screen escape before the JSON.
       const r = parseDockerStats(line.slice(Math.max(0, line.indexOf('{'))));
-      if (!r) continue;
-      // The first reading has no previous CPU counter to diff against (0%): drop it.
+      if (!r) return;
       if (first) {
-        first = false;
-        continue;
+        first = false; // no previous CPU counter yet: 0%
+        return;
       }
-      // The CLI redraws every 0.5 s but the daemon reads the cgroup once a second: keep new readings only.
+      // The CLI redraws every 0.5 s but the daemon reads once a second: keep new readings only.
       const last = readings[readings.length - 1];
-      if (last && last.cpuPct === r.cpuPct && last.memMb === r.memMb && last.pids === r.pids) continue;
-      readings.push({ atMs: performance.timeOrigin + performance.now(), ...r });
-    }
-  });
+      if (last && last.cpuPct === r.cpuPct && last.memMb === r.memMb && last.pids === r.pids) return;
+      const atMs = performance.timeOrigin + performance.now();
+      push({ atMs, fromMs: atMs - 1000, cpuPct: r.cpuPct, memMb: r.memMb, pids: r.pids });
+    }));
+    close = () => child.kill('SIGKILL');
+  }
   return {
     sampler: () => {
       const t0 = performance.now();
@@ -189,16 +254,15 @@ export function dockerStats(containerId: string, docker = 'docker'): { sampler()
         stop: () => {
           if (stopped) return stopped;
           const endMs = performance.timeOrigin + performance.now();
+          // Readings that lie mostly inside this cell.
           const samples: ResourceSample[] = readings
-            .filter((x) => x.atMs > startEpochMs && x.atMs <= endMs)
+            .filter((x) => (x.atMs + x.fromMs) / 2 > startEpochMs && x.atMs <= endMs)
             .map((x) => ({ tS: (x.atMs - startEpochMs) / 1000, cpuPct: x.cpuPct, rssMb: x.memMb, procs: x.pids }));
           return (stopped = summarizeSeries(samples));
         },
       };
     },
-    close: () => {
-      child.kill('SIGKILL');
-    },
+    close: () => close(),
   };
 }
 
@@ -303,7 +367,8 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
 
     // Every image must be here already: nothing can be pulled on this machine, and a pull would only hang.
     const services = [...(modelServer ? [modelServer.service] : []), service];
-    const config = await compose(['config']);
+    const v2 = state.compose[0] === 'docker';
+    const config = await compose(v2 ? ['config', '--format', 'json'] : ['config']);
     if (config.code !== 0) throw new LaunchError('spawn', `compose config failed: ${config.stderr.trim()}`);
     const images = parseConfigImages(config.stdout);
     for (const svc of services) {
@@ -346,7 +411,7 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
       })());
 
     try {
-      const up = await compose(['up', '-d', '--no-build', ...(state.compose[0] === 'docker' ? ['--pull', 'never'] : []), ...services], opts.readyTimeoutMs);
+      const up = await compose(['up', '-d', '--no-build', ...(v2 ? ['--pull', 'never'] : []), ...services], opts.readyTimeoutMs);
       keep(`[compose up: ${up.code}] ${up.stderr}${up.stdout}`);
       if (up.code !== 0) throw new LaunchError('spawn', `compose up failed (${up.code}): ${up.stderr.trim().slice(-1500)}`);
       const ps = await compose(['ps', '-q', service]);
