@@ -119,7 +119,7 @@ program
 
 program
   .command('crosscheck')
-  .description('hello_world req/s of the runner engine against wrk on the same server, side by side')
+  .description('hello_world req/s of the runner engine against an independent tool (wrk for HTTP, ghz for gRPC) on the same server, side by side')
   .requiredOption('--stack <id>', 'stack to launch, e.g. express+ort')
   .option('--connections <n>', 'connections for both tools', '64')
   .option('--duration <s>', 'seconds per measurement', '10')

@@ -7,6 +7,7 @@ import type { StackSpec } from './discover.js';
 import { captureEnvironment } from './environment.js';
 import { composeLauncher, type Launcher, type LaunchedStack } from './launch/compose.js';
 import { LaunchError, launchProcess } from './launch/process.js';
+import { modelServerInfo, withModelServer } from './launch/modelserver.js';
 import { runLoad } from './load/engine.js';
 import { runGrpcLoad } from './load/grpc-engine.js';
 import { grpcReady, verifyGrpc } from './load/grpc-run.js';
@@ -89,7 +90,10 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
     stacks: [],
   };
   const save = () => writeJsonAtomic(resultsFile, results);
-  const launch: Launcher = s.launcher === 'compose' ? composeLauncher({ root: o.root }) : launchProcess;
+  // Process launcher: proxy stacks (triton-*, tfserving-*) get their model server started first and stopped after.
+  const launch: Launcher = s.launcher === 'compose'
+    ? composeLauncher({ root: o.root })
+    : withModelServer(launchProcess, { root: o.root, files, settings: s, note: (line) => progress.note(line) });
 
   const workloads = new Map<Task, Workload>();
   for (const task of s.tasks) workloads.set(task, await buildWorkload(task, texts, oracle, EMBED_TOLERANCE));
@@ -182,7 +186,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
       const ready = grpc
         ? await grpcReady(server.baseUrl)
         : ((await fetch(new URL('/readyz', server.baseUrl)).then((x) => x.json())) as { backend_info?: Record<string, string> });
-      r.backendInfo = ready.backend_info;
+      r.backendInfo = { ...ready.backend_info, ...modelServerInfo(server) };
       const verifyOpts = { fast: true, embed: oracle.embed, tolerance: EMBED_TOLERANCE };
       r.verification = grpc ? await verifyGrpc(server.baseUrl, verifyOpts) : await runConformance(server.baseUrl, verifyOpts);
       const failed = r.verification.filter((v) => !v.ok);

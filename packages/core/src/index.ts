@@ -4,3 +4,4 @@ export * from './service.js';
 export * from './main.js';
 export * from './body.js';
 export * from './close.js';
+export { serverTiming } from '@servebench/inference';

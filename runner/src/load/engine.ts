@@ -1,11 +1,8 @@
 // Main-thread side of the load engine: validate, split the spec across
 // worker threads, start them together, merge what they measured.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from '@servebench/inference';
 import { aggregate } from './aggregate.js';
 import { assertLoopbackHost } from './loopback.js';
 import type { WorkerShare } from './loop.js';
@@ -71,28 +68,6 @@ export function splitSpec(spec: LoadSpec): WorkerShare[] {
   }));
 }
 
-/** tsx's ESM API, resolved from here so it works whatever the cwd is. */
-function tsxApiUrl(): string {
-  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
-  const rel = pkg.exports?.['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs';
-  return pathToFileURL(join(dirname(pkgPath), rel)).href;
-}
-
-/**
- * Compiled: dist/load/worker.js beside this file. From TS sources (vitest,
- * tsx): register tsx inside the worker, then import worker.ts. (`--import tsx`
- * in a worker's execArgv does not apply hooks on Node 20.)
- */
-function spawnWorker(share: WorkerShare): Worker {
-  const js = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: share });
-  const ts = new URL('./worker.ts', import.meta.url);
-  if (!existsSync(fileURLToPath(ts))) throw new Error(`load worker not found next to ${import.meta.url}`);
-  const boot = `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(ts.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: share });
-}
-
 interface Handle {
   worker: Worker;
   ready: Promise<void>;
@@ -111,7 +86,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
   return { promise, resolve, reject };
 }
 
-function watch(worker: Worker): Handle {
+function watch(worker: Worker, label: string): Handle {
   const ready = deferred<void>();
   const result = deferred<WorkerResult>();
   const exited = deferred<void>();
@@ -125,11 +100,11 @@ function watch(worker: Worker): Handle {
     else if (m.type === 'result') {
       got = true;
       result.resolve(m.result);
-    } else fail(new Error(`load worker failed: ${m.message}`));
+    } else fail(new Error(`${label} worker failed: ${m.message}`));
   });
   worker.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
   worker.on('exit', (code) => {
-    if (!got) fail(new Error(`load worker exited (code ${code}) without a result`));
+    if (!got) fail(new Error(`${label} worker exited (code ${code}) without a result`));
     exited.resolve();
   });
   return { worker, ready: ready.promise, result: result.promise, exited: exited.promise };
@@ -143,22 +118,29 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }
 
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  validateSpec(spec);
-  const shares = splitSpec(spec);
-  const handles = shares.map((s) => watch(spawnWorker(s)));
+/**
+ * Starts one worker per share from `workerUrl`, starts them together, and merges what they measured
+ * (the HTTP and gRPC engines differ only in the worker module and the shares).
+ */
+export async function runWorkerShares(workerUrl: URL, shares: readonly object[], spec: LoadSpec, label: string, readyTimeoutMs = READY_TIMEOUT_MS): Promise<LoadResult> {
+  const handles = shares.map((s) => watch(spawnWorker(workerUrl, { workerData: s }), label));
   try {
-    await withTimeout(Promise.all(handles.map((h) => h.ready)), READY_TIMEOUT_MS, 'load worker start-up');
+    await withTimeout(Promise.all(handles.map((h) => h.ready)), readyTimeoutMs, `${label} worker start-up`);
     // Wall-clock epoch shared by all threads; each maps it onto its own monotonic clock.
     const startEpochMs = performance.timeOrigin + performance.now() + START_LEAD_MS;
     for (const h of handles) h.worker.postMessage({ type: 'start', startEpochMs } satisfies ToWorker);
     const budget = START_LEAD_MS + spec.warmupMs + spec.durationMs + 2 * spec.timeoutMs + 10_000;
-    const results = await withTimeout(Promise.all(handles.map((h) => h.result)), budget, 'load run');
+    const results = await withTimeout(Promise.all(handles.map((h) => h.result)), budget, `${label} run`);
     // Workers exit on their own once their sockets are closed; don't wait forever if one lingers.
-    await Promise.all(handles.map((h) => withTimeout(h.exited, EXIT_GRACE_MS, 'load worker exit').catch(() => h.worker.terminate())));
+    await Promise.all(handles.map((h) => withTimeout(h.exited, EXIT_GRACE_MS, `${label} worker exit`).catch(() => h.worker.terminate())));
     return { ...aggregate(spec, results), measureStartEpochMs: startEpochMs + spec.warmupMs };
   } catch (e) {
     await Promise.all(handles.map((h) => h.worker.terminate()));
     throw e;
   }
+}
+
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  validateSpec(spec);
+  return runWorkerShares(new URL('./worker.js', import.meta.url), splitSpec(spec), spec, 'load');
 }

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ERRORS, ServeError, validateTexts, type ReadyResponse } from '@servebench/contract';
 import { METADATA_KEYS, decodeTextField, readyReply } from '@servebench/contract/grpc';
-import { toServeError, type Service } from '@servebench/core';
+import { serverTiming, toServeError, type Service } from '@servebench/core';
 
 /** What the lenient request decoder hands a handler: the texts, or the contract error to answer with. */
 export type Texts = string[] | ServeError;
@@ -27,12 +27,10 @@ function fail(cb: Cb, e: unknown): number {
   return err.status;
 }
 
-/** Same form as the HTTP Server-Timing header (@servebench/inference serverTiming, which this package does not depend on). */
+/** Layer timings as trailing metadata, in the same form as the HTTP Server-Timing header. */
 function timing(t: Record<string, number>, batch?: number): grpc.Metadata {
-  const parts = Object.entries(t).map(([k, v]) => `${k};dur=${v.toFixed(3)}`);
-  if (batch !== undefined) parts.push(`batch;desc=${batch}`);
   const m = new grpc.Metadata();
-  m.set(METADATA_KEYS.serverTiming, parts.join(', '));
+  m.set(METADATA_KEYS.serverTiming, serverTiming(t, batch));
   return m;
 }
 
