@@ -29,7 +29,7 @@ include=
 if [ "$python" = 1 ]; then
   name=servebench-base-py
   # The Python peers copy a venv made by the host's python3; the same Debian suite gives the same interpreter path.
-  include=--include=python3,python3-venv
+  include=--include=python3
 fi
 image="$name:$suite-node$node_version"
 
