@@ -382,7 +382,9 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
     }
 
     const log = createWriteStream(opts.logFile);
+    // The log file gets compose's output too; the tail (reasons, post-mortems) only the server's.
     let tail = '';
+    const note = (text: string) => log.write(text);
     const keep = (chunk: Buffer | string) => {
       log.write(chunk);
       tail = (tail + chunk.toString()).slice(-4000);
@@ -399,7 +401,7 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
     const stop = () =>
       (stopping ??= (async () => {
         const down = await compose(['down', '-t', String(graceS)], (graceS + 60) * 1000);
-        keep(`\n[compose down: ${down.code}] ${down.stderr}`);
+        note(`\n[compose down: ${down.code}] ${down.stderr}`);
         // `docker wait` reports the exit status as the container stops; give it a moment after `down`.
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
         for (const f of followers) f.kill('SIGKILL');
@@ -412,7 +414,7 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
 
     try {
       const up = await compose(['up', '-d', '--no-build', ...(v2 ? ['--pull', 'never'] : []), ...services], opts.readyTimeoutMs);
-      keep(`[compose up: ${up.code}] ${up.stderr}${up.stdout}`);
+      note(`[compose up: ${up.code}] ${up.stderr}${up.stdout}`);
       if (up.code !== 0) throw new LaunchError('spawn', `compose up failed (${up.code}): ${up.stderr.trim().slice(-1500)}`);
       const ps = await compose(['ps', '-q', service]);
       const id = ps.stdout.trim().split('\n')[0];
