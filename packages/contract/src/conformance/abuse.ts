@@ -66,7 +66,8 @@ function send(baseUrl: string, c: AbuseCase): Promise<{ status: number; contentT
   if (c.contentType !== null && body !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
   if (body !== undefined) headers['content-length'] = String(body.length);
   return new Promise((resolve, reject) => {
-    const req = request(new URL(c.path ?? ROUTES.predict, baseUrl), { method: c.method ?? 'POST', headers, timeout: 30_000 }, (res) => {
+    // A fresh connection each: reusing an idle keep-alive socket races the server closing it.
+    const req = request(new URL(c.path ?? ROUTES.predict, baseUrl), { method: c.method ?? 'POST', headers, timeout: 30_000, agent: false }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (d: Buffer) => parts.push(d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(parts).toString() }));

@@ -51,7 +51,7 @@ export function postLarge(
   const length = prefix.length + chunks * chunk.length;
   const headers = { 'content-type': 'application/json', ...(opts.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(length) }) };
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, baseUrl), { method: 'POST', headers, timeout: timeoutMs });
+    const req = request(new URL(path, baseUrl), { method: 'POST', headers, timeout: timeoutMs, agent: false });
     let sent = 0;
     let answered = false;
     req.on('response', (res) => {
