@@ -49,6 +49,8 @@ def serve(config: ServerConfig, sock: socket.socket) -> None:
         'worker_class': 'gthread',
         'threads': threads,
         'worker_connections': threads + IDLE_CONNECTIONS,
+        # gunicorn's largest request line (default 4094); Node's parser allows 16 KiB of headers.
+        'limit_request_line': 8190,
         # Longer than any client's idle timeout (Node's agent: 5 s), so the client always closes an idle
         # connection first and never reuses one the server is closing.
         'keepalive': 75,
