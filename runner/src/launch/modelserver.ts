@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { ensureTfServingRepo, writeTritonRepo, type ModelFiles } from '@servebench/model';
@@ -36,6 +37,8 @@ export interface LaunchedModelServer {
   pid: number;
   /** Environment for the stack: MODEL_SERVER_URL and MODEL_SERVER_MODEL. */
   env: Record<string, string>;
+  /** Both endpoints: `http://127.0.0.1:port` and `127.0.0.1:port`. */
+  urls: { http: string; grpc: string };
   /** What ran, for results: server, versions, batching. */
   info: Record<string, string>;
   coldStartMs: number;
@@ -65,7 +68,25 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-const httpOk = (url: string) => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+/**
+ * GET on a fresh connection that closes after the answer: keep-alive probe sockets would hold a
+ * model server's shutdown (Triton waits for open HTTP connections up to its exit timeout).
+ */
+function httpGet(url: string): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    const req = get(url, { agent: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+const httpOk = async (url: string) => (await httpGet(url))?.status === 200;
 
 /** Runs a command to completion with its output in the log; rejects with the output's tail. */
 function runLogged(cmd: string, args: string[], logFile: string, timeoutMs: number): Promise<void> {
@@ -108,16 +129,19 @@ function spawnLogged(cmd: string, args: string[], logFile: string, env: NodeJS.P
   let tail = '';
   let exit: { code: number | null; signal: string | null } | undefined;
   let event: Record<string, unknown> | undefined;
+  let partial = '';
   child.stdout!.on('data', (c: Buffer) => {
     log.write(c);
     tail = (tail + c.toString()).slice(-6000);
     if (event) return;
-    for (const line of c.toString().split('\n')) {
+    const lines = (partial + c.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
       if (!line.startsWith('{"event"')) continue;
       try {
         event = JSON.parse(line) as Record<string, unknown>;
       } catch {
-        // partial line
+        // not our JSON line
       }
     }
   });
@@ -133,6 +157,34 @@ function spawnLogged(cmd: string, args: string[], logFile: string, env: NodeJS.P
     log.end();
   });
   return { child, exited: () => exit, logTail: () => tail, event: () => event };
+}
+
+/**
+ * SIGTERM to the launcher alone (pytriton then stops tritonserver and its backend stubs in order;
+ * a group-wide SIGTERM kills the stubs first and Triton waits out its exit timeout), then SIGKILL
+ * to whatever is left in the group. After graceMs the whole group is killed.
+ */
+function stopLeader(child: ChildProcess, graceMs: number): Promise<{ code: number | null; signal: string | null }> {
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // group already gone
+    }
+  };
+  if (child.exitCode !== null || child.signalCode !== null) {
+    killGroup();
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(killGroup, graceMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      killGroup();
+      resolve({ code, signal });
+    });
+    child.kill('SIGTERM');
+  });
 }
 
 /** Polls until `ready()` or the process exits or the deadline passes; returns ms from t0. */
@@ -172,7 +224,8 @@ async function launchTriton(o: ModelServerOptions): Promise<LaunchedModelServer>
   const repo = await writeTritonRepo(o.files, join(dirname(o.files.dir), 'triton', `${o.files.config.name}-s${o.files.seed}`), {
     modelName: MODEL,
     maxBatchSize: Math.max(MIN_TRITON_BATCH, o.maxBatchSize),
-    maxQueueDelayUs: o.maxQueueDelayUs,
+    // The same policy as the in-process stacks: with their batching off, Triton waits for no one either.
+    maxQueueDelayUs: o.maxBatchSize > 1 ? o.maxQueueDelayUs : 0,
     intraOpThreads: o.intraOpThreads,
   });
   const [http, grpc, metrics] = (await freePorts(3)) as [number, number, number];
@@ -182,13 +235,14 @@ async function launchTriton(o: ModelServerOptions): Promise<LaunchedModelServer>
     join(dir, 'serve.py'), '--repo', repo.root, '--model', MODEL,
     '--http-port', String(http), '--grpc-port', String(grpc), '--metrics-port', String(metrics), '--exit-on-stdin-close',
   ], o.logFile);
-  const stop = () => stopChild(p.child, 30_000);
+  const stop = () => stopLeader(p.child, 30_000);
   let coldStartMs: number;
   let meta: { name?: string; version?: string } = {};
   try {
+    // Ready: the server, the model, and serve.py's "serving" line (what it runs) all there.
     coldStartMs = await probe('Triton (pytriton)', p, t0, o.readyTimeoutMs, async () =>
-      (await httpOk(`${base}/v2/health/ready`)) && (await httpOk(`${base}/v2/models/${MODEL}/ready`)));
-    meta = (await fetch(`${base}/v2`).then((r) => r.json())) as typeof meta;
+      (await httpOk(`${base}/v2/health/ready`)) && (await httpOk(`${base}/v2/models/${MODEL}/ready`)) && p.event() !== undefined);
+    meta = JSON.parse((await httpGet(`${base}/v2`))?.body ?? '{}') as typeof meta;
   } catch (e) {
     await stop();
     throw e instanceof LaunchError ? new LaunchError(e.phase, `Triton cannot run here: ${e.message}`, e.unavailable) : e;
@@ -198,6 +252,7 @@ async function launchTriton(o: ModelServerOptions): Promise<LaunchedModelServer>
     kind: 'triton',
     pid: p.child.pid!,
     env: { MODEL_SERVER_URL: o.backend === 'triton-grpc' ? `127.0.0.1:${grpc}` : base, MODEL_SERVER_MODEL: MODEL },
+    urls: { http: base, grpc: `127.0.0.1:${grpc}` },
     info: {
       model_server: `${meta.name ?? 'triton'} ${meta.version ?? '?'}`,
       launcher: `pytriton ${String(ev.pytriton ?? '?')} (tritonserver + Python backend, CPU)`,
@@ -251,8 +306,8 @@ async function launchTfServing(o: ModelServerOptions): Promise<LaunchedModelServ
   let coldStartMs: number;
   try {
     coldStartMs = await probe('TF Serving', p, t0, o.readyTimeoutMs, async () => {
-      const r = await fetch(`${base}/v1/models/${MODEL}`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
-      const j = r?.ok ? ((await r.json()) as { model_version_status?: { state?: string }[] }) : undefined;
+      const r = await httpGet(`${base}/v1/models/${MODEL}`);
+      const j = r?.status === 200 ? (JSON.parse(r.body) as { model_version_status?: { state?: string }[] }) : undefined;
       return j?.model_version_status?.some((v) => v.state === 'AVAILABLE') ?? false;
     });
   } catch (e) {
@@ -263,6 +318,7 @@ async function launchTfServing(o: ModelServerOptions): Promise<LaunchedModelServ
     kind: 'tfserving',
     pid: p.child.pid!,
     env: { MODEL_SERVER_URL: o.backend === 'tfserving-grpc' ? `127.0.0.1:${grpc}` : base, MODEL_SERVER_MODEL: MODEL },
+    urls: { http: base, grpc: `127.0.0.1:${grpc}` },
     info: { model_server: 'binary' in where ? `tensorflow_model_server (${where.binary})` : `docker image ${where.image}`, model_repository: repo.basePath },
     coldStartMs,
     exited: p.exited,

@@ -1,0 +1,120 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OrtBackend, TritonGrpcBackend, TritonHttpBackend, packBatch, type Backend } from '@servebench/inference';
+import { ensureModel, type ModelFiles } from '@servebench/model';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discoverServers, filterStacks, repoRoot, stacksOf } from '../discover.js';
+import { findTfServing, launchModelServer, modelServerKind, withModelServer, type LaunchedModelServer } from './modelserver.js';
+import { LaunchError } from './process.js';
+
+const root = repoRoot();
+const logs = mkdtempSync(join(tmpdir(), 'servebench-modelserver-'));
+const settings = { maxBatchSize: 1, maxQueueDelayUs: 2000, intraOpThreads: 1 };
+
+describe('model server launcher', () => {
+  it('knows which backends need which model server', () => {
+    expect(['ort', 'tfjs-wasm', 'triton-http', 'triton-grpc', 'tfserving-rest', 'tfserving-grpc'].map(modelServerKind))
+      .toEqual([undefined, undefined, 'triton', 'triton', 'tfserving', 'tfserving']);
+  });
+
+  it('skips a tfserving stack with the exact reason when TF Serving is not installable, without starting the stack', async () => {
+    const where = findTfServing({ PATH: '' });
+    if (!('reason' in where)) return; // a machine with a tensorflow/serving image: nothing to check here
+    expect(where.reason).toMatch(/no tensorflow_model_server on PATH and no local tensorflow\/serving image \(docker image inspect tensorflow\/serving: .+\)/);
+    const files = await ensureModel('tiny');
+    let started = false;
+    const launch = withModelServer(async () => {
+      started = true;
+      throw new Error('not reached');
+    }, { root, files, settings });
+    const [stack] = filterStacks(stacksOf(discoverServers(root)), ['express+tfserving-rest']);
+    const err = await launch(stack!, { env: {}, readyTimeoutMs: 5000, logFile: join(logs, 'tfs.log') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LaunchError);
+    expect(err).toMatchObject({ unavailable: true, message: expect.stringContaining('TF Serving cannot run here') });
+    expect(started).toBe(false);
+  });
+});
+
+// Real Triton (tritonserver from nvidia-pytriton, CPU): installs modelservers/triton/.venv on first
+// use (about a minute), then checks the clients against it and ORT. No stand-in here.
+describe('real Triton via pytriton', () => {
+  let files: ModelFiles;
+  let ms: LaunchedModelServer;
+  let ort: OrtBackend;
+  const batch = packBatch([[101, 7592, 1010, 2088, 999, 102], [101, 2023, 102], [101, 102]]);
+
+  beforeAll(async () => {
+    files = await ensureModel('tiny');
+    ort = new OrtBackend({ modelPath: files.onnx, device: 'cpu', intraOpThreads: 1, interOpThreads: 1 });
+    await ort.load();
+    ms = await launchModelServer({ backend: 'triton-http', files, root, logFile: join(logs, 'triton.log'), readyTimeoutMs: 120_000, ...settings });
+  }, 900_000);
+  afterAll(async () => {
+    await ms?.stop();
+    await ort?.close();
+  });
+
+  it('serves the forged model with the repository config: 64 rows, dynamic batching, CPU instance', async () => {
+    expect(ms.info.model_server).toMatch(/^triton 2\.\d+\.\d+$/);
+    expect(ms.info.launcher).toMatch(/^pytriton 0\.7\.0 /);
+    expect(ms.env).toEqual({ MODEL_SERVER_URL: ms.urls.http, MODEL_SERVER_MODEL: 'bert' });
+    const config = (await fetch(`${ms.urls.http}/v2/models/bert/config`, { headers: { connection: 'close' } }).then((r) => r.json())) as {
+      max_batch_size: number; dynamic_batching?: { max_queue_delay_microseconds: number }; instance_group: { kind: string }[];
+    };
+    expect(config.max_batch_size).toBe(64);
+    expect(config.dynamic_batching?.max_queue_delay_microseconds).toBe(0); // batching off in `settings`, as for in-process stacks
+    expect(config.instance_group[0]?.kind).toBe('KIND_CPU');
+    expect(readFileSync(join(ms.info.model_repository!, 'bert', 'config.pbtxt'), 'utf8')).toContain('backend: "onnxruntime"');
+  });
+
+  it.each([
+    ['triton-http binary', () => new TritonHttpBackend({ url: ms.urls.http })],
+    ['triton-http json', () => new TritonHttpBackend({ url: ms.urls.http, tensorForm: 'json' })],
+    ['triton-grpc', () => new TritonGrpcBackend({ url: ms.urls.grpc })],
+  ] as const)('%s: ready, real server metadata, embeddings equal to ORT within 1e-5', async (_, make) => {
+    const b: Backend = make();
+    try {
+      await b.load();
+      expect(await b.ready()).toBe(true);
+      expect(b.info().runtime).toMatch(/^triton 2\.\d+\.\d+ \(KServe v2 (HTTP|gRPC)\)$/);
+      const [got, want] = await Promise.all([b.embed(batch), ort.embed(batch)]);
+      expect([got.batch, got.dim]).toEqual([3, files.config.hiddenSize]);
+      let max = 0;
+      for (let i = 0; i < want.data.length; i++) max = Math.max(max, Math.abs(got.data[i]! - want.data[i]!));
+      expect(max).toBeLessThan(1e-5);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('a wrong input shape is rejected by Triton and reported as BAD_BACKEND_RESPONSE', async () => {
+    const b = new TritonHttpBackend({ url: ms.urls.http });
+    try {
+      // 4 ids but a [2, 3] shape: Triton refuses the byte count.
+      const bad = { ...batch, batch: 2, seqLen: 3, inputIds: new BigInt64Array(4), attentionMask: new BigInt64Array(6), tokenTypeIds: new BigInt64Array(6) };
+      await expect(b.embed(bad)).rejects.toMatchObject({ code: 'BAD_BACKEND_RESPONSE', message: expect.stringContaining('Triton at') });
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('stops on request; afterwards calls are BACKEND_UNAVAILABLE and ready() is false', async () => {
+    const before = new TritonHttpBackend({ url: ms.urls.http });
+    await before.embed(batch);
+    await before.close(); // as the runner does: the stack stops (closing its sockets) before the model server
+    const http = new TritonHttpBackend({ url: ms.urls.http, timeoutMs: 3000 });
+    const grpc = new TritonGrpcBackend({ url: ms.urls.grpc, timeoutMs: 3000 });
+    try {
+      const exit = await ms.stop();
+      expect(ms.exited()).toBeDefined();
+      expect(exit.signal === 'SIGTERM' || exit.code === 0).toBe(true);
+      expect(await http.ready()).toBe(false);
+      await expect(http.embed(batch)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+      await expect(grpc.embed(batch)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    } finally {
+      await http.close();
+      await grpc.close();
+    }
+  }, 60_000);
+});
