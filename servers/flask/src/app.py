@@ -47,6 +47,8 @@ def read_body(limit: int) -> bytes:
 def build_app(service: Service) -> Flask:
     """Never listens. Fairness: no extensions, no request logging (gunicorn's access log is off)."""
     app = Flask('servebench_flask')
+    # No implicit OPTIONS handler: a method the contract does not list gets its JSON 405.
+    app.config['PROVIDE_AUTOMATIC_OPTIONS'] = False
     limit = service.config.limits.max_body_bytes
 
     @app.get('/hello_world')
