@@ -2,15 +2,15 @@
 # A real compose round trip on this machine: the smoke profile on one Node stack through
 # `--launcher compose`, then through the process launcher, and a check that both results.json have
 # the same shape. Builds what is missing first (dockerd, base image, server image, the workspaces).
-#   sh compose/roundtrip.sh                    # fastify
-#   sh compose/roundtrip.sh --stacks hono      # another Node stack
+#   sh compose/roundtrip.sh                        # fastify+ort
+#   sh compose/roundtrip.sh --stacks hono+ort      # other stacks that can run here (--strict: a skip fails)
 #   sh compose/roundtrip.sh --rebuild          # rebuild the server image from the current dist/
 # Needs root and: apt-get install -y docker.io docker-compose debootstrap
 # Env: SERVEBENCH_TAG, SERVEBENCH_BUILD_DIR (see build.sh). Leaves no container behind.
 set -eu
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 root=$(CDPATH='' cd -- "$here/.." && pwd)
-stacks=fastify
+stacks=fastify+ort
 rebuild=0
 while [ $# -gt 0 ]; do
   case $1 in

@@ -371,14 +371,17 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
     const config = await compose(v2 ? ['config', '--format', 'json'] : ['config']);
     if (config.code !== 0) throw new LaunchError('spawn', `compose config failed: ${config.stderr.trim()}`);
     const images = parseConfigImages(config.stdout);
+    const imageNotes: string[] = [];
     for (const svc of services) {
       const image = images.get(svc);
       if (!image) throw new LaunchError('spawn', `compose.yaml has no service "${svc}" with an image`, true);
-      const present = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { timeoutMs: 15_000 });
+      const present = await run('docker', ['image', 'inspect', '--format', `${image} {{.Id}} created {{.Created}} revision {{index .Config.Labels "org.opencontainers.image.revision"}}`, image], { timeoutMs: 15_000 });
       if (present.code !== 0) {
         const hint = image.startsWith('servebench-') ? 'build it: sh compose/build.sh' : 'it cannot be pulled here (no registry access)';
         throw new LaunchError('spawn', `image ${image} (service ${svc}) is not present locally; ${hint}`, true);
       }
+      // Images are snapshots of dist/ at build time: say which one ran.
+      imageNotes.push(present.stdout.trim());
     }
 
     const log = createWriteStream(opts.logFile);
@@ -389,6 +392,7 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
       log.write(chunk);
       tail = (tail + chunk.toString()).slice(-4000);
     };
+    note(`[images] ${imageNotes.join('; ')}\n`);
     installExitHook();
     const t0 = performance.now();
     live.set(project, { cmd, env, reaper: startReaper(cmd, env) });
