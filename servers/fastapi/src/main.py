@@ -5,7 +5,7 @@ import inspect
 import socket
 
 from servebench_py.config import ServerConfig
-from servebench_py.serve import ignore_reraised_signals, run_main
+from servebench_py.serve import exit_now, on_stop_signals, run_main
 
 
 def serve(config: ServerConfig, sock: socket.socket) -> None:
@@ -26,8 +26,12 @@ def serve(config: ServerConfig, sock: socket.socket) -> None:
         # One process: load here and hand uvicorn the app object.
         from app import create_app
 
+        on_stop_signals(exit_now)
         server = uvicorn.Server(uvicorn.Config(create_app(), **options))
-        ignore_reraised_signals()
+        # From here a stop signal means a graceful shutdown, also before uvicorn installs its own
+        # handlers; uvicorn puts this one back and re-raises the signal once it has shut down,
+        # which then only sets should_exit again: the process exits 0 rather than by the signal.
+        on_stop_signals(server.handle_exit)
         server.run(sockets=[sock])
         return
     # Several: each spawned worker imports app.py and calls the factory (loads its own model).

@@ -17,7 +17,7 @@ import socket
 import sys
 import tempfile
 from time import perf_counter
-from typing import TYPE_CHECKING, Callable, Dict, NoReturn, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, NoReturn, Optional, Tuple
 
 # Before tokenizers is imported anywhere: no Rayon pool per process (the Node tokenizer is
 # single-threaded too), and no idle BLAS threads from numpy.
@@ -128,10 +128,14 @@ def boot_worker(server: str, runtime: Dict[str, str]) -> 'Service':
     return service
 
 
-def ignore_reraised_signals() -> None:
-    """uvicorn re-raises SIGTERM/SIGINT once it has shut down gracefully; exit 0 instead of dying by it."""
+def on_stop_signals(handler: Callable[[int, Any], None]) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: None)
+        signal.signal(sig, handler)
+
+
+def exit_now(*_: object) -> None:
+    """A stop signal before the server serves: nothing is in flight, so exit 0 right away."""
+    raise SystemExit(0)
 
 
 def _read(path: str) -> Optional[str]:
