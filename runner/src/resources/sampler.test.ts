@@ -34,9 +34,10 @@ describe('startSampler', () => {
       const series = sampler.stop();
       expect(series.samples.length).toBeGreaterThanOrEqual(5);
       expect(Math.max(...series.samples.map((s) => s.procs))).toBe(2);
-      // A spinning process uses ~100% of a core; allow a busy 2-core machine.
-      expect(Math.max(...series.samples.map((s) => s.cpuPct))).toBeGreaterThan(40);
-      expect(series.meanCpuPct).toBeGreaterThan(25);
+      // A spinning process uses up to 100% of a core, but a shared 2-core machine running other
+      // tests may give it far less; an idle tree reads ~0, so any clear share proves it is seen.
+      expect(Math.max(...series.samples.map((s) => s.cpuPct))).toBeGreaterThan(10);
+      expect(series.meanCpuPct).toBeGreaterThan(5);
       expect(series.peakRssMb).toBeGreaterThan(10); // node itself is tens of MB
       expect(sampler.stop()).toBe(series); // idempotent
     } finally {
