@@ -27,6 +27,10 @@ done
 sh "$here/scripts/dockerd.sh"
 revision=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)
 now() { date +%s.%N; }
+# A rebuild leaves the previous image untagged: remove it (refused, and kept, while a container uses it).
+drop_old() { # image, previous id
+  [ -n "$2" ] && [ "$2" != "$(docker image inspect --format '{{.Id}}' "$1")" ] && docker rmi "$2" >/dev/null 2>&1 || true
+}
 report() { # image, start time
   size=$(docker image inspect "$1" --format '{{.Size}}')
   echo "build.sh: $1 built in $(awk "BEGIN { printf \"%.1f\", $(now) - $2 }") s, $((size / 1000000)) MB (base included)" >&2
@@ -37,12 +41,14 @@ if [ "$if_missing" = 1 ] && docker image inspect "$image" >/dev/null 2>&1; then
   echo "build.sh: $image exists" >&2
 else
   base=$(sh "$here/scripts/base.sh")
+  old=$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
   t0=$(now)
   node "$here/scripts/stage.mjs" --out "$build/node-context"
   # The legacy builder is enough (only COPY); no BuildKit or buildx is needed.
   DOCKER_BUILDKIT=0 docker build --quiet --network none --build-arg "BASE=$base" --build-arg "REVISION=$revision" \
     -f "$here/node/Dockerfile" -t "$image" "$build/node-context" >/dev/null
   report "$image" "$t0"
+  drop_old "$image" "$old"
 fi
 
 if [ "$python" = 1 ]; then
@@ -51,10 +57,12 @@ if [ "$python" = 1 ]; then
     echo "build.sh: $image exists" >&2
   else
     base=$(sh "$here/scripts/base.sh" --python)
+    old=$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
     t0=$(now)
     sh "$here/scripts/stage-python.sh" "$build/python-context"
     DOCKER_BUILDKIT=0 docker build --quiet --network none --build-arg "BASE=$base" --build-arg "REVISION=$revision" \
       -f "$here/python/Dockerfile" -t "$image" "$build/python-context" >/dev/null
     report "$image" "$t0"
+    drop_old "$image" "$old"
   fi
 fi
