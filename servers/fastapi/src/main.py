@@ -38,7 +38,7 @@ def serve(config: ServerConfig, sock: socket.socket) -> None:
     from uvicorn.supervisors import Multiprocess
 
     config_ = uvicorn.Config('app:create_app', factory=True, **options)
-    if 'target' in inspect.signature(Multiprocess).parameters:  # uvicorn < 0.4x
+    if 'target' in inspect.signature(Multiprocess).parameters:  # uvicorn 0.39 (what Python 3.9 gets)
         Multiprocess(config_, target=uvicorn.Server(config_).run, sockets=[sock]).run()
     else:
         Multiprocess(config_, sockets=[sock]).run()
