@@ -45,7 +45,6 @@ export class TritonGrpcBackend implements Backend {
       tensor_form: 'raw_input_contents',
       connections: String(this.o.connections),
       timeout_ms: String(this.o.timeoutMs),
-      ...(m ? { server_extensions: m.extensions.join(' ') } : {}),
     };
   }
 

@@ -51,7 +51,6 @@ export class TritonHttpBackend implements Backend {
       tensor_form: this.o.tensorForm,
       connections: String(this.o.connections),
       timeout_ms: String(this.o.timeoutMs),
-      ...(m ? { server_extensions: m.extensions.join(' ') } : {}),
     };
   }
 

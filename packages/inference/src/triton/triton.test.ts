@@ -121,7 +121,7 @@ describe('triton-http against a KServe v2 HTTP test stand-in', () => {
     const b = make();
     await b.load();
     expect(await b.ready()).toBe(true);
-    expect(b.info()).toMatchObject({ runtime: `${STANDIN_NAME} 0.0.0 (KServe v2 HTTP)`, tensor_form: 'binary', server_extensions: 'binary_tensor_data' });
+    expect(b.info()).toMatchObject({ runtime: `${STANDIN_NAME} 0.0.0 (KServe v2 HTTP)`, tensor_form: 'binary' });
     const e = await b.embed(batch);
     expect(seen.contentType).toBe('application/octet-stream');
     expect(Number(seen.headerLength)).toBeGreaterThan(0);
