@@ -11,6 +11,8 @@ export interface ServerSpec {
   backends: string[];
   env: Record<string, string>;
   compose?: string;
+  /** The server's language; `python` marks the seed's peers, which the results compare against. */
+  language: string;
 }
 
 export interface StackSpec {
@@ -35,7 +37,7 @@ function readSpec(dir: string): ServerSpec | undefined {
     throw new DiscoveryError(`${where}: "start" must be a non-empty array of strings`);
   }
   if (!Array.isArray(b.backends) || b.backends.length === 0) throw new DiscoveryError(`${where}: "backends" must list at least one backend`);
-  return { id: b.id, dir, protocol: b.protocol, start: b.start, backends: b.backends, env: b.env ?? {}, compose: b.compose };
+  return { id: b.id, dir, protocol: b.protocol, start: b.start, backends: b.backends, env: b.env ?? {}, compose: b.compose, language: b.language ?? 'typescript' };
 }
 
 /** Expands the root package.json workspace globs of the form `dir/*` or `dir`. */

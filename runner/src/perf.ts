@@ -38,7 +38,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 
 function baseline(root: string, name: string): StackSpec {
   const dir = join(root, 'runner', 'perf-baselines');
-  return { id: `minimal-${name}`, backend: 'none', server: { id: `minimal-${name}`, dir, protocol: 'http', start: ['node', `${name}.mjs`], backends: ['none'], env: {} } };
+  return { id: `minimal-${name}`, backend: 'none', server: { id: `minimal-${name}`, dir, protocol: 'http', start: ['node', `${name}.mjs`], backends: ['none'], env: {}, language: 'javascript' } };
 }
 
 export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: string }> {

@@ -35,6 +35,8 @@ export interface StackResult {
   server: string;
   backend: string;
   protocol: 'http' | 'grpc' | 'in-process';
+  /** Server language (`python` for the seed's peers); absent for the raw row. */
+  language?: string;
   launcher: 'process' | 'compose' | 'none';
   status: StackStatus;
   reason?: string;

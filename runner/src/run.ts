@@ -141,7 +141,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   }
 
   for (const stack of o.stacks) {
-    const r = entry({ id: stack.id, server: stack.server.id, backend: stack.backend, protocol: stack.server.protocol, launcher: s.launcher, status: 'pending', cells: [] });
+    const r = entry({ id: stack.id, server: stack.server.id, backend: stack.backend, protocol: stack.server.protocol, language: stack.server.language, launcher: s.launcher, status: 'pending', cells: [] });
     if (r.status !== 'pending') {
       progress.skipCells(cellsPerStack);
       progress.note(`${stack.id}: kept from the interrupted run (${r.status})`);

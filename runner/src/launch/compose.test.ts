@@ -10,7 +10,7 @@ import { LaunchError } from './process.js';
 const stack = (id: string, backend: string, compose?: string): StackSpec => ({
   id: `${id}+${backend}`,
   backend,
-  server: { id, dir: '/x', protocol: 'http', start: ['node', 'dist/main.js'], backends: [backend], env: {}, ...(compose ? { compose } : {}) },
+  server: { id, dir: '/x', protocol: 'http', start: ['node', 'dist/main.js'], backends: [backend], env: {}, language: 'typescript', ...(compose ? { compose } : {}) },
 });
 
 // `docker-compose config` (1.29) output, trimmed; v2 prints the same normalized layout.

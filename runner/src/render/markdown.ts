@@ -35,6 +35,39 @@ export function renderTable(r: RunResults): string {
   return lines.join('\n');
 }
 
+/**
+ * The peers view: for each task and concurrency, each non-Python stack's req/s and p99 as a ratio to
+ * the best Python peer (highest req/s) of the same run. Empty when no peer was measured.
+ */
+export function renderPeers(r: RunResults): string {
+  const ok = (c: CellResult) => c.status !== 'failed';
+  const peers = r.stacks.filter((s) => s.language === 'python' && s.status === 'ok');
+  const others = r.stacks.filter((s) => s.language !== 'python' && s.protocol !== 'in-process' && s.status === 'ok');
+  if (!peers.length || !others.length) return '';
+  const levels = [...new Set(others.flatMap((s) => s.cells.map((c) => c.concurrency)))].sort((a, b) => a - b);
+  const lines = [
+    '',
+    '**Against the Python peers** (req/s ratio / p99 ratio to the best of ' + peers.map((p) => `\`${p.id}\``).join(', ') + ' in this run; req/s above 1 and p99 below 1 favour the stack):',
+    '',
+    `| stack | task | ${levels.map((c) => `c=${c}`).join(' | ')} |`,
+    `|---|---|${levels.map(() => '---:').join('|')}|`,
+  ];
+  for (const task of TASKS) {
+    for (const s of others) {
+      const row = levels.map((c) => {
+        const mine = s.cells.find((x) => x.task === task && x.concurrency === c && ok(x));
+        const best = peers
+          .map((p) => p.cells.find((x) => x.task === task && x.concurrency === c && ok(x)))
+          .filter((x): x is CellResult => x !== undefined)
+          .sort((a, b) => b.load.rps - a.load.rps)[0];
+        return mine && best ? `${(mine.load.rps / best.load.rps).toFixed(2)}x / ${(mine.load.latencyMs.p99 / best.load.latencyMs.p99).toFixed(2)}x` : '';
+      });
+      if (row.some((x) => x)) lines.push(`| ${s.id} | ${task} | ${row.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
 function notMeasured(stacks: StackResult[]): string {
   const out = stacks.filter((s) => s.status !== 'ok');
   if (!out.length) return '';
@@ -67,6 +100,7 @@ export function renderMarkdown(r: RunResults): string {
     renderTable(r),
     '',
     `Each cell: verified successful requests/s / p99 latency in ms. Flags: \`~\` unstable (last ${s.stableWindows} windows of ${s.windowS} s differ by more than ±${s.stableTolerance * 100}% of their mean), \`c\` client-bound (load generator event loop above 95%), \`e\` some requests failed (counted by class in results.json, never as throughput). \`raw+ort\` is the in-process ceiling: the same tokenizer and model with no server.`,
+    renderPeers(r),
     stackFacts(r.stacks),
     notMeasured(r.stacks),
   ].join('\n');

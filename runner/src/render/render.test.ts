@@ -3,7 +3,7 @@ import { compareRuns } from '../compare.js';
 import type { CellResult, RunResults, StackResult } from '../results.js';
 import { PROFILES } from '../profiles.js';
 import { renderCsv } from './csv.js';
-import { renderMarkdown } from './markdown.js';
+import { renderMarkdown, renderPeers } from './markdown.js';
 import { BEGIN, END, replaceBetweenMarkers } from './readme.js';
 
 function cell(task: CellResult['task'], concurrency: number, rps: number, p99: number, extra: Partial<CellResult> = {}): CellResult {
@@ -41,6 +41,18 @@ describe('rendering', () => {
     expect(md).toContain('Test CPU, 2 cores, 24 GiB');
     expect(md).toContain(`commit ${'a'.repeat(12)}`);
     expect(md).toMatch(/`broken\+none`: failed-verification — tokenize ids differ/);
+  });
+
+  it('compares every other stack with the best Python peer, cell by cell', () => {
+    const withPeers = run('p', [
+      stack('fastify+ort', [cell('predict', 8, 900, 10)], { language: 'typescript' }),
+      stack('flask+ort', [cell('predict', 8, 300, 40)], { language: 'python' }),
+      stack('fastapi+ort', [cell('predict', 8, 450, 20)], { language: 'python' }),
+    ]);
+    const md = renderPeers(withPeers);
+    expect(md).toContain('| fastify+ort | predict | 2.00x / 0.50x |');
+    expect(md).not.toMatch(/\| (flask|fastapi)\+ort \|/);
+    expect(renderPeers(r)).toBe('');
   });
 
   it('writes one CSV row per cell', () => {
