@@ -30,8 +30,8 @@ async function until(what: string, fn: () => boolean, ms: number): Promise<void>
 }
 
 /** Starts a smoke run of one stack and resolves once its first measured cell is on disk. */
-async function startRun(out: string, tag: string) {
-  const child = spawn(process.execPath, [cli, 'run', '--profile', 'smoke', '--stacks', 'express', '--no-raw', '--out', out, '--run-id', 'r'], {
+async function startRun(out: string, tag: string, stack = 'express') {
+  const child = spawn(process.execPath, [cli, 'run', '--profile', 'smoke', '--stacks', stack, '--no-raw', '--out', out, '--run-id', 'r'], {
     env: { ...process.env, SERVEBENCH_TEST_TAG: tag },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -68,10 +68,10 @@ describe('runner interruption', () => {
     expect(cells[0]).toEqual(kept[0]); // finished cells are kept, not re-measured
   }, 180_000);
 
-  it('on SIGKILL of the runner its servers still stop by themselves', async () => {
+  it.each(['express', 'flask'])('on SIGKILL of the runner its %s server still stops by itself', async (stack) => {
     const out = mkdtempSync(join(tmpdir(), 'servebench-kill-'));
     const tag = `sigkill-${process.pid}-${Date.now()}`;
-    const run = await startRun(out, tag);
+    const run = await startRun(out, tag, stack);
     run.child.kill('SIGKILL');
     await run.exited;
     await until('the orphaned server to stop', () => tagged(tag).length === 0, 15_000);

@@ -13,6 +13,8 @@ export interface BackendOptions {
   device: Device;
   intraOpThreads: number;
   interOpThreads: number;
+  /** ort only: run the session on its own thread (default) or on the event loop's. */
+  ortThread?: 'main' | 'worker';
   /** For the proxy backends (triton-*, tfserving-*): where the model server is and how to call it. */
   modelServer?: Partial<ModelServerOptions>;
 }
@@ -21,7 +23,7 @@ export interface BackendOptions {
 export function createBackend(o: BackendOptions): Backend {
   switch (o.backend) {
     case 'ort':
-      return new OrtBackend(o);
+      return new OrtBackend({ ...o, thread: o.ortThread });
     case 'tfjs':
     case 'tfjs-wasm':
     case 'tfjs-node':

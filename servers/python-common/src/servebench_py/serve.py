@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import threading
 import socket
 import sys
 import tempfile
@@ -82,6 +83,7 @@ def run_main(server: str, serve: Callable[[ServerConfig, socket.socket], None]) 
         _die(server, f'cannot listen on {config.host}:{config.port}: {e}', 1)
     ready_dir = tempfile.mkdtemp(prefix=f'servebench-{server}-')
     os.environ.update({_READY_DIR: ready_dir, _URL: url, _PARENT: str(os.getpid())})
+    _stop_when_stdin_closes()
     code = 0
     try:
         serve(config, sock)
@@ -94,6 +96,23 @@ def run_main(server: str, serve: Callable[[ServerConfig, socket.socket], None]) 
         status, _, message = failure.partition(' ')
         _die(server, message, int(status))
     sys.exit(code)
+
+
+def _stop_when_stdin_closes() -> None:
+    """With EXIT_ON_STDIN_CLOSE=1 (the runner holds the other end of the pipe), stop gracefully when
+    stdin closes, so no server outlives a runner that was killed with SIGKILL."""
+    if os.environ.get('EXIT_ON_STDIN_CLOSE') != '1':
+        return
+
+    def wait() -> None:
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except (OSError, ValueError):
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=wait, name='stdin-watch', daemon=True).start()
 
 
 def _check_backend(config: ServerConfig) -> None:
