@@ -85,7 +85,8 @@ if (!run(py.exe, ['-m', 'pip', '--python', venvPython, ...pipArgs], { quiet: tru
   run(venvPython, ['-m', 'pip', ...pipArgs]);
 }
 run(join(venv, 'bin', 'uv'), [
-  'pip', 'install', '--quiet', '--python', venvPython, '--require-hashes', '--only-binary', ':all:', '--compile-bytecode', '-r', requirements,
+  // --system-certs: trust the machine's CA store (a TLS-intercepting proxy's CA lives there).
+  'pip', 'install', '--quiet', '--system-certs', '--python', venvPython, '--require-hashes', '--only-binary', ':all:', '--compile-bytecode', '-r', requirements,
 ]);
 writeFileSync(stampFile, stamp);
 say(`.venv installed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
