@@ -105,10 +105,12 @@ def _stop_when_stdin_closes() -> None:
         return
 
     def wait() -> None:
+        # os.read on the raw fd: a daemon thread blocked inside sys.stdin's buffered reader holds its
+        # lock at interpreter exit, and Python then aborts (SIGABRT) instead of exiting 0.
         try:
-            while sys.stdin.buffer.read(4096):
+            while os.read(0, 4096):
                 pass
-        except (OSError, ValueError):
+        except OSError:
             pass
         os.kill(os.getpid(), signal.SIGTERM)
 
