@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs real Triton (setup.sh) and runs the tests that use it: the runner's launcher and the
+# Installs real Triton (the workspace build) and runs the tests that use it: the runner's launcher and the
 # Triton HTTP/gRPC clients against tritonserver, compared with ORT. About 2 minutes from scratch.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-bash "$here/setup.sh"
+(cd "$here" && npm run build)
 cd "$here/../../runner"
 npx vitest run src/launch/modelserver.test.ts

@@ -185,22 +185,22 @@ function lastLines(text: string, n: number): string {
 }
 
 /**
- * Why Triton is not installed in `<root>/modelservers/triton/.venv` (missing, or made from other
- * requirements), or undefined when it is. The runner never installs it by itself: a benchmark run
- * (and CI's smoke run) should not silently spend a minute and 440 MB on PyPI.
+ * Why Triton is not installed in `<root>/modelservers/triton/.venv`, or undefined when it is. The
+ * normal build installs it (the @servebench/modelserver-triton workspace, from hash-pinned
+ * requirements); without Python, or with a stale venv, triton-* stacks are skipped with this reason.
  */
 export function tritonNotInstalled(root: string): string | undefined {
-  const dir = join(root, 'modelservers', 'triton');
-  const setup = `run \`bash modelservers/triton/setup.sh\` once (pinned nvidia-pytriton 0.7.0 with tritonserver 2.51.0 and onnxruntime; about 80 s and 440 MB from PyPI)`;
-  if (!existsSync(join(dir, '.venv', 'bin', 'python'))) return `Triton is not installed here: ${setup}`;
-  const want = createHash('sha256').update(readFileSync(join(dir, 'requirements.txt'))).digest('hex');
-  let have = '';
+  const venv = join(root, 'modelservers', 'triton', '.venv');
+  const build = 'run `npm run build -w modelservers/triton` (pinned nvidia-pytriton 0.7.0 with tritonserver 2.51.0 and onnxruntime; 440 MB from PyPI)';
+  if (existsSync(join(venv, 'UNAVAILABLE'))) return `Triton cannot be installed here: ${readFileSync(join(venv, 'UNAVAILABLE'), 'utf8').trim()}`;
+  let stamp: { requirements?: string } = {};
   try {
-    have = readFileSync(join(dir, '.venv', '.requirements.sha256'), 'utf8').trim();
+    stamp = JSON.parse(readFileSync(join(venv, '.servebench-stamp'), 'utf8')) as typeof stamp;
   } catch {
-    // an interrupted install
+    return `Triton is not installed here: ${build}`;
   }
-  return have === want ? undefined : `Triton's venv does not match modelservers/triton/requirements.txt: ${setup}`;
+  const want = createHash('sha256').update(readFileSync(join(root, 'modelservers', 'triton', 'requirements.txt'))).digest('hex');
+  return stamp.requirements === want ? undefined : `Triton's venv does not match modelservers/triton/requirements.txt: ${build}`;
 }
 
 /**

@@ -14,3 +14,6 @@ compile() {
 compile "$common/bootstrap.in" bootstrap.txt
 compile "$common/../fastapi/requirements.in" requirements.txt
 compile "$common/../flask/requirements.in" requirements.txt
+# Real Triton (modelservers/triton): nvidia-pytriton publishes manylinux_2_35 x86_64/aarch64 wheels only.
+(cd "$common/../../modelservers/triton" && "$tmp/venv/bin/uv" pip compile -q --python-version 3.11 --python-platform x86_64-manylinux_2_35 \
+  --generate-hashes --custom-compile-command "sh servers/python-common/scripts/lock.sh" requirements.in -o requirements.txt)
