@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ServeError } from '@servebench/contract';
 import { ServingClient, grpcTarget, methodPath } from '@servebench/contract/grpc';
-import { describeGrpcConformance } from '@servebench/contract/grpc-vitest';
+import { describeGrpcConformance, referenceTokenizer } from '@servebench/contract/grpc-vitest';
 import { inProcessEmbedder, startForTest, type TestServer } from '@servebench/core/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listen } from './app.js';
@@ -12,13 +12,14 @@ import { listen } from './app.js';
 let server: TestServer;
 let embed: (texts: string[]) => Promise<number[][]>;
 let target: string;
+let tokenize: Awaited<ReturnType<typeof referenceTokenizer>>;
 beforeAll(async () => {
-  [server, embed] = await Promise.all([startForTest('grpc', listen), inProcessEmbedder('tiny')]);
+  [server, embed, tokenize] = await Promise.all([startForTest('grpc', listen), inProcessEmbedder('tiny'), referenceTokenizer()]);
   target = grpcTarget(server.baseUrl);
 }, 120_000);
 afterAll(() => server?.close());
 
-describeGrpcConformance('grpc', () => ({ target, embed, tolerance: 1e-6 }));
+describeGrpcConformance('grpc', () => ({ target, embed, tokenize, tolerance: 1e-6 }));
 
 /** predictTexts that hangs until its signal aborts, and hands that signal to the test. */
 function hangingPredict(): Promise<AbortSignal> {

@@ -4,12 +4,13 @@ import { ReflectionService } from '@grpc/reflection';
 import { SERVICE_NAME, loadServingDefinition } from '@servebench/contract/grpc';
 import type { Listening, ServerConfig, Service } from '@servebench/core';
 import { HealthImplementation } from 'grpc-health-check';
-import { decodeTexts, handlers } from './handlers.js';
+import { decodeEmpty, decodeTexts, handlers } from './handlers.js';
+import { contractStatusInterceptor } from './transport.js';
 
 // src/ and dist/ both sit one level below the package root, next to proto/.
 const HEALTH_PROTO = fileURLToPath(new URL('../proto/health.proto', import.meta.url));
 
-/** Methods whose requests carry texts; their decoder turns bad bytes into contract errors. */
+/** Methods whose requests carry texts; the others take an empty message. Both decoders turn bad bytes into contract errors. */
 const TEXT_METHODS = new Set(['Tokenize', 'TokenizeBatch', 'Predict', 'PredictBatch']);
 
 export interface GrpcApp {
@@ -21,11 +22,12 @@ export interface GrpcApp {
 export function buildApp(service: Service): GrpcApp {
   const limit = service.config.limits.maxBodyBytes;
   // Message size limit = the contract's body limit; larger messages get RESOURCE_EXHAUSTED.
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': limit });
+  // The interceptor gives grpc-js's own answers to malformed requests their contract status.
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': limit, interceptors: [contractStatusInterceptor] });
   const definition = loadServingDefinition([HEALTH_PROTO]);
   const serving = definition[SERVICE_NAME] as grpc.ServiceDefinition;
   const lenient = Object.fromEntries(
-    Object.entries(serving).map(([name, m]) => [name, TEXT_METHODS.has(name) ? { ...m, requestDeserialize: decodeTexts } : m]),
+    Object.entries(serving).map(([name, m]) => [name, { ...m, requestDeserialize: TEXT_METHODS.has(name) ? decodeTexts : decodeEmpty }]),
   ) as grpc.ServiceDefinition;
   server.addService(lenient, handlers(service));
   // NOT_SERVING until listen() has seen the model answer.

@@ -1,17 +1,28 @@
 import * as grpc from '@grpc/grpc-js';
 import { ERRORS, ServeError, validateTexts, type ReadyResponse } from '@servebench/contract';
-import { METADATA_KEYS, decodeTextField, readyReply } from '@servebench/contract/grpc';
+import { METADATA_KEYS, decodeTextField, forEachField, readyReply } from '@servebench/contract/grpc';
 import { serverTiming, toServeError, type Service } from '@servebench/core';
 
 /** What the lenient request decoder hands a handler: the texts, or the contract error to answer with. */
 export type Texts = string[] | ServeError;
 type Cb = grpc.sendUnaryData<unknown>;
 type Call = grpc.ServerUnaryCall<Texts, unknown>;
+type EmptyCall = grpc.ServerUnaryCall<object | ServeError, unknown>;
 
 /** Never throws: grpc-js would answer a throwing deserializer with INTERNAL instead of INVALID_ARGUMENT. */
 export function decodeTexts(buf: Buffer): Texts {
   try {
     return decodeTextField(buf);
+  } catch (e) {
+    return toServeError(e);
+  }
+}
+
+/** HelloRequest / ReadyRequest have no fields: any well-formed message is accepted, bad bytes are a contract error. */
+export function decodeEmpty(buf: Buffer): object | ServeError {
+  try {
+    forEachField(buf, () => undefined);
+    return {};
   } catch (e) {
     return toServeError(e);
   }
@@ -73,7 +84,8 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
   };
 
   return {
-    HelloWorld: (_call: Call, cb: Cb) => {
+    HelloWorld: (call: EmptyCall, cb: Cb) => {
+      if (call.request instanceof ServeError) return void fail(cb, call.request);
       service.metrics.hello();
       cb(null, { hello: 'World' });
     },
@@ -81,7 +93,8 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
     TokenizeBatch: tokenize(false),
     Predict: predict(true),
     PredictBatch: predict(false),
-    Ready: async (_call: Call, cb: Cb) => {
+    Ready: async (call: EmptyCall, cb: Cb) => {
+      if (call.request instanceof ServeError) return void fail(cb, call.request);
       const r = await service.ready();
       if (r.status === 200) return cb(null, readyReply(JSON.parse(r.body) as ReadyResponse));
       const body = JSON.parse(r.body) as { error: { message: string } };

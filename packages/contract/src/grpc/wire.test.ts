@@ -35,6 +35,10 @@ describe('decodeTextField', () => {
   it('turns malformed bytes and invalid UTF-8 into contract codes', () => {
     expect(codeOf(() => decodeTextField(Buffer.from([0x0a, 0x05, 0x61])))).toBe('INVALID_REQUEST'); // truncated
     expect(codeOf(() => decodeTextField(Buffer.from([0x08, 0x01])))).toBe('INVALID_REQUEST'); // wrong wire type
+    // Regression (gRPC fuzz suite): field 1 as fixed32 / fixed64 was skipped, so Tokenize answered OK for "".
+    expect(codeOf(() => decodeTextField(Buffer.from([0x0d, 0x61, 0x62, 0x63, 0x64])))).toBe('INVALID_REQUEST');
+    expect(codeOf(() => decodeTextField(Buffer.from([0x09, 1, 2, 3, 4, 5, 6, 7, 8])))).toBe('INVALID_REQUEST');
+    expect(codeOf(() => decodeTextField(Buffer.from([0x1d, 0x61])))).toBe('INVALID_REQUEST'); // fixed32 cut short
     expect(codeOf(() => decodeTextField(Buffer.from([0x0b])))).toBe('INVALID_REQUEST'); // group wire type
     expect(codeOf(() => decodeTextField(Buffer.from([0x0a, 0xff])))).toBe('INVALID_REQUEST'); // unterminated varint
     expect(codeOf(() => decodeTextField(encodeTextField([new Uint8Array([0xc3, 0x28])])))).toBe('INVALID_UTF8');

@@ -7,8 +7,11 @@ import { ServeError } from '../errors.js';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const malformed = () => new ServeError('INVALID_REQUEST', 'the request is not a valid protobuf message');
 
-/** Calls `on` per field: varints as numbers, length-delimited fields as views; fixed32/64 are skipped. */
-export function forEachField(buf: Uint8Array, on: (field: number, value: number | Uint8Array) => void): void {
+/**
+ * Calls `on` per field: varints as numbers, length-delimited and fixed32/64 fields as views (the
+ * wire type tells them apart). Groups and wire types 6/7 are malformed.
+ */
+export function forEachField(buf: Uint8Array, on: (field: number, value: number | Uint8Array, wireType: 0 | 1 | 2 | 5) => void): void {
   let p = 0;
   const varint = (): number => {
     let x = 0;
@@ -26,19 +29,23 @@ export function forEachField(buf: Uint8Array, on: (field: number, value: number 
     if (field === 0) throw malformed();
     switch (key & 7) {
       case 0:
-        on(field, varint());
+        on(field, varint(), 0);
         break;
       case 1:
+        if (p + 8 > buf.length) throw malformed();
+        on(field, buf.subarray(p, p + 8), 1);
         p += 8;
         break;
       case 2: {
         const len = varint();
         if (p + len > buf.length) throw malformed();
-        on(field, buf.subarray(p, p + len));
+        on(field, buf.subarray(p, p + len), 2);
         p += len;
         break;
       }
       case 5:
+        if (p + 4 > buf.length) throw malformed();
+        on(field, buf.subarray(p, p + 4), 5);
         p += 4;
         break;
       default:
@@ -51,9 +58,10 @@ export function forEachField(buf: Uint8Array, on: (field: number, value: number 
 /** Every occurrence of string field 1, in order (a TextRequest uses the last one, as proto3 says). */
 export function decodeTextField(buf: Uint8Array): string[] {
   const out: string[] = [];
-  forEachField(buf, (field, value) => {
+  forEachField(buf, (field, value, wireType) => {
     if (field !== 1) return;
-    if (typeof value === 'number') throw malformed();
+    // A string sent as a varint or a fixed32/64 is a type error, not an unknown field.
+    if (wireType !== 2 || typeof value === 'number') throw malformed();
     try {
       out.push(utf8.decode(value));
     } catch {
