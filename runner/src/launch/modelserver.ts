@@ -31,6 +31,8 @@ export interface ModelServerOptions {
   intraOpThreads: number;
   /** Progress lines (setup, start). */
   note?: (line: string) => void;
+  /** Triton only: listen on these ports instead of free ones (a restart where the old server was). */
+  ports?: { http: number; grpc: number };
 }
 
 export interface LaunchedModelServer {
@@ -114,9 +116,11 @@ function spawnLogged(cmd: string, args: string[], logFile: string, env: NodeJS.P
     const lines = (partial + c.toString()).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
-      if (!line.startsWith('{"event"')) continue;
+      // tritonserver writes to the same pipe, so its output can land in front of ours on a line.
+      const at = line.indexOf('{"event"');
+      if (at < 0) continue;
       try {
-        event = JSON.parse(line) as Record<string, unknown>;
+        event = JSON.parse(line.slice(at)) as Record<string, unknown>;
       } catch {
         // not our JSON line
       }
@@ -151,17 +155,33 @@ function stopLeader(child: ChildProcess, graceMs: number): Promise<{ code: numbe
   };
   if (child.exitCode !== null || child.signalCode !== null) {
     killGroup();
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+    return groupGone(child.pid!).then(() => ({ code: child.exitCode, signal: child.signalCode }));
   }
   return new Promise((resolve) => {
     const timer = setTimeout(killGroup, graceMs);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       killGroup();
-      resolve({ code, signal });
+      void groupGone(child.pid!).then(() => resolve({ code, signal }));
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * Resolves once no process of the group is left (or after 10 s): a SIGKILLed tritonserver takes a
+ * moment to die and holds its ports until then, so a restart on the same ports must wait for it.
+ */
+async function groupGone(pgid: number): Promise<void> {
+  const end = performance.now() + 10_000;
+  while (performance.now() < end) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Polls until `ready()` or the process exits or the deadline passes; returns ms from t0. */
@@ -219,7 +239,9 @@ async function launchTriton(o: ModelServerOptions): Promise<LaunchedModelServer>
     maxQueueDelayUs: o.maxBatchSize > 1 ? o.maxQueueDelayUs : 0,
     intraOpThreads: o.intraOpThreads,
   });
-  const [http, grpc, metrics] = (await freePorts(3)) as [number, number, number];
+  const taken = [o.ports?.http, o.ports?.grpc];
+  const [free1, free2, metrics] = (await freePorts(5)).filter((p) => !taken.includes(p)) as [number, number, number];
+  const { http, grpc } = o.ports ?? { http: free1, grpc: free2 };
   const base = `http://127.0.0.1:${http}`;
   const t0 = performance.now();
   const p = spawnLogged(python, [
