@@ -81,7 +81,9 @@ def build_app(service: Service) -> FastAPI:
         return send(service.health())
 
     @app.get('/readyz')
-    async def readyz() -> Response:
+    def readyz() -> Response:
+        # Sync on purpose: FastAPI runs it on its thread pool, so a proxy backend's probe of its
+        # model server (up to MODEL_SERVER_TIMEOUT_MS) never blocks the event loop.
         return send(service.ready())
 
     @app.get('/metrics')

@@ -13,7 +13,11 @@ class Config(unittest.TestCase):
         self.assertEqual(set(ENV_DEFAULTS), {
             'HOST', 'PORT', 'WORKERS', 'MODEL', 'MODEL_SEED', 'MODELS_DIR', 'BACKEND', 'DEVICE', 'INTRA_OP_THREADS',
             'INTER_OP_THREADS', 'MAX_BODY_BYTES', 'MAX_TEXTS', 'MAX_TEXT_CHARS', 'MAX_QUEUE', 'SHUTDOWN_GRACE_MS',
+            'MODEL_SERVER_URL', 'MODEL_SERVER_MODEL', 'MODEL_SERVER_TIMEOUT_MS', 'MODEL_SERVER_CONNECTIONS',
+            'MODEL_SERVER_KEEPALIVE_MS', 'TRITON_HTTP_TENSORS',
         })
+        m = c.model_server
+        self.assertEqual((m.url, m.model, m.timeout_ms, m.connections, m.keep_alive_ms, m.tensor_form), ('', 'bert', 10000, 4, 60000, 'binary'))
 
     def test_errors_name_the_variable(self) -> None:
         for env, pattern in [
@@ -22,6 +26,10 @@ class Config(unittest.TestCase):
             ({'MAX_QUEUE': 'many'}, r'^MAX_QUEUE=many is invalid'),
             ({'MODEL': 'huge'}, r'^MODEL=huge is invalid: expected tiny, mini, small or base$'),
             ({'DEVICE': 'tpu'}, r'^DEVICE=tpu is invalid'),
+            ({'MODEL_SERVER_TIMEOUT_MS': '0'}, r'^MODEL_SERVER_TIMEOUT_MS=0 is invalid: expected an integer in \[1, 3600000\]$'),
+            ({'MODEL_SERVER_CONNECTIONS': '1025'}, r'^MODEL_SERVER_CONNECTIONS=1025 is invalid: expected an integer in \[1, 1024\]$'),
+            ({'MODEL_SERVER_KEEPALIVE_MS': '-1'}, r'^MODEL_SERVER_KEEPALIVE_MS=-1 is invalid: expected an integer in \[0, 3600000\]$'),
+            ({'TRITON_HTTP_TENSORS': 'protobuf'}, r'^TRITON_HTTP_TENSORS=protobuf is invalid: expected binary or json$'),
         ]:
             with self.assertRaisesRegex(ConfigError, pattern):
                 parse_config(env)

@@ -1,11 +1,42 @@
-"""onnxruntime (Python), in process, on the model file the Node stacks use."""
+"""Model backends: onnxruntime (Python) in process, on the model file the Node stacks use, and the
+proxies to a model server (mirrors packages/inference/src/factory.ts)."""
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Protocol, Sequence, Tuple
 
 import numpy as np
 
+from .config import BACKEND_IDS, ServerConfig
 from .errors import ServeError, Unavailable
+
+
+class Backend(Protocol):
+    id: str
+
+    def load(self) -> None: ...
+
+    def ready(self) -> bool: ...
+
+    def info(self) -> Dict[str, str]: ...
+
+    def embed(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> List[List[float]]: ...
+
+    def close(self) -> None: ...
+
+
+def create_backend(config: ServerConfig, model_path: str) -> Backend:
+    """The one place that maps BACKEND to an implementation. Raises Unavailable for an unusable configuration."""
+    if config.backend == 'ort':
+        return OrtBackend(model_path, config.device, config.intra_op_threads, config.inter_op_threads)
+    if config.backend == 'triton-http':
+        from .triton_http import TritonHttpBackend
+
+        return TritonHttpBackend(config.model_server)
+    if config.backend == 'tfserving-rest':
+        from .tfserving_rest import TfServingRestBackend
+
+        return TfServingRestBackend(config.model_server)
+    raise Unavailable(f'BACKEND={config.backend} is not available in the Python stacks; available: {", ".join(BACKEND_IDS)}')
 
 
 def pack_batch(sequences: Sequence[Sequence[int]], pad_id: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,9 +85,11 @@ class OrtBackend:
             'inter_op_threads': str(self.inter_op_threads),
         }
 
-    @property
-    def loaded(self) -> bool:
+    def ready(self) -> bool:
         return self._session is not None
+
+    def close(self) -> None:
+        pass  # the session lives as long as the worker; a request still in flight may use it
 
     def embed(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> List[List[float]]:
         session = self._session

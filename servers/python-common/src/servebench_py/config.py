@@ -21,9 +21,17 @@ ENV_DEFAULTS = {
     'MAX_TEXT_CHARS': '20000',
     'MAX_QUEUE': '256',
     'SHUTDOWN_GRACE_MS': '10000',
+    # Proxy backends (triton-http, tfserving-rest): where the model server is and how to call it.
+    'MODEL_SERVER_URL': '',  # http://host:port; empty means the model server's usual local port
+    'MODEL_SERVER_MODEL': 'bert',
+    'MODEL_SERVER_TIMEOUT_MS': '10000',
+    'MODEL_SERVER_CONNECTIONS': '4',
+    'MODEL_SERVER_KEEPALIVE_MS': '60000',
+    'TRITON_HTTP_TENSORS': 'binary',
 }
 
 MODEL_NAMES = ('tiny', 'mini', 'small', 'base')
+BACKEND_IDS = ('ort', 'triton-http', 'tfserving-rest')
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
@@ -36,6 +44,18 @@ class Limits:
     max_body_bytes: int
     max_texts: int
     max_text_chars: int
+
+
+@dataclass(frozen=True)
+class ModelServer:
+    """How the proxy backends reach their model server (mirrors ModelServerOptions in packages/inference)."""
+
+    url: str
+    model: str
+    timeout_ms: int
+    connections: int
+    keep_alive_ms: int
+    tensor_form: str  # triton-http only: 'binary' (binary tensor data extension) or 'json'
 
 
 @dataclass(frozen=True)
@@ -53,6 +73,7 @@ class ServerConfig:
     limits: Limits
     max_queue: int
     shutdown_grace_ms: int
+    model_server: ModelServer
 
 
 def _int(env: Mapping[str, str], key: str, lo: int, hi: int = MAX_SAFE_INTEGER) -> int:
@@ -66,6 +87,20 @@ def _int(env: Mapping[str, str], key: str, lo: int, hi: int = MAX_SAFE_INTEGER) 
     if n is None or n < lo or n > hi:
         raise ConfigError(f'{key}={raw} is invalid: expected an integer in [{lo}, {hi}]')
     return n
+
+
+def _model_server(env: Mapping[str, str]) -> ModelServer:
+    tensor_form = env.get('TRITON_HTTP_TENSORS') or ENV_DEFAULTS['TRITON_HTTP_TENSORS']
+    if tensor_form not in ('binary', 'json'):
+        raise ConfigError(f'TRITON_HTTP_TENSORS={tensor_form} is invalid: expected binary or json')
+    return ModelServer(
+        url=env.get('MODEL_SERVER_URL', ENV_DEFAULTS['MODEL_SERVER_URL']),
+        model=env.get('MODEL_SERVER_MODEL') or ENV_DEFAULTS['MODEL_SERVER_MODEL'],
+        timeout_ms=_int(env, 'MODEL_SERVER_TIMEOUT_MS', 1, 3_600_000),
+        connections=_int(env, 'MODEL_SERVER_CONNECTIONS', 1, 1024),
+        keep_alive_ms=_int(env, 'MODEL_SERVER_KEEPALIVE_MS', 0, 3_600_000),
+        tensor_form=tensor_form,
+    )
 
 
 def parse_config(env: Mapping[str, str]) -> ServerConfig:
@@ -94,4 +129,5 @@ def parse_config(env: Mapping[str, str]) -> ServerConfig:
         ),
         max_queue=_int(env, 'MAX_QUEUE', 0, 1_000_000),
         shutdown_grace_ms=_int(env, 'SHUTDOWN_GRACE_MS', 0, 600_000),
+        model_server=_model_server(env),
     )

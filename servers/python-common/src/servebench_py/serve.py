@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, NoReturn, Optional, Tuple
 os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
 os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
-from .config import ConfigError, ServerConfig, parse_config  # noqa: E402
+from .config import BACKEND_IDS, ConfigError, ServerConfig, parse_config  # noqa: E402
 from .errors import Unavailable  # noqa: E402
 from .model import locate_model  # noqa: E402
+from .remote import base_url, check_options  # noqa: E402
 
 if TYPE_CHECKING:
     from .service import Service
@@ -121,9 +122,13 @@ def _check_backend(config: ServerConfig) -> None:
     """Raises Unavailable when this machine cannot run the backend. Imports nothing heavy: numpy and
     onnxruntime start threads, and the gunicorn parent must fork without any (a worker inheriting a
     lock held by a thread that is gone deadlocks at exit). Workers check the rest when they load."""
+    if config.backend not in BACKEND_IDS:
+        raise Unavailable(f'BACKEND={config.backend} is not available in the Python stacks; available: {", ".join(BACKEND_IDS)}')
     if config.backend != 'ort':
-        raise Unavailable(f'BACKEND={config.backend} is not available in the Python stacks; available: ort')
-    for module in ('onnxruntime', 'tokenizers', 'numpy'):
+        # A proxy: only the model server's URL and name to check here; ready() asks the server itself.
+        check_options(config.model_server)
+        base_url(config.model_server.url, 'http://127.0.0.1')
+    for module in ('onnxruntime', 'tokenizers', 'numpy') if config.backend == 'ort' else ('tokenizers', 'numpy'):
         if importlib.util.find_spec(module) is None:
             raise Unavailable(f'{module} is not installed in this Python environment')
     if config.device == 'cuda' and not (os.path.exists('/dev/nvidiactl') or os.path.exists('/dev/nvidia0')):

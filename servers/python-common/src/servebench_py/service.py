@@ -9,7 +9,7 @@ import sys
 from time import perf_counter
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
-from .backend import OrtBackend, pack_batch
+from .backend import create_backend, pack_batch
 from .config import ServerConfig
 from .errors import ServeError
 from .gate import InferenceQueue, Timed
@@ -68,14 +68,15 @@ class Service:
         self.server = server
         self.files = files
         self.tokenizer = BertTokenizer(str(files.vocab), files.max_length)
-        self.backend = OrtBackend(str(files.onnx), config.device, config.intra_op_threads, config.inter_op_threads)
+        self.backend = create_backend(config, str(files.onnx))
         self.backend.load()
         self.queue = InferenceQueue(config.max_queue)
         self.metrics = Metrics(lambda: self.queue.depth)
-        self._backend_info = {**self.backend.info(), 'tokenizer': _tokenizers_version(), **runtime}
+        self._runtime = {'tokenizer': _tokenizers_version(), **runtime}
 
     def close(self) -> None:
         self.queue.close()
+        self.backend.close()
 
     def hello(self) -> Reply:
         self.metrics.hello()
@@ -85,7 +86,12 @@ class Service:
         return _json(200, b'{"status":"ok"}')
 
     def ready(self) -> Reply:
-        if not self.backend.loaded:
+        """Blocks while a proxy backend asks its model server (at most MODEL_SERVER_TIMEOUT_MS)."""
+        try:
+            ready = self.backend.ready()
+        except Exception:
+            ready = False
+        if not ready:
             return error_reply(ServeError('NOT_READY', 'the model is not loaded or the backend does not answer'))
         f = self.files
         lim = self.config.limits
@@ -93,7 +99,7 @@ class Service:
             'status': 'ready',
             'server': self.server,
             'backend': self.backend.id,
-            'backend_info': self._backend_info,
+            'backend_info': {**self.backend.info(), **self._runtime},
             'model': {'name': f.name, 'seed': f.seed, 'hidden_size': f.hidden_size, 'max_length': self.tokenizer.max_length, 'sha256': f.sha256},
             'limits': {'max_body_bytes': lim.max_body_bytes, 'max_texts': lim.max_texts, 'max_text_chars': lim.max_text_chars},
         }))
