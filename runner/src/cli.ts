@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { compareRuns } from './compare.js';
@@ -8,6 +8,7 @@ import { runPerf } from './perf.js';
 import { crossCheck } from './crosscheck.js';
 import { DiscoveryError, discoverServers, filterStacks, repoRoot, stacksOf } from './discover.js';
 import { readResults } from './results.js';
+import { reliabilityOk, reliabilityReport, renderReliability, reportStacks } from './reliability/report.js';
 import { renderRun, updateReadme } from './render/index.js';
 import { runBenchmark } from './run.js';
 import { UsageError, resolveSettings, type RunFlags } from './settings.js';
@@ -127,6 +128,21 @@ program
   .action(async (flags: { stack: string; connections: string; duration: string; rounds: string }) => {
     const [stack] = filterStacks(stacksOf(discoverServers(root)), [flags.stack]);
     process.stdout.write(await crossCheck(stack!, { connections: Number(flags.connections), durationS: Number(flags.duration), rounds: Number(flags.rounds), root }));
+  });
+
+program
+  .command('reliability')
+  .description('bad-input matrix + fuzzing, overload and shutdown probes on every in-process-model stack (a fresh launch each), as one table')
+  .option('--stacks <list>', 'comma-separated stack ids or server ids (default: every stack without a model server)')
+  .option('--out <file>', 'also write the table (markdown) here')
+  .action(async (flags: { stacks?: string; out?: string }) => {
+    const stacks = reportStacks(filterStacks(stacksOf(discoverServers(root)), flags.stacks?.split(',')));
+    const t0 = performance.now();
+    const rows = await reliabilityReport(stacks, { note: (line) => process.stderr.write(`servebench: ${line}\n`) });
+    const md = `${renderReliability(rows, machineStamp(captureEnvironment(root)))}\n\n(${Math.round((performance.now() - t0) / 1000)} s, \`node runner/dist/cli.js reliability${flags.stacks ? ` --stacks ${flags.stacks}` : ''}\`)\n`;
+    if (flags.out) writeFileSync(flags.out, md);
+    process.stdout.write(md);
+    if (!reliabilityOk(rows)) process.exitCode = 1;
   });
 
 program

@@ -60,7 +60,35 @@ export function abuseCases(limits: { max_body_bytes: number; max_texts: number }
 }
 
 /** Sends one case over node:http (fetch would reject some of these requests before sending them). */
-function send(baseUrl: string, c: AbuseCase): Promise<{ status: number; contentType: string; text: string }> {
+/** What the bad-input suite saw, for reports: every request counts, answered or not. */
+export interface AbuseTally {
+  cases: number;
+  /** No HTTP answer at all (reset, timeout): a crash or a hang. */
+  noAnswer: number;
+  /** 5xx answers: every request here is the client's mistake or valid. */
+  serverErrors: number;
+  /** Answers that leaked a stack trace or a path. */
+  leaks: number;
+}
+
+export const newAbuseTally = (): AbuseTally => ({ cases: 0, noAnswer: 0, serverErrors: 0, leaks: 0 });
+
+/** send(), counted into the context's tally when there is one. */
+async function send(ctx: { baseUrl: string; tally?: AbuseTally }, c: AbuseCase): Promise<{ status: number; contentType: string; text: string }> {
+  const t = ctx.tally;
+  if (t) t.cases++;
+  try {
+    const r = await sendRaw(ctx.baseUrl, c);
+    if (t && r.status >= 500) t.serverErrors++;
+    if (t && LEAK.test(r.text)) t.leaks++;
+    return r;
+  } catch (e) {
+    if (t) t.noAnswer++;
+    throw e;
+  }
+}
+
+function sendRaw(baseUrl: string, c: AbuseCase): Promise<{ status: number; contentType: string; text: string }> {
   const body = c.body === undefined ? undefined : typeof c.body === 'string' ? Buffer.from(c.body) : Buffer.from(c.body);
   const headers: Record<string, string> = { ...c.headers };
   if (c.contentType !== null && body !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
@@ -104,11 +132,12 @@ export const ABUSE_CHECKS: readonly Check[] = [
   {
     id: 'bad-input matrix: every case gets its 4xx (never 5xx, never a crash, never internals)',
     fast: false,
-    async run({ baseUrl, ready }) {
+    async run(ctx) {
+      const { baseUrl, ready } = ctx;
       const failures: string[] = [];
       for (const c of abuseCases(ready.limits)) {
         try {
-          judge(c, await send(baseUrl, c));
+          judge(c, await send(ctx, c));
         } catch (e) {
           failures.push((e as Error).message);
         }
@@ -120,7 +149,8 @@ export const ABUSE_CHECKS: readonly Check[] = [
   {
     id: 'fuzz: arbitrary JSON bodies get 200 exactly when the schema accepts them, else a coded 400',
     fast: false,
-    async run({ baseUrl, ready }) {
+    async run(ctx) {
+      const { baseUrl, ready } = ctx;
       const body = fc.oneof(
         fc.jsonValue(),
         fc.record({ text: fc.jsonValue() }),
@@ -130,7 +160,7 @@ export const ABUSE_CHECKS: readonly Check[] = [
         fc.asyncProperty(body, fc.constantFrom(ROUTES.tokenize, ROUTES.predict), async (value, path) => {
           const text = JSON.stringify(value) ?? 'null';
           const valid = expectedOutcome(JSON.parse(text), ready.limits).ok;
-          const r = await send(baseUrl, { name: 'json', path, body: text, status: [] });
+          const r = await send(ctx, { name: 'json', path, body: text, status: [] });
           judge({ name: `fuzz ${path} ${text.slice(0, 120)}`, status: [valid ? 200 : 400] }, r);
         }),
         FUZZ,
@@ -141,10 +171,11 @@ export const ABUSE_CHECKS: readonly Check[] = [
   {
     id: 'fuzz: arbitrary bytes get 200 or a coded 400',
     fast: false,
-    async run({ baseUrl }) {
+    async run(ctx) {
+      const { baseUrl } = ctx;
       await fc.assert(
         fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (bytes) => {
-          judge({ name: `bytes ${Buffer.from(bytes).toString('hex').slice(0, 120)}`, status: [200, 400] }, await send(baseUrl, { name: 'bytes', path: ROUTES.tokenize, body: bytes, status: [] }));
+          judge({ name: `bytes ${Buffer.from(bytes).toString('hex').slice(0, 120)}`, status: [200, 400] }, await send(ctx, { name: 'bytes', path: ROUTES.tokenize, body: bytes, status: [] }));
         }),
         FUZZ,
       );
@@ -154,10 +185,11 @@ export const ABUSE_CHECKS: readonly Check[] = [
   {
     id: 'fuzz: any Unicode text tokenizes to [CLS] ... [SEP]',
     fast: false,
-    async run({ baseUrl, ready }) {
+    async run(ctx) {
+      const { baseUrl, ready } = ctx;
       await fc.assert(
         fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), async (text) => {
-          const r = await send(baseUrl, { name: 'text', path: ROUTES.tokenize, body: JSON.stringify({ text }), status: [] });
+          const r = await send(ctx, { name: 'text', path: ROUTES.tokenize, body: JSON.stringify({ text }), status: [] });
           assert.equal(r.status, 200, `text ${JSON.stringify(text)}: ${r.text.slice(0, 200)}`);
           await checkTokenIds(text, (JSON.parse(r.text) as { input_ids: number[] }).input_ids, ready.model.max_length);
         }),

@@ -3,7 +3,7 @@ import { isErrorCode, type ErrorCode } from '../errors.js';
 import { tokenizeFixtures } from '../fixtures.js';
 import { HELLO_BODY, ROUTES } from '../routes.js';
 import type { ReadyResponse } from '../types.js';
-import { ABUSE_CHECKS } from './abuse.js';
+import { ABUSE_CHECKS, type AbuseTally } from './abuse.js';
 import { call, postJson, postLarge, type HttpReply } from './http.js';
 
 export interface ConformanceContext {
@@ -13,6 +13,8 @@ export interface ConformanceContext {
   embed?: (texts: string[]) => Promise<number[][]>;
   /** Max abs difference allowed against the oracle. */
   tolerance: number;
+  /** Where the bad-input checks count what they sent and saw (reports). */
+  tally?: AbuseTally;
 }
 
 export interface Check {
@@ -240,7 +242,7 @@ export interface CheckOutcome {
 /** Runs the checks outside any test framework (the runner's verify phase). Never throws. */
 export async function runConformance(
   baseUrl: string,
-  opts: { fast?: boolean; embed?: ConformanceContext['embed']; tolerance?: number } = {},
+  opts: { fast?: boolean; embed?: ConformanceContext['embed']; tolerance?: number; checks?: readonly Check[]; tally?: AbuseTally } = {},
 ): Promise<CheckOutcome[]> {
   let ready: ReadyResponse;
   try {
@@ -248,9 +250,9 @@ export async function runConformance(
   } catch (e) {
     return [{ id: 'readyz', ok: false, error: (e as Error).message }];
   }
-  const ctx: ConformanceContext = { baseUrl, ready, embed: opts.embed, tolerance: opts.tolerance ?? 1e-4 };
+  const ctx: ConformanceContext = { baseUrl, ready, embed: opts.embed, tolerance: opts.tolerance ?? 1e-4, tally: opts.tally };
   const out: CheckOutcome[] = [];
-  for (const check of CHECKS.filter((c) => !opts.fast || c.fast)) {
+  for (const check of (opts.checks ?? CHECKS).filter((c) => !opts.fast || c.fast)) {
     try {
       await check.run(ctx);
       out.push({ id: check.id, ok: true });
