@@ -12,7 +12,7 @@ const brokenStandin = new URL('../test-fixtures/broken-server', import.meta.url)
 // End to end: the real CLI, real servers of every kind (Node HTTP, gRPC, a Python peer), stacks that
 // cannot run here, and a deliberately broken stand-in. Every server also runs the full conformance
 // suite in its own tests; `turbo run bench` measures them all.
-const STACKS = 'express+ort,grpc,flask,tfjs+tfjs-node,express+tfserving-rest,broken-standin';
+const STACKS = 'express+ort,grpc,flask+ort,tfjs+tfjs-node,express+tfserving-rest,broken-standin';
 
 describe('servebench run --profile smoke', () => {
   it('measures the stacks, skips what cannot run here, rejects the broken stand-in at verification, and keeps going', async () => {
