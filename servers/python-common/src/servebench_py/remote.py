@@ -74,9 +74,7 @@ class HttpPool:
                 if not reused or monotonic() >= deadline:
                     raise self._transport_error(e) from None
                 return self._once(self._new(), method, path, body, headers or {}, deadline)
-        except ServeError:
-            raise
-        except Exception as e:
+        except (OSError, http.client.HTTPException) as e:
             raise self._transport_error(e) from None
         finally:
             self._slots.release()
