@@ -123,7 +123,7 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
     const batched = await launch(stacks.find((s) => s.server.id === best)!, { MAX_BATCH_SIZE: '32', MAX_QUEUE_DELAY_US: String(delayUs) });
     // The profile showed onnxruntime-node's synchronous session.run as the top self time on the
     // event loop; the same stack with the session back on the main thread shows what moving it bought.
-    const mainThread = await launch(stacks.find((s) => s.server.id === best)!, { ORT_THREAD: 'main' });
+    const mainThread = await launch(stacks.find((s) => s.server.id === best)!, { MODEL_THREAD: 'main' });
     const b = await sideBySide({
       off: () => load(ref[best]!, 'predict', 32, predictWl).then(keep('off')),
       on: () => load(batched, 'predict', 32, predictWl).then(keep('on')),

@@ -14,8 +14,8 @@ export interface ServerConfig {
   device: 'cpu' | 'cuda';
   intraOpThreads: number;
   interOpThreads: number;
-  /** Where onnxruntime's session.run executes: its own thread (default) or the event loop's. */
-  ortThread: 'main' | 'worker';
+  /** Where an in-process model (ort, tfjs*) computes: its own thread (default) or the event loop's. */
+  modelThread: 'main' | 'worker';
   limits: Limits;
   /** Requests allowed to wait for the backend before new ones are shed with 429 (Triton's max_queue_size). */
   maxQueue: number;
@@ -45,7 +45,7 @@ export const ENV_DEFAULTS = {
   DEVICE: 'cpu',
   INTRA_OP_THREADS: '1',
   INTER_OP_THREADS: '1',
-  ORT_THREAD: 'worker',
+  MODEL_THREAD: 'worker',
   MAX_BODY_BYTES: String(DEFAULT_LIMITS.maxBodyBytes),
   MAX_TEXTS: String(DEFAULT_LIMITS.maxTexts),
   MAX_TEXT_CHARS: String(DEFAULT_LIMITS.maxTextChars),
@@ -135,7 +135,7 @@ export function parseServerConfig(env: Env): Readonly<ServerConfig> {
     device,
     intraOpThreads: int(env, 'INTRA_OP_THREADS', 1, 256),
     interOpThreads: int(env, 'INTER_OP_THREADS', 1, 256),
-    ortThread: oneOf(env, 'ORT_THREAD', ['main', 'worker'] as const),
+    modelThread: oneOf(env, 'MODEL_THREAD', ['main', 'worker'] as const),
     limits: Object.freeze({
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64, 256 * 1024 * 1024),
       maxTexts: int(env, 'MAX_TEXTS', 1, 100_000),

@@ -1,5 +1,6 @@
 import type { Backend } from './backend.js';
 import { BackendError } from './backend.js';
+import type { ModelThread } from './model-thread.js';
 import { OrtBackend, type Device } from './ort.js';
 import { TFJS_BACKEND_IDS, TfjsBackend } from './tfjs/index.js';
 import { MODEL_SERVER_BACKEND_IDS, TfServingGrpcBackend, TfServingRestBackend, TritonGrpcBackend, TritonHttpBackend, type ModelServerOptions } from './triton/index.js';
@@ -13,8 +14,8 @@ export interface BackendOptions {
   device: Device;
   intraOpThreads: number;
   interOpThreads: number;
-  /** ort only: run the session on its own thread (default) or on the event loop's. */
-  ortThread?: 'main' | 'worker';
+  /** In-process backends (ort, tfjs*): run the model on its own thread (default) or on the event loop's. */
+  modelThread?: ModelThread;
   /** For the proxy backends (triton-*, tfserving-*): where the model server is and how to call it. */
   modelServer?: Partial<ModelServerOptions>;
 }
@@ -23,12 +24,12 @@ export interface BackendOptions {
 export function createBackend(o: BackendOptions): Backend {
   switch (o.backend) {
     case 'ort':
-      return new OrtBackend({ ...o, thread: o.ortThread });
+      return new OrtBackend({ ...o, thread: o.modelThread });
     case 'tfjs':
     case 'tfjs-wasm':
     case 'tfjs-node':
     case 'tfjs-node-gpu':
-      return new TfjsBackend({ ...o, backend: o.backend });
+      return new TfjsBackend({ ...o, backend: o.backend, thread: o.modelThread });
     case 'triton-http':
       return new TritonHttpBackend(o.modelServer ?? {});
     case 'triton-grpc':

@@ -1,6 +1,7 @@
 export * from './backend.js';
 export * from './batch.js';
 export * from './batcher.js';
+export * from './model-thread.js';
 export * from './ort.js';
 export * from './tfjs/index.js';
 export * from './triton/index.js';

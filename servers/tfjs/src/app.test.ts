@@ -14,10 +14,11 @@ afterAll(() => server?.close());
 describeConformance('tfjs', () => ({ baseUrl: server.baseUrl, embed, tolerance: 1e-4 }));
 
 describe('tfjs /readyz', () => {
-  it('names the runtime that ran and its threads', async () => {
+  it('names the runtime that ran, its threads, and that it runs on a worker thread', async () => {
     const body = (await (await fetch(`${server.baseUrl}/readyz`)).json()) as { backend: string; backend_info: Record<string, string> };
     expect(body.backend).toBe('tfjs-wasm');
     expect(body.backend_info.runtime).toMatch(/^tfjs-wasm \d+\.\d+\.\d+$/);
     expect(Number(body.backend_info.threads)).toBeGreaterThanOrEqual(1);
+    expect(body.backend_info.session_thread).toBe('worker');
   });
 });

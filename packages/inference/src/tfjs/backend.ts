@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { readOnnxWeights, type BertConfig } from '@servebench/model';
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
 import type { Device } from '../ort.js';
-import { bertForward, bertTensors, disposeBert, type BertTensors } from './bert.js';
+import { openSession, type ModelSession, type ModelThread } from '../model-thread.js';
+import { bertForward, bertTensors, disposeBert } from './bert.js';
 import { loadRuntime, TFJS_RUNTIMES, type TfjsRuntime, type TfjsRuntimeId } from './runtime.js';
 
 /** `tfjs` picks the first runtime that loads; the others force one. */
@@ -16,76 +17,100 @@ export interface TfjsOptions {
   modelPath: string;
   device: Device;
   intraOpThreads: number;
+  /**
+   * Where the model computes. TensorFlow.js ops (wasm and libtensorflow alike) run synchronously on
+   * the calling thread, so `main` blocks the event loop for each inference; `worker` (the default)
+   * loads the runtime and the weights on a dedicated thread and keeps the event loop free.
+   */
+  thread?: ModelThread;
+}
+
+/** What the session factory needs; structured-cloneable so that it can be sent to the worker. */
+export type TfjsSessionInit = Omit<TfjsOptions, 'thread'>;
+
+/**
+ * Picks and loads the runtime, then uploads the ONNX file's weights, on whichever thread calls
+ * this (see model-thread.ts). The TensorFlow.js engine is per thread, so a worker has its own.
+ */
+export async function openTfjsSession(o: TfjsSessionInit): Promise<ModelSession> {
+  const passedOver: string[] = [];
+  const rt = await selectRuntime(o, passedOver);
+  const [config, bytes] = await Promise.all([readConfig(o.modelPath), readFile(o.modelPath)]);
+  const { tf } = rt;
+  const weights = bertTensors(tf, readOnnxWeights(bytes), config);
+  const dim = config.hiddenSize;
+  return {
+    info: { ...rt.info, ...(o.backend === 'tfjs' ? { selected_by: 'auto', passed_over: passedOver.join('; ') || 'none' } : {}) },
+    async run(b) {
+      if (b.batch === 0 || b.seqLen === 0) return { data: new Float32Array(b.batch * dim), dim };
+      const out = tf.tidy(() => bertForward(tf, weights, config, b));
+      try {
+        return { data: (await out.data()) as Float32Array, dim };
+      } finally {
+        out.dispose();
+      }
+    },
+    async close() {
+      disposeBert(tf, weights);
+    },
+  };
+}
+
+/** A forced runtime, or for `tfjs` (auto) the first that loads, noting why earlier ones were passed over. */
+async function selectRuntime(o: TfjsSessionInit, passedOver: string[]): Promise<TfjsRuntime> {
+  const { backend, device, intraOpThreads } = o;
+  if (device === 'cuda' && backend !== 'tfjs' && backend !== 'tfjs-node-gpu') {
+    throw new BackendError('BACKEND_CONFIG', `DEVICE=cuda needs BACKEND=tfjs-node-gpu, not ${backend}`);
+  }
+  if (backend !== 'tfjs') return loadRuntime(backend, intraOpThreads);
+  const order: readonly TfjsRuntimeId[] = device === 'cuda' ? ['tfjs-node-gpu'] : TFJS_RUNTIMES;
+  for (const id of order) {
+    try {
+      return await loadRuntime(id, intraOpThreads);
+    } catch (e) {
+      if (!(e instanceof BackendError) || e.code !== 'BACKEND_CONFIG') throw e;
+      passedOver.push(e.message);
+    }
+  }
+  throw new BackendError('BACKEND_CONFIG', `no TensorFlow.js runtime loads here: ${passedOver.join('; ')}`);
 }
 
 /** The forged BERT in TensorFlow.js, computing the ONNX graph's math over the ONNX file's own weights. */
 export class TfjsBackend implements Backend {
   readonly id: TfjsBackendId;
   private readonly opts: Readonly<TfjsOptions>;
-  private loaded: { rt: TfjsRuntime; config: BertConfig; weights: BertTensors } | undefined;
-  /** Why `tfjs` (auto) passed over earlier runtimes, for info(). */
-  private readonly passedOver: string[] = [];
+  private session: ModelSession | undefined;
 
   constructor(opts: TfjsOptions) {
-    this.opts = Object.freeze({ ...opts });
+    this.opts = Object.freeze({ thread: 'worker', ...opts });
     this.id = opts.backend;
   }
 
   info(): Record<string, string> {
-    const rt = this.loaded?.rt;
-    return {
-      runtime: rt?.info.runtime ?? 'not loaded',
-      ...rt?.info,
-      ...(this.id === 'tfjs' ? { selected_by: 'auto', passed_over: this.passedOver.join('; ') || 'none' } : {}),
-    };
+    return { runtime: 'not loaded', ...this.session?.info, session_thread: this.opts.thread ?? 'worker' };
   }
 
   async load(): Promise<void> {
-    const rt = await this.runtime();
-    const [config, bytes] = await Promise.all([readConfig(this.opts.modelPath), readFile(this.opts.modelPath)]);
-    const weights = bertTensors(rt.tf, readOnnxWeights(bytes), config);
-    this.loaded = { rt, config, weights };
-  }
-
-  private async runtime(): Promise<TfjsRuntime> {
-    const { backend, device, intraOpThreads } = this.opts;
-    if (device === 'cuda' && backend !== 'tfjs' && backend !== 'tfjs-node-gpu') {
-      throw new BackendError('BACKEND_CONFIG', `DEVICE=cuda needs BACKEND=tfjs-node-gpu, not ${backend}`);
-    }
-    if (backend !== 'tfjs') return loadRuntime(backend, intraOpThreads);
-    const order: readonly TfjsRuntimeId[] = device === 'cuda' ? ['tfjs-node-gpu'] : TFJS_RUNTIMES;
-    for (const id of order) {
-      try {
-        return await loadRuntime(id, intraOpThreads);
-      } catch (e) {
-        if (!(e instanceof BackendError) || e.code !== 'BACKEND_CONFIG') throw e;
-        this.passedOver.push(e.message);
-      }
-    }
-    throw new BackendError('BACKEND_CONFIG', `no TensorFlow.js runtime loads here: ${this.passedOver.join('; ')}`);
+    const { backend, modelPath, device, intraOpThreads, thread } = this.opts;
+    const init: TfjsSessionInit = { backend, modelPath, device, intraOpThreads };
+    this.session = await openSession(thread ?? 'worker', { open: openTfjsSession, module: import.meta.url, init, label: 'TensorFlow.js' });
   }
 
   async ready(): Promise<boolean> {
-    return this.loaded !== undefined;
+    return this.session !== undefined;
   }
 
   async embed(b: EncodedBatch): Promise<Embeddings> {
-    const m = this.loaded;
-    if (!m) throw new BackendError('BACKEND_UNAVAILABLE', 'the TensorFlow.js model is not loaded');
-    const dim = m.config.hiddenSize;
-    if (b.batch === 0 || b.seqLen === 0) return { data: new Float32Array(b.batch * dim), batch: b.batch, dim };
-    const { tf } = m.rt;
-    const out = tf.tidy(() => bertForward(tf, m.weights, m.config, b));
-    try {
-      return { data: (await out.data()) as Float32Array, batch: b.batch, dim };
-    } finally {
-      out.dispose();
-    }
+    if (!this.session) throw new BackendError('BACKEND_UNAVAILABLE', 'the TensorFlow.js model is not loaded');
+    const { data, dim } = await this.session.run(b);
+    if (data.length !== b.batch * dim) throw new BackendError('BAD_BACKEND_RESPONSE', `TensorFlow.js returned ${data.length} values for a batch of ${b.batch}`);
+    return { data, batch: b.batch, dim };
   }
 
   async close(): Promise<void> {
-    if (this.loaded) disposeBert(this.loaded.rt.tf, this.loaded.weights);
-    this.loaded = undefined;
+    const session = this.session;
+    this.session = undefined;
+    await session?.close();
   }
 }
 

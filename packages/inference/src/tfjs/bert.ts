@@ -2,7 +2,8 @@
 // same initializers: a change to one must be mirrored in the other (the identity test checks).
 import type { Tensor, Tensor1D, Tensor2D, TensorContainer } from '@tensorflow/tfjs-core';
 import type { BertConfig } from '@servebench/model';
-import { BackendError, type EncodedBatch } from '../backend.js';
+import { BackendError } from '../backend.js';
+import type { ModelInput } from '../model-thread.js';
 import type { Tf } from './runtime.js';
 
 export type WeightMap = Map<string, { dims: number[]; data: Float32Array }>;
@@ -64,7 +65,7 @@ export function bertTensors(tf: Tf, w: WeightMap, c: BertConfig): BertTensors {
 const int32 = (x: BigInt64Array): Int32Array => Int32Array.from(x, Number);
 
 /** Pooled embeddings [batch, hidden]. Call inside tf.tidy: intermediates are not disposed here. */
-export function bertForward(tf: Tf, t: BertTensors, c: BertConfig, b: EncodedBatch): Tensor2D {
+export function bertForward(tf: Tf, t: BertTensors, c: BertConfig, b: ModelInput): Tensor2D {
   const { batch: B, seqLen: S } = b;
   const H = c.hiddenSize;
   const heads = c.numHeads;

@@ -1,0 +1,138 @@
+// Where an in-process model computes. onnxruntime-node's session.run() and TensorFlow.js's ops are
+// synchronous on the calling thread, so on the main thread they stall the event loop for the whole
+// inference (no HTTP reads, no shedding, no /healthz). On a worker thread (the default) the main
+// thread keeps parsing, tokenizing and answering while the model runs. Each backend provides one
+// `open` function that builds a ModelSession; this module runs it inline or hosts it in
+// model-worker.ts behind a small request/reply protocol.
+import { parentPort, type Worker } from 'node:worker_threads';
+import { BackendError, type BackendErrorCode, type EncodedBatch } from './backend.js';
+import { spawnWorker } from './worker-spawn.js';
+
+export type ModelThread = 'main' | 'worker';
+
+/** What a model session consumes: the padded token ids of one batch. */
+export type ModelInput = Pick<EncodedBatch, 'batch' | 'seqLen' | 'inputIds' | 'attentionMask' | 'tokenTypeIds'>;
+/** Row-major [batch, dim] pooled embeddings. */
+export interface ModelOutput {
+  data: Float32Array;
+  dim: number;
+}
+
+export interface ModelSession {
+  /** Facts known only once the model is loaded (e.g. which runtime ran), for Backend.info(). */
+  readonly info: Readonly<Record<string, string>>;
+  run(b: ModelInput): Promise<ModelOutput>;
+  close(): Promise<void>;
+}
+
+/**
+ * A backend's session factory: `open` must be exported under its own name from `module`, the
+ * backend module's `import.meta.url` (a `.ts` URL when running from sources), so that the worker
+ * can import it. `init` must be structured-cloneable.
+ */
+export interface SessionFactory<I> {
+  open: (init: I) => Promise<ModelSession>;
+  module: string;
+  init: I;
+  /** Names the runtime in error messages, e.g. `onnxruntime`. */
+  label: string;
+}
+
+/** Messages between openSession's worker side and model-worker.ts. */
+export interface ModelWorkerData {
+  module: string;
+  exportName: string;
+  init: unknown;
+}
+export type ModelWorkerRequest = ModelInput & { id: number };
+export type ModelWorkerReply =
+  | { id: number; ok: true; data?: Float32Array; dim?: number; info?: Record<string, string> }
+  | { id: number; ok: false; error: string; code?: BackendErrorCode };
+
+/** Opens the session on this thread, or on a dedicated worker thread that model-worker.ts runs. */
+export function openSession<I>(thread: ModelThread, f: SessionFactory<I>): Promise<ModelSession> {
+  return thread === 'main' ? f.open(f.init) : openOnWorker(f);
+}
+
+async function openOnWorker<I>(f: SessionFactory<I>): Promise<ModelSession> {
+  const data: ModelWorkerData = { module: f.module, exportName: f.open.name, init: f.init };
+  const worker: Worker = spawnWorker(new URL('./model-worker.js', import.meta.url), { workerData: data });
+  const stopped = (why: string) => new BackendError('BACKEND_UNAVAILABLE', `the ${f.label} thread stopped: ${why}`);
+  let info: Record<string, string>;
+  const off: Array<() => void> = [];
+  try {
+    info = await new Promise<Record<string, string>>((resolve, reject) => {
+      const onMessage = (m: ModelWorkerReply) => (m.ok ? resolve(m.info ?? {}) : reject(m.code ? new BackendError(m.code, m.error) : new Error(m.error)));
+      const onExit = (code: number) => reject(stopped(`exit code ${code} while loading`));
+      worker.once('message', onMessage).once('error', reject).once('exit', onExit);
+      off.push(() => worker.off('message', onMessage).off('error', reject).off('exit', onExit));
+    });
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  } finally {
+    for (const f of off) f();
+  }
+
+  const pending = new Map<number, { resolve: (r: ModelOutput) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let dead: Error | undefined;
+  worker.on('message', (m: ModelWorkerReply) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.ok && m.data && m.dim) p.resolve({ data: m.data, dim: m.dim });
+    else p.reject(new BackendError(m.ok ? 'BAD_BACKEND_RESPONSE' : (m.code ?? 'BAD_BACKEND_RESPONSE'), `${f.label} failed: ${m.ok ? 'no output' : m.error}`));
+  });
+  const fail = (e: Error) => {
+    dead = e;
+    for (const p of pending.values()) p.reject(stopped(e.message));
+    pending.clear();
+  };
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+  return {
+    info,
+    run(b) {
+      if (dead) return Promise.reject(stopped(dead.message));
+      return new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        const req: ModelWorkerRequest = { id, batch: b.batch, seqLen: b.seqLen, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds };
+        worker.postMessage(req);
+      });
+    },
+    async close() {
+      worker.removeAllListeners('exit');
+      fail(new Error('closed'));
+      await worker.terminate();
+    },
+  };
+}
+
+/** The worker side: opens the session named by workerData and answers requests until terminated. */
+export async function serveSession(data: ModelWorkerData): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('serveSession runs on a worker thread');
+  const code = (e: unknown): BackendErrorCode | undefined => (e instanceof BackendError ? e.code : undefined);
+  let session: ModelSession;
+  try {
+    const open = ((await import(data.module)) as Record<string, unknown>)[data.exportName] as SessionFactory<unknown>['open'] | undefined;
+    if (typeof open !== 'function') throw new Error(`${data.module} does not export ${data.exportName}`);
+    session = await open(data.init);
+  } catch (e) {
+    port.postMessage({ id: 0, ok: false, error: (e as Error).message, code: code(e) } satisfies ModelWorkerReply);
+    return;
+  }
+  port.postMessage({ id: 0, ok: true, info: { ...session.info } } satisfies ModelWorkerReply);
+  port.on('message', async (m: ModelWorkerRequest) => {
+    try {
+      const { data: out, dim } = await session.run(m);
+      // Transfer the output instead of copying it, unless it is a view into memory the runtime owns.
+      const owned = out.buffer instanceof ArrayBuffer && out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
+      port.postMessage({ id: m.id, ok: true, data: owned, dim } satisfies ModelWorkerReply, [owned.buffer as ArrayBuffer]);
+    } catch (e) {
+      port.postMessage({ id: m.id, ok: false, error: (e as Error).message, code: code(e) } satisfies ModelWorkerReply);
+    }
+  });
+}
