@@ -23,3 +23,18 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Arra
     req.on('error', () => reject(new ServeError('INVALID_REQUEST', 'the request body could not be read')));
   });
 }
+
+/**
+ * Reads and discards what is left of a request body (for a framework that rejected it before
+ * reading it all). Answering first and closing with unread data makes the kernel reset the
+ * connection, and the client may never see its 413.
+ */
+export function drainBody(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    req.once('end', resolve);
+    req.once('close', resolve);
+    req.once('error', () => resolve());
+    req.resume();
+  });
+}

@@ -31,7 +31,8 @@ export interface ReliabilityRow {
 /** Stacks the report covers: every server with its model in process (proxy stacks need a model server). */
 export const reportStacks = (stacks: StackSpec[]) => stacks.filter((s) => modelServerKind(s.backend) === undefined);
 
-async function abuse(server: Launched, stack: StackSpec): Promise<AbuseSummary> {
+/** The bad-input matrix and fuzz suite of the server's protocol against a launched server. */
+export async function abuse(server: Launched, stack: StackSpec): Promise<AbuseSummary> {
   if (stack.server.protocol === 'grpc') {
     const parts = await runGrpcAbuse(`${server.host}:${server.port}`, { tokenize: await referenceTokenizer() });
     const sum = (k: 'cases' | 'crashes' | 'serverErrors' | 'leaks') => parts.reduce((n, p) => n + p[k], 0);
