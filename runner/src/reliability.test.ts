@@ -1,24 +1,30 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { discoverServers, repoRoot, stacksOf, type StackSpec } from './discover.js';
-import { launchProcess } from './launch/process.js';
+import { LaunchError, launchProcess } from './launch/process.js';
+import { reportStacks } from './reliability/report.js';
 import { OVERLOAD_ENV, OVERLOAD_RSS_LIMIT_MB, SHUTDOWN_ENV, overload, shutdownUnderLoad, type Protocol } from './reliability/probes.js';
 
-// Overload and shutdown behaviour of every server on the ort backend (HTTP and gRPC), started as
-// the runner starts it. Loopback only; every probe is bounded in count and time.
-const stacks = stacksOf(discoverServers(repoRoot())).filter((s) => s.backend === 'ort');
+// Overload and shutdown behaviour of every stack whose model runs in process (HTTP and gRPC),
+// started as the runner starts it. Stacks that cannot run here (LaunchError unavailable) are skipped with
+// the reason. Loopback only; every probe is bounded in count and time.
+const stacks = reportStacks(stacksOf(discoverServers(repoRoot())));
 const logs = mkdtempSync(join(tmpdir(), 'servebench-reliability-'));
 
-const launch = (s: StackSpec, env: Record<string, string>) =>
-  launchProcess(s, { env: { MODEL: 'mini', ...env }, readyTimeoutMs: 90_000, logFile: join(logs, `${s.id}-${Date.now()}.log`) });
+/** Launches a stack as the runner does; one that cannot run here (e.g. tfjs-node absent) skips with the reason. */
+const launch = (ctx: TestContext, s: StackSpec, env: Record<string, string>) =>
+  launchProcess(s, { env: { MODEL: 'mini', ...env }, readyTimeoutMs: 90_000, logFile: join(logs, `${s.id}-${Date.now()}.log`) }).catch((e: unknown) => {
+    if (e instanceof LaunchError && e.unavailable) ctx.skip(`${s.id} cannot run here: ${e.message}`);
+    throw e;
+  });
 
 describe.each(stacks.map((s) => [s.id, s] as const))('%s', (_id, stack) => {
   const protocol: Protocol = stack.server.protocol;
 
-  it('sheds overload with Retry-After, keeps answering health checks, bounds memory, and recovers', async () => {
-    const server = await launch(stack, OVERLOAD_ENV);
+  it('sheds overload with Retry-After, keeps answering health checks, bounds memory, and recovers', async (ctx) => {
+    const server = await launch(ctx, stack, OVERLOAD_ENV);
     try {
       const r = await overload(server, protocol);
       expect(r.other, 'only served or shed').toEqual([]);
@@ -34,8 +40,8 @@ describe.each(stacks.map((s) => [s.id, s] as const))('%s', (_id, stack) => {
     }
   }, 180_000);
 
-  it('on SIGTERM finishes every in-flight request, then exits 0', async () => {
-    const server = await launch(stack, SHUTDOWN_ENV);
+  it('on SIGTERM finishes every in-flight request, then exits 0', async (ctx) => {
+    const server = await launch(ctx, stack, SHUTDOWN_ENV);
     const r = await shutdownUnderLoad(server, protocol);
     expect(r.lost, 'requests lost or failed at shutdown').toEqual([]);
     expect(r.exit).toEqual({ code: 0, signal: null });
