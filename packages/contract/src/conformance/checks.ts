@@ -1,30 +1,21 @@
 import assert from 'node:assert/strict';
 import { isErrorCode, type ErrorCode } from '../errors.js';
-import { tokenizeFixtures } from '../fixtures.js';
 import { HELLO_BODY, ROUTES } from '../routes.js';
 import type { ReadyResponse } from '../types.js';
 import { ABUSE_CHECKS, type AbuseTally } from './abuse.js';
 import { call, postJson, postLarge, type HttpReply } from './http.js';
+import { predictBatchEqualsAlone, predictMatchesReference, predictShapes, runChecks, tokenizeEveryFixture, tokenizeSomeFixtures } from './shared.js';
+import type { CheckOutcome, CommonContext, ConformanceCheck, Probe } from './shared.js';
 
-export interface ConformanceContext {
+export { maxAbsDiff, type CheckOutcome } from './shared.js';
+
+export interface ConformanceContext extends CommonContext {
   baseUrl: string;
-  ready: ReadyResponse;
-  /** Optional oracle: the expected embeddings for texts, e.g. from an in-process ORT run of the same model. */
-  embed?: (texts: string[]) => Promise<number[][]>;
-  /** Max abs difference allowed against the oracle. */
-  tolerance: number;
   /** Where the bad-input checks count what they sent and saw (reports). */
   tally?: AbuseTally;
 }
 
-export interface Check {
-  id: string;
-  /** Part of the fast subset the runner runs before measuring a stack. */
-  fast: boolean;
-  run(ctx: ConformanceContext): Promise<void>;
-}
-
-const EMBED_SAMPLE = ['hello world', 'The quick brown fox jumps over the lazy dog.', '', 'naïve café [MASK] 東京'];
+export type Check = ConformanceCheck<ConformanceContext>;
 
 export function expectError(reply: HttpReply, status: number, code: ErrorCode): void {
   assert.equal(reply.status, status, `expected HTTP ${status} (${code}), got ${reply.status}: ${reply.text.slice(0, 200)}`);
@@ -36,36 +27,28 @@ export function expectError(reply: HttpReply, status: number, code: ErrorCode): 
   assert.match(reply.headers.get('content-type') ?? '', /application\/json/);
 }
 
-function ids(reply: HttpReply): number[] {
+/** The body of a 200 answer. */
+function okJson(reply: HttpReply): unknown {
   assert.equal(reply.status, 200, reply.text.slice(0, 200));
-  const body = reply.json() as { input_ids: number[]; attention_mask: number[]; token_type_ids: number[] };
+  return reply.json();
+}
+
+function ids(reply: HttpReply): number[] {
+  const body = okJson(reply) as { input_ids: number[]; attention_mask: number[]; token_type_ids: number[] };
   assert.equal(body.attention_mask.length, body.input_ids.length);
   assert.ok(body.attention_mask.every((m) => m === 1), 'unpadded attention_mask is all 1');
   assert.ok(body.token_type_ids.every((t) => t === 0), 'single-segment token_type_ids are all 0');
   return body.input_ids;
 }
 
-function checkVector(v: unknown, dim: number): number[] {
-  assert.ok(Array.isArray(v), 'embedding must be an array');
-  assert.equal(v.length, dim, `embedding length must be hidden_size ${dim}`);
-  assert.ok(v.every((x) => typeof x === 'number' && Number.isFinite(x)), 'embedding values must be finite numbers');
-  return v as number[];
-}
-
-export function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
-  assert.equal(a.length, b.length, 'vector lengths differ');
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-async function embeddings(ctx: ConformanceContext, texts: string[]): Promise<number[][]> {
-  const reply = await postJson(ctx.baseUrl, ROUTES.predict, { texts });
-  assert.equal(reply.status, 200, reply.text.slice(0, 200));
-  const body = reply.json() as { embeddings: unknown[] };
-  assert.ok(Array.isArray(body.embeddings) && body.embeddings.length === texts.length, 'one embedding per text');
-  return body.embeddings.map((v) => checkVector(v, ctx.ready.model.hidden_size));
-}
+/** /tokenize and /predict for the checks shared with gRPC. */
+const http = ({ baseUrl }: ConformanceContext): Probe => ({
+  tokenize: async (text) => ids(await postJson(baseUrl, ROUTES.tokenize, { text })),
+  tokenizeBatch: async (texts) =>
+    (okJson(await postJson(baseUrl, ROUTES.tokenize, { texts })) as { results: { input_ids: number[] }[] }).results.map((x) => x.input_ids),
+  predict: async (text) => (okJson(await postJson(baseUrl, ROUTES.predict, { text })) as { embedding: unknown }).embedding,
+  predictBatch: async (texts) => (okJson(await postJson(baseUrl, ROUTES.predict, { texts })) as { embeddings: unknown[] }).embeddings,
+});
 
 const bodyOf = (size: number) => JSON.stringify({ text: 'a'.repeat(size) });
 
@@ -99,71 +82,11 @@ const CONTRACT_CHECKS: readonly Check[] = [
       assert.match(r.text, /^# (HELP|TYPE) /m);
     },
   },
-  {
-    id: 'tokenize matches a few golden fixtures',
-    fast: true,
-    async run({ baseUrl }) {
-      const picks = tokenizeFixtures().cases.filter((_, i) => i % 9 === 0);
-      for (const c of picks) {
-        assert.deepEqual(ids(await postJson(baseUrl, ROUTES.tokenize, { text: c.text })), c.input_ids, `fixture "${c.name}"`);
-      }
-    },
-  },
-  {
-    id: 'tokenize matches every golden fixture, one by one and batched',
-    fast: false,
-    async run({ baseUrl, ready }) {
-      const cases = tokenizeFixtures().cases;
-      const mismatches: string[] = [];
-      for (const c of cases) {
-        const got = ids(await postJson(baseUrl, ROUTES.tokenize, { text: c.text }));
-        if (JSON.stringify(got) !== JSON.stringify(c.input_ids)) mismatches.push(c.name);
-      }
-      assert.deepEqual(mismatches, [], `fixtures with wrong ids: ${mismatches.join(', ')}`);
-      for (let i = 0; i < cases.length; i += ready.limits.max_texts) {
-        const chunk = cases.slice(i, i + ready.limits.max_texts);
-        const r = await postJson(baseUrl, ROUTES.tokenize, { texts: chunk.map((c) => c.text) });
-        assert.equal(r.status, 200, r.text.slice(0, 200));
-        const results = (r.json() as { results: { input_ids: number[] }[] }).results;
-        assert.deepEqual(results.map((x) => x.input_ids), chunk.map((c) => c.input_ids));
-      }
-    },
-  },
-  {
-    id: 'predict returns one finite embedding of hidden_size per text',
-    fast: true,
-    async run(ctx) {
-      const single = await postJson(ctx.baseUrl, ROUTES.predict, { text: 'hello world' });
-      assert.equal(single.status, 200, single.text.slice(0, 200));
-      checkVector((single.json() as { embedding: unknown }).embedding, ctx.ready.model.hidden_size);
-      assert.equal((await embeddings(ctx, EMBED_SAMPLE)).length, EMBED_SAMPLE.length);
-    },
-  },
-  {
-    id: 'predict matches the reference embeddings',
-    fast: true,
-    async run(ctx) {
-      if (!ctx.embed) return;
-      const got = await embeddings(ctx, EMBED_SAMPLE);
-      const want = await ctx.embed(EMBED_SAMPLE);
-      got.forEach((v, i) => {
-        const d = maxAbsDiff(v, want[i]!);
-        assert.ok(d <= ctx.tolerance, `text ${i}: max abs diff ${d} > ${ctx.tolerance}`);
-      });
-    },
-  },
-  {
-    id: 'predict in a batch equals predict alone (padding does not leak)',
-    fast: false,
-    async run(ctx) {
-      const batch = await embeddings(ctx, EMBED_SAMPLE);
-      for (let i = 0; i < EMBED_SAMPLE.length; i++) {
-        const r = await postJson(ctx.baseUrl, ROUTES.predict, { text: EMBED_SAMPLE[i] });
-        const alone = checkVector((r.json() as { embedding: unknown }).embedding, ctx.ready.model.hidden_size);
-        assert.ok(maxAbsDiff(alone, batch[i]!) <= 1e-5, `text ${i} differs alone vs batched`);
-      }
-    },
-  },
+  { id: 'tokenize matches a few golden fixtures', fast: true, run: (ctx) => tokenizeSomeFixtures(http(ctx)) },
+  { id: 'tokenize matches every golden fixture, one by one and batched', fast: false, run: (ctx) => tokenizeEveryFixture(http(ctx), ctx.ready) },
+  { id: 'predict returns one finite embedding of hidden_size per text', fast: true, run: (ctx) => predictShapes(http(ctx), ctx.ready) },
+  { id: 'predict matches the reference embeddings', fast: true, run: (ctx) => predictMatchesReference(http(ctx), ctx) },
+  { id: 'predict in a batch equals predict alone (padding does not leak)', fast: false, run: (ctx) => predictBatchEqualsAlone(http(ctx), ctx.ready) },
   {
     id: 'Server-Timing names the tokenize and infer layers',
     fast: false,
@@ -233,32 +156,17 @@ export async function fetchReady(baseUrl: string): Promise<ReadyResponse> {
   return r.json() as ReadyResponse;
 }
 
-export interface CheckOutcome {
-  id: string;
-  ok: boolean;
-  error?: string;
-}
-
 /** Runs the checks outside any test framework (the runner's verify phase). Never throws. */
-export async function runConformance(
+export function runConformance(
   baseUrl: string,
   opts: { fast?: boolean; embed?: ConformanceContext['embed']; tolerance?: number; checks?: readonly Check[]; tally?: AbuseTally } = {},
 ): Promise<CheckOutcome[]> {
-  let ready: ReadyResponse;
-  try {
-    ready = await fetchReady(baseUrl);
-  } catch (e) {
-    return [{ id: 'readyz', ok: false, error: (e as Error).message }];
-  }
-  const ctx: ConformanceContext = { baseUrl, ready, embed: opts.embed, tolerance: opts.tolerance ?? 1e-4, tally: opts.tally };
-  const out: CheckOutcome[] = [];
-  for (const check of (opts.checks ?? CHECKS).filter((c) => !opts.fast || c.fast)) {
-    try {
-      await check.run(ctx);
-      out.push({ id: check.id, ok: true });
-    } catch (e) {
-      out.push({ id: check.id, ok: false, error: (e as Error).message.slice(0, 500) });
-    }
-  }
-  return out;
+  const context = async (): Promise<ConformanceContext> => ({
+    baseUrl,
+    ready: await fetchReady(baseUrl),
+    embed: opts.embed,
+    tolerance: opts.tolerance ?? 1e-4,
+    tally: opts.tally,
+  });
+  return runChecks('readyz', context, opts.checks ?? CHECKS, opts.fast);
 }

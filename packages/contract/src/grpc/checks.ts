@@ -1,28 +1,19 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { ERRORS, isErrorCode, type ErrorCode } from '../errors.js';
-import { maxAbsDiff, type CheckOutcome } from '../conformance/checks.js';
-import { tokenizeFixtures } from '../fixtures.js';
+import { predictBatchEqualsAlone, predictMatchesReference, predictShapes, runChecks, tokenizeEveryFixture, tokenizeSomeFixtures } from '../conformance/shared.js';
+import type { CheckOutcome, CommonContext, ConformanceCheck, Probe } from '../conformance/shared.js';
 import type { ReadyResponse } from '../types.js';
 import { ServingClient, type GrpcReply } from './client.js';
 import { METADATA_KEYS, readyResponse, type EncodingMessage, type HelloReply, type PredictBatchReply, type PredictReply, type ReadyReply, type TokenizeBatchReply } from './proto.js';
 import { encodeTextField } from './wire.js';
 
-export interface GrpcConformanceContext {
+export interface GrpcConformanceContext extends CommonContext {
   client: ServingClient;
-  ready: ReadyResponse;
-  embed?: (texts: string[]) => Promise<number[][]>;
-  tolerance: number;
 }
 
-export interface GrpcCheck {
-  id: string;
-  /** Part of the fast subset the runner runs before measuring a stack. */
-  fast: boolean;
-  run(ctx: GrpcConformanceContext): Promise<void>;
-}
+export type GrpcCheck = ConformanceCheck<GrpcConformanceContext>;
 
-const EMBED_SAMPLE = ['hello world', 'The quick brown fox jumps over the lazy dog.', '', 'naïve café [MASK] 東京'];
 const LEAK = /\bat .+:\d+:\d+|node_modules|\/src\/|\/dist\//;
 
 const ok = <T>(r: GrpcReply<T>): T => {
@@ -48,17 +39,13 @@ function ids(e: EncodingMessage): number[] {
   return e.input_ids;
 }
 
-function checkVector(v: number[], dim: number): number[] {
-  assert.equal(v.length, dim, `embedding length must be hidden_size ${dim}`);
-  assert.ok(v.every((x) => Number.isFinite(x)), 'embedding values must be finite');
-  return v;
-}
-
-async function embeddings(ctx: GrpcConformanceContext, texts: string[]): Promise<number[][]> {
-  const r = ok(await ctx.client.call<PredictBatchReply>('PredictBatch', { texts }));
-  assert.equal(r.embeddings.length, texts.length, 'one embedding per text');
-  return r.embeddings.map((e) => checkVector(e.values, ctx.ready.model.hidden_size));
-}
+/** Tokenize(Batch) and Predict(Batch) for the checks shared with HTTP. */
+const grpc = ({ client }: GrpcConformanceContext): Probe => ({
+  tokenize: async (text) => ids(ok(await client.call<EncodingMessage>('Tokenize', { text }))),
+  tokenizeBatch: async (texts) => ok(await client.call<TokenizeBatchReply>('TokenizeBatch', { texts })).results.map(ids),
+  predict: async (text) => ok(await client.call<PredictReply>('Predict', { text })).embedding,
+  predictBatch: async (texts) => ok(await client.call<PredictBatchReply>('PredictBatch', { texts })).embeddings.map((e) => e.values),
+});
 
 export const GRPC_CHECKS: readonly GrpcCheck[] = [
   {
@@ -80,65 +67,11 @@ export const GRPC_CHECKS: readonly GrpcCheck[] = [
       assert.ok(ready.limits.max_texts > 0 && ready.limits.max_body_bytes > 0, 'Ready reports the limits');
     },
   },
-  {
-    id: 'Tokenize matches a few golden fixtures',
-    fast: true,
-    async run({ client }) {
-      for (const c of tokenizeFixtures().cases.filter((_, i) => i % 9 === 0)) {
-        assert.deepEqual(ids(ok(await client.call<EncodingMessage>('Tokenize', { text: c.text }))), c.input_ids, `fixture "${c.name}"`);
-      }
-    },
-  },
-  {
-    id: 'Tokenize matches every golden fixture, one by one and batched',
-    fast: false,
-    async run({ client, ready }) {
-      const cases = tokenizeFixtures().cases;
-      const mismatches: string[] = [];
-      for (const c of cases) {
-        const got = ids(ok(await client.call<EncodingMessage>('Tokenize', { text: c.text })));
-        if (JSON.stringify(got) !== JSON.stringify(c.input_ids)) mismatches.push(c.name);
-      }
-      assert.deepEqual(mismatches, [], `fixtures with wrong ids: ${mismatches.join(', ')}`);
-      for (let i = 0; i < cases.length; i += ready.limits.max_texts) {
-        const chunk = cases.slice(i, i + ready.limits.max_texts);
-        const r = ok(await client.call<TokenizeBatchReply>('TokenizeBatch', { texts: chunk.map((c) => c.text) }));
-        assert.deepEqual(r.results.map(ids), chunk.map((c) => c.input_ids));
-      }
-    },
-  },
-  {
-    id: 'Predict returns one finite embedding of hidden_size per text',
-    fast: true,
-    async run(ctx) {
-      checkVector(ok(await ctx.client.call<PredictReply>('Predict', { text: 'hello world' })).embedding, ctx.ready.model.hidden_size);
-      assert.equal((await embeddings(ctx, EMBED_SAMPLE)).length, EMBED_SAMPLE.length);
-    },
-  },
-  {
-    id: 'Predict matches the reference embeddings',
-    fast: true,
-    async run(ctx) {
-      if (!ctx.embed) return;
-      const got = await embeddings(ctx, EMBED_SAMPLE);
-      const want = await ctx.embed(EMBED_SAMPLE);
-      got.forEach((v, i) => {
-        const d = maxAbsDiff(v, want[i]!);
-        assert.ok(d <= ctx.tolerance, `text ${i}: max abs diff ${d} > ${ctx.tolerance}`);
-      });
-    },
-  },
-  {
-    id: 'PredictBatch equals Predict alone (padding does not leak)',
-    fast: false,
-    async run(ctx) {
-      const batch = await embeddings(ctx, EMBED_SAMPLE);
-      for (let i = 0; i < EMBED_SAMPLE.length; i++) {
-        const alone = ok(await ctx.client.call<PredictReply>('Predict', { text: EMBED_SAMPLE[i] })).embedding;
-        assert.ok(maxAbsDiff(checkVector(alone, ctx.ready.model.hidden_size), batch[i]!) <= 1e-5, `text ${i} differs alone vs batched`);
-      }
-    },
-  },
+  { id: 'Tokenize matches a few golden fixtures', fast: true, run: (ctx) => tokenizeSomeFixtures(grpc(ctx)) },
+  { id: 'Tokenize matches every golden fixture, one by one and batched', fast: false, run: (ctx) => tokenizeEveryFixture(grpc(ctx), ctx.ready) },
+  { id: 'Predict returns one finite embedding of hidden_size per text', fast: true, run: (ctx) => predictShapes(grpc(ctx), ctx.ready) },
+  { id: 'Predict matches the reference embeddings', fast: true, run: (ctx) => predictMatchesReference(grpc(ctx), ctx) },
+  { id: 'PredictBatch equals Predict alone (padding does not leak)', fast: false, run: (ctx) => predictBatchEqualsAlone(grpc(ctx), ctx.ready) },
   {
     id: 'server-timing trailer names the queue, tokenize and infer layers',
     fast: false,
@@ -231,23 +164,13 @@ export async function runGrpcConformance(
     return [{ id: 'connect', ok: false, error: (e as Error).message }];
   }
   try {
-    let ready: ReadyResponse;
-    try {
-      ready = await fetchGrpcReady(client);
-    } catch (e) {
-      return [{ id: 'Ready', ok: false, error: (e as Error).message }];
-    }
-    const ctx: GrpcConformanceContext = { client, ready, embed: opts.embed, tolerance: opts.tolerance ?? 1e-4 };
-    const out: CheckOutcome[] = [];
-    for (const check of GRPC_CHECKS.filter((c) => !opts.fast || c.fast)) {
-      try {
-        await check.run(ctx);
-        out.push({ id: check.id, ok: true });
-      } catch (e) {
-        out.push({ id: check.id, ok: false, error: (e as Error).message.slice(0, 500) });
-      }
-    }
-    return out;
+    const context = async (): Promise<GrpcConformanceContext> => ({
+      client,
+      ready: await fetchGrpcReady(client),
+      embed: opts.embed,
+      tolerance: opts.tolerance ?? 1e-4,
+    });
+    return await runChecks('Ready', context, GRPC_CHECKS, opts.fast);
   } finally {
     client.close();
   }
