@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { discoverServers, repoRoot, stacksOf, type StackSpec } from './discover.js';
 import { LaunchError, launchProcess } from './launch/process.js';
-import { reportStacks } from './reliability/report.js';
+import { abuse, reportStacks } from './reliability/report.js';
 import { OVERLOAD_ENV, OVERLOAD_RSS_LIMIT_MB, SHUTDOWN_ENV, overload, shutdownUnderLoad, type Protocol } from './reliability/probes.js';
 
-// Overload and shutdown behaviour of every stack whose model runs in process (HTTP and gRPC),
+// Bad input, overload and shutdown behaviour of every stack whose model runs in process (HTTP and gRPC),
 // started as the runner starts it. Stacks that cannot run here (LaunchError unavailable) are skipped with
 // the reason. Loopback only; every probe is bounded in count and time.
 const stacks = reportStacks(stacksOf(discoverServers(repoRoot())));
@@ -22,6 +22,18 @@ const launch = (ctx: TestContext, s: StackSpec, env: Record<string, string>) =>
 
 describe.each(stacks.map((s) => [s.id, s] as const))('%s', (_id, stack) => {
   const protocol: Protocol = stack.server.protocol;
+
+  it('answers the bad-input matrix and fuzzing out of process: no crash, no 5xx, no leak, every case its 4xx', async (ctx) => {
+    const server = await launch(ctx, stack, {});
+    try {
+      const r = await abuse(server, stack);
+      expect(r.failures).toEqual([]);
+      expect({ crashes: r.crashes, serverErrors: r.serverErrors, leaks: r.leaks }).toEqual({ crashes: 0, serverErrors: 0, leaks: 0 });
+      expect(r.cases).toBeGreaterThan(300);
+    } finally {
+      await server.stop();
+    }
+  }, 180_000);
 
   it('sheds overload with Retry-After, keeps answering health checks, bounds memory, and recovers', async (ctx) => {
     const server = await launch(ctx, stack, OVERLOAD_ENV);
