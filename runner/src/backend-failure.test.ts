@@ -128,8 +128,8 @@ describe.skipIf(notInstalled !== undefined).each(stacks.map((s) => [s.id, s] as 
   const killTriton = async () => {
     const t = triton!;
     triton = undefined;
-    signalGroup(t.pid, 'SIGKILL');
-    await t.stop(); // reaps it (the group is already gone)
+    if (!t.exited()) signalGroup(t.pid, 'SIGKILL');
+    await t.stop(); // reaps it and waits until the whole group is gone
   };
   const stackIsUp = async () => {
     expect(server.exited(), 'the stack did not crash').toBeUndefined();
@@ -162,8 +162,17 @@ describe.skipIf(notInstalled !== undefined).each(stacks.map((s) => [s.id, s] as 
     } finally {
       signalGroup(triton!.pid, 'SIGCONT');
     }
+    // Triton's Python backend can abort after a pause (boost::interprocess::lock_exception, seen on
+    // a loaded machine). That is Triton's behaviour, not the stack's: restart it and still require
+    // the stack to recover by itself.
+    await new Promise((r) => setTimeout(r, 500));
+    if (triton!.exited()) {
+      console.warn(`${stack.id}: Triton died after SIGSTOP/SIGCONT; restarting it. Its log ends:\n${triton!.logTail().slice(-600)}`);
+      await killTriton();
+      await startTriton();
+    }
     expectEmbeddings(await until200(server.baseUrl), files.config.hiddenSize);
-  }, 60_000);
+  }, 180_000);
 
   it('killed (SIGKILL): 503 BACKEND_UNAVAILABLE at once, /readyz 503, and 200 again once Triton restarts on its ports', async () => {
     await killTriton();
