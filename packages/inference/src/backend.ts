@@ -32,6 +32,11 @@ export interface Backend {
   ready(): Promise<boolean>;
   embed(batch: EncodedBatch, signal?: AbortSignal): Promise<Embeddings>;
   close(): Promise<void>;
+  /**
+   * embed() calls worth having in flight at once: a model server's connections (it queues and
+   * batches them itself). Absent means 1: an in-process model computes one batch at a time.
+   */
+  readonly concurrency?: number;
 }
 
 /** Errors a backend raises, with stable codes that servers map to HTTP and gRPC statuses. */

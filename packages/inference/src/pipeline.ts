@@ -1,7 +1,7 @@
 import { rowOf, type Backend, type Embeddings } from './backend.js';
 import { packBatch } from './batch.js';
 import { DynamicBatcher, type BatchingOptions, type BatchReport } from './batcher.js';
-import { SerialQueue } from './queue.js';
+import { WorkQueue } from './queue.js';
 import type { WordPieceTokenizer } from './tokenizer/index.js';
 
 export interface LayerTiming {
@@ -27,7 +27,7 @@ export interface PipelineObserver {
 export interface PipelineOptions {
   /** Requests allowed to wait for the backend before new ones are shed with QueueFullError. */
   maxQueue: number;
-  /** Dynamic batching; used only when maxBatchSize > 1, otherwise requests run one by one. */
+  /** Dynamic batching; used only when maxBatchSize > 1, otherwise requests go to the backend one by one (up to its `concurrency` at once). */
   batching?: BatchingOptions;
   observer?: PipelineObserver;
 }
@@ -37,7 +37,7 @@ export interface PipelineOptions {
  * `raw` ceiling both use this, so the raw row differs from a stack only by the server around it.
  */
 export class Pipeline {
-  private readonly queue: SerialQueue | undefined;
+  private readonly queue: WorkQueue | undefined;
   private readonly batcher: DynamicBatcher | undefined;
   private readonly observer: PipelineObserver | undefined;
 
@@ -62,7 +62,7 @@ export class Pipeline {
           : undefined,
       });
     } else {
-      this.queue = new SerialQueue(opts.maxQueue);
+      this.queue = new WorkQueue(opts.maxQueue, backend.concurrency ?? 1);
     }
   }
 

@@ -8,23 +8,30 @@ export class QueueFullError extends Error {
 }
 
 /**
- * Runs backend calls one at a time in arrival order, with a bounded wait list, so that overload
- * is shed at the door instead of piling up memory. Reports how long each call waited.
+ * Runs backend calls in arrival order, at most `concurrency` at once, with a bounded wait list, so
+ * that overload is shed at the door instead of piling up memory. Reports how long each call waited.
+ * An in-process model computes one batch at a time (concurrency 1); a model server has its own
+ * scheduler and batcher, so a proxy keeps several calls in flight, one per connection.
  */
-export class SerialQueue {
-  private running = false;
+export class WorkQueue {
+  private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly maxWaiting: number) {}
+  constructor(
+    private readonly maxWaiting: number,
+    private readonly concurrency = 1,
+  ) {}
 
   get depth(): number {
-    return this.waiting.length + (this.running ? 1 : 0);
+    return this.waiting.length + this.running;
   }
 
   async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<{ value: T; waitedMs: number }> {
     const t0 = performance.now();
-    if (this.running) {
+    if (this.running < this.concurrency) this.running++;
+    else {
       if (this.waiting.length >= this.maxWaiting) throw new QueueFullError(this.maxWaiting);
+      // Woken by a finishing call, which hands over its slot (running stays the same).
       await new Promise<void>((resolve, reject) => {
         const go = () => {
           signal?.removeEventListener('abort', onAbort);
@@ -39,14 +46,13 @@ export class SerialQueue {
         this.waiting.push(go);
       });
     }
-    this.running = true;
     const waitedMs = performance.now() - t0;
     try {
       return { value: await fn(), waitedMs };
     } finally {
       const next = this.waiting.shift();
       if (next) next();
-      else this.running = false;
+      else this.running--;
     }
   }
 }

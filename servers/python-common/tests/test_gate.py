@@ -1,4 +1,4 @@
-"""The inference queue: one at a time, FIFO, at most max_waiting waiting, the rest shed."""
+"""The inference queue: `concurrency` at a time, FIFO, at most max_waiting waiting, the rest shed."""
 import threading
 import unittest
 from typing import Any, Callable, List
@@ -77,6 +77,30 @@ class Gate(unittest.TestCase):
             q.run(boom)
         self.assertEqual(q.depth, 0)
         self.assertEqual(q.run(lambda: 'ok').value, 'ok')
+        q.close()
+
+    def test_two_at_a_time_with_concurrency_2(self) -> None:
+        q = InferenceQueue(max_waiting=1, concurrency=2)
+        release = threading.Event()
+        inside: List[str] = []
+
+        def hold(name: str) -> Callable[[], str]:
+            def fn() -> str:
+                inside.append(name)
+                release.wait(10)
+                return name
+            return fn
+
+        a, b = q.submit(hold('a')), q.submit(hold('b'))
+        wait_for(lambda: len(inside) == 2)  # both run at once
+        c = q.submit(hold('c'))
+        wait_for(lambda: q.depth == 3)
+        self.assertEqual(inside, ['a', 'b'])
+        with self.assertRaises(ServeError):
+            q.submit(lambda: 'shed')  # 2 running + 1 waiting is the bound
+        release.set()
+        self.assertEqual([f.result(10).value for f in (a, b, c)], ['a', 'b', 'c'])
+        self.assertEqual(q.depth, 0)
         q.close()
 
 

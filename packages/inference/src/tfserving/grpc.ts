@@ -24,6 +24,10 @@ export function tfServingServices(): NonNullable<typeof services> {
 export class TfServingGrpcBackend implements Backend {
   readonly id = 'tfserving-grpc';
   private readonly o: Readonly<ModelServerOptions>;
+  /** One call per connection: the model server queues and batches them. */
+  get concurrency(): number {
+    return this.o.connections;
+  }
   private readonly predict: GrpcPool;
   private readonly status: GrpcPool;
   private readonly label: string;

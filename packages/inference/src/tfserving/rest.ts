@@ -13,6 +13,10 @@ function rows(a: BigInt64Array, batch: number, seqLen: number): number[][] {
 export class TfServingRestBackend implements Backend {
   readonly id = 'tfserving-rest';
   private readonly o: Readonly<ModelServerOptions>;
+  /** One call per connection: the model server queues and batches them. */
+  get concurrency(): number {
+    return this.o.connections;
+  }
   private readonly pool: HttpPool;
   private readonly label: string;
   private version: string | undefined;

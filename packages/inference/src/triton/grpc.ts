@@ -25,6 +25,10 @@ export function tritonService(): ReturnType<typeof serviceCtor> {
 export class TritonGrpcBackend implements Backend {
   readonly id = 'triton-grpc';
   private readonly o: Readonly<ModelServerOptions>;
+  /** One call per connection: the model server queues and batches them. */
+  get concurrency(): number {
+    return this.o.connections;
+  }
   private readonly pool: GrpcPool;
   private readonly label: string;
   private metadata: ServerMetadata | undefined;

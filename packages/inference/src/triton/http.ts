@@ -26,6 +26,10 @@ const HEADER_LENGTH = 'inference-header-content-length';
 export class TritonHttpBackend implements Backend {
   readonly id = 'triton-http';
   private readonly o: Readonly<ModelServerOptions>;
+  /** One call per connection: the model server queues and batches them. */
+  get concurrency(): number {
+    return this.o.connections;
+  }
   private readonly pool: HttpPool;
   private readonly label: string;
   private metadata: ServerMetadata | undefined;

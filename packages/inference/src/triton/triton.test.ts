@@ -314,6 +314,10 @@ describe('factory: model server backends', () => {
     const made = ['triton-http', 'triton-grpc', 'tfserving-rest', 'tfserving-grpc'].map((id) => createBackend({ ...base, backend: id }));
     expect(made.map((b) => b.id)).toEqual(['triton-http', 'triton-grpc', 'tfserving-rest', 'tfserving-grpc']);
     for (const b of made) await b.close();
+    // A proxy keeps one call per connection in flight (the pipeline's WorkQueue reads this).
+    const three = ['triton-http', 'triton-grpc', 'tfserving-rest', 'tfserving-grpc'].map((id) => createBackend({ ...base, backend: id, modelServer: { connections: 3 } }));
+    expect(three.map((b) => b.concurrency)).toEqual([3, 3, 3, 3]);
+    for (const b of three) await b.close();
     expect(() => createBackend({ ...base, backend: 'triton-http', modelServer: { url: 'not a url' } })).toThrow(/MODEL_SERVER_URL=not a url/);
     expect(() => createBackend({ ...base, backend: 'triton-grpc', modelServer: { url: 'http://127.0.0.1' } })).toThrow(/expected host:port/);
     expect(() => createBackend({ ...base, backend: 'triton-http', modelServer: { connections: 0 } })).toThrow(/MODEL_SERVER_CONNECTIONS=0/);

@@ -1,5 +1,6 @@
-"""One inference at a time, in arrival order, with a bounded wait list (mirrors SerialQueue in
-packages/inference): overload is shed at the door with 429 instead of piling up memory."""
+"""Inference in arrival order, at most `concurrency` at once, with a bounded wait list (mirrors
+WorkQueue in packages/inference): overload is shed at the door with 429 instead of piling up memory.
+An in-process model runs one call at a time; a proxy keeps one call per model-server connection."""
 from __future__ import annotations
 
 import threading
@@ -20,12 +21,13 @@ class Timed(NamedTuple):
 class InferenceQueue:
     """A FIFO ticket lock with a bounded wait list. Threaded (WSGI) servers call run(), which
     infers on the request's own thread; event-loop (ASGI) servers call submit(), which infers on
-    one executor thread so the loop stays free. Both go through the same turn order."""
+    `concurrency` executor threads so the loop stays free. Both go through the same turn order."""
 
-    def __init__(self, max_waiting: int) -> None:
+    def __init__(self, max_waiting: int, concurrency: int = 1) -> None:
         self.max_waiting = max_waiting
+        self.concurrency = concurrency
         self._lock = threading.Lock()
-        self._running = False
+        self._running = 0
         self._waiters: Deque[threading.Event] = deque()
         self._depth = 0
         self._executor: Optional[ThreadPoolExecutor] = None
@@ -37,8 +39,8 @@ class InferenceQueue:
 
     def check(self) -> None:
         """Raises OVERLOADED if a request would be shed now; lets a caller shed before doing work."""
-        # One runs, max_waiting wait: the same admission rule as the Node stacks.
-        if self._depth > self.max_waiting:
+        # `concurrency` run, max_waiting wait: the same admission rule as the Node stacks.
+        if self._depth >= self.concurrency + self.max_waiting:
             raise ServeError('OVERLOADED', f'the inference queue is full ({self.max_waiting} waiting); retry later', retry_after=1)
 
     def run(self, fn: Callable[[], Any]) -> Timed:
@@ -51,7 +53,7 @@ class InferenceQueue:
         t0 = perf_counter()
         turn = self._admit()
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix='infer')
+            self._executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix='infer')
         try:
             return self._executor.submit(self._turn, turn, fn, t0)
         except BaseException:
@@ -63,12 +65,12 @@ class InferenceQueue:
             self._executor.shutdown(wait=True)
 
     def _admit(self) -> Optional[threading.Event]:
-        """Counts the request in; returns an event to wait for when another one is running."""
+        """Counts the request in; returns an event to wait for when every slot is taken."""
         with self._lock:
             self.check()
             self._depth += 1
-            if not self._running:
-                self._running = True
+            if self._running < self.concurrency:
+                self._running += 1
                 return None
             turn = threading.Event()
             self._waiters.append(turn)
@@ -78,9 +80,9 @@ class InferenceQueue:
         with self._lock:
             self._depth -= 1
             if self._waiters:
-                self._waiters.popleft().set()  # hand the turn over; _running stays True
+                self._waiters.popleft().set()  # hand the slot over; _running stays the same
             else:
-                self._running = False
+                self._running -= 1
 
     def _turn(self, turn: Optional[threading.Event], fn: Callable[[], Any], t0: float) -> Timed:
         try:

@@ -70,7 +70,8 @@ class Service:
         self.tokenizer = BertTokenizer(str(files.vocab), files.max_length)
         self.backend = create_backend(config, str(files.onnx))
         self.backend.load()
-        self.queue = InferenceQueue(config.max_queue)
+        # A proxy keeps one call per model-server connection in flight; an in-process model one.
+        self.queue = InferenceQueue(config.max_queue, getattr(self.backend, 'concurrency', 1))
         self.metrics = Metrics(lambda: self.queue.depth)
         self._runtime = {'tokenizer': _tokenizers_version(), **runtime}
 

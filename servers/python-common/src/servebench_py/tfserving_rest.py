@@ -23,6 +23,8 @@ class TfServingRestBackend:
         host, port, self.origin = base_url(o.url, 'http://127.0.0.1:8501')
         self.label = f'TF Serving at {self.origin}'
         self.o = o
+        # One call per connection in flight: the model server queues and batches them.
+        self.concurrency = o.connections
         self.pool = HttpPool(host, port, self.label, o)
         self._model_path = f'/v1/models/{quote(o.model, safe="")}'
         self._version: Optional[str] = None

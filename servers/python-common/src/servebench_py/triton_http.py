@@ -26,6 +26,8 @@ class TritonHttpBackend:
         host, port, self.origin = base_url(o.url, 'http://127.0.0.1:8000')
         self.label = f'Triton at {self.origin}'
         self.o = o
+        # One call per connection in flight: the model server queues and batches them.
+        self.concurrency = o.connections
         self.pool = HttpPool(host, port, self.label, o)
         self._model_path = f'/v2/models/{quote(o.model, safe="")}'
         self._metadata: Optional[Dict[str, str]] = None
