@@ -36,7 +36,7 @@ describe('model server launcher', () => {
   });
 });
 
-// Real Triton (tritonserver from nvidia-pytriton, CPU) against the clients and ORT. No stand-in here.
+// Real Triton (tritonserver from nvidia-pytriton, CPU, model in its Python backend) against the clients and ORT. No stand-in here.
 // Needs modelservers/triton/.venv, which the normal build installs; without it (no Python here) the
 // suite is skipped and says why, as the runner skips triton-* stacks. In CI it must run.
 const notInstalled = tritonNotInstalled(root);
@@ -56,7 +56,7 @@ describe('model server launcher without Triton installed', () => {
   });
 });
 
-describe.skipIf(notInstalled !== undefined)('real Triton via pytriton', () => {
+describe.skipIf(notInstalled !== undefined)('real Triton, model in its Python backend', () => {
   let files: ModelFiles;
   let ms: LaunchedModelServer;
   let ort: OrtBackend;
@@ -75,7 +75,8 @@ describe.skipIf(notInstalled !== undefined)('real Triton via pytriton', () => {
 
   it('serves the forged model with the repository config: 64 rows, dynamic batching, CPU instance', async () => {
     expect(ms.info.model_server).toMatch(/^triton 2\.\d+\.\d+$/);
-    expect(ms.info.launcher).toMatch(/^pytriton 0\.7\.0 /);
+    expect(ms.info.launcher).toBe('tritonserver 2.51.0 (from nvidia-pytriton 0.7.0), Python backend, CPU');
+    expect(ms.info.model_runtime).toMatch(/^onnxruntime \d+\.\d+\.\d+ \(Python, inside Triton's Python backend stub\)$/);
     expect(ms.env).toEqual({ MODEL_SERVER_URL: ms.urls.http, MODEL_SERVER_MODEL: 'bert' });
     const config = (await fetch(`${ms.urls.http}/v2/models/bert/config`, { headers: { connection: 'close' } }).then((r) => r.json())) as {
       max_batch_size: number; dynamic_batching?: { max_queue_delay_microseconds: number }; instance_group: { kind: string }[];

@@ -141,9 +141,9 @@ function spawnLogged(cmd: string, args: string[], logFile: string, env: NodeJS.P
 }
 
 /**
- * SIGTERM to the launcher alone (pytriton then stops tritonserver and its backend stubs in order;
- * a group-wide SIGTERM kills the stubs first and Triton waits out its exit timeout), then SIGKILL
- * to whatever is left in the group. After graceMs the whole group is killed.
+ * SIGTERM to the launcher alone (serve.py then stops tritonserver, which unloads the model and ends
+ * its backend stubs in order; a group-wide SIGTERM kills the stubs first and Triton waits out its
+ * exit timeout), then SIGKILL to whatever is left in the group. After graceMs the whole group is killed.
  */
 function stopLeader(child: ChildProcess, graceMs: number): Promise<{ code: number | null; signal: string | null }> {
   const killGroup = () => {
@@ -225,7 +225,9 @@ export function tritonNotInstalled(root: string): string | undefined {
 
 /**
  * Real Triton (tritonserver 2.x from nvidia-pytriton) on CPU: writes the Triton repository for this
- * model, starts modelservers/triton/serve.py, and probes /v2/health/ready and /v2/models/bert/ready.
+ * model and starts modelservers/triton/serve.py, which runs tritonserver directly with the model in
+ * its Python backend (onnxruntime inside the backend stub); probes /v2/health/ready and
+ * /v2/models/bert/ready and waits for serve.py's "serving" line.
  */
 async function launchTriton(o: ModelServerOptions): Promise<LaunchedModelServer> {
   const dir = join(o.root, 'modelservers', 'triton');
@@ -253,7 +255,7 @@ async function launchTriton(o: ModelServerOptions): Promise<LaunchedModelServer>
   let meta: { name?: string; version?: string } = {};
   try {
     // Ready: the server, the model, and serve.py's "serving" line (what it runs) all there.
-    coldStartMs = await probe('Triton (pytriton)', p, t0, o.readyTimeoutMs, async () =>
+    coldStartMs = await probe('Triton', p, t0, o.readyTimeoutMs, async () =>
       (await httpOk(`${base}/v2/health/ready`)) && (await httpOk(`${base}/v2/models/${MODEL}/ready`)) && p.event() !== undefined);
     meta = JSON.parse((await httpGet(`${base}/v2`))?.body ?? '{}') as typeof meta;
   } catch (e) {
@@ -268,8 +270,8 @@ async function launchTriton(o: ModelServerOptions): Promise<LaunchedModelServer>
     urls: { http: base, grpc: `127.0.0.1:${grpc}` },
     info: {
       model_server: `${meta.name ?? 'triton'} ${meta.version ?? '?'}`,
-      launcher: `pytriton ${String(ev.pytriton ?? '?')} (tritonserver + Python backend, CPU)`,
-      model_runtime: `onnxruntime ${String(ev.onnxruntime ?? '?')} (Python, in the pytriton callable)`,
+      launcher: `tritonserver ${String(ev.tritonserver ?? '?')} (from nvidia-pytriton ${String(ev.nvidia_pytriton ?? '?')}), Python backend, CPU`,
+      model_runtime: `onnxruntime ${String(ev.onnxruntime ?? '?')} (Python, inside Triton's Python backend stub)`,
       dynamic_batching: `max_batch_size ${String(ev.max_batch_size)}, max_queue_delay_us ${String(ev.max_queue_delay_us)}, instances ${String(ev.instances)}`,
       model_repository: repo.root,
     },
