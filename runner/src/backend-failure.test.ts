@@ -1,5 +1,5 @@
-// Backend failure under every proxy stack, against the REAL model server process (tritonserver via
-// pytriton, as the runner starts it): killed (SIGKILL), stopped (SIGSTOP), and replaced on its
+// Backend failure under every proxy stack, against the REAL model server process (tritonserver,
+// started by modelservers/triton/serve.py as the runner starts it): killed (SIGKILL), stopped (SIGSTOP), and replaced on its
 // ports by a TEST STAND-IN that answers garbage or a wrong shape. The stand-in lives only in this
 // file and never reaches results. Each time the stack must answer the contract's error (503 / 504 /
 // 502) without crashing, keep answering /healthz, and recover by itself once real Triton is back.

@@ -29,7 +29,7 @@ export interface TritonRepo {
 /**
  * config.pbtxt for Triton's onnxruntime backend: the graph's int64 [batch, seq] inputs and float32
  * [batch, hidden] output (batch dimension implied by max_batch_size), with dynamic batching on.
- * The pytriton launcher (modelservers/triton) reads the same file.
+ * modelservers/triton/serve.py reads the same file and derives a Python-backend copy of it.
  */
 export function tritonConfigPbtxt(hiddenSize: number, o: TritonRepoOptions): string {
   const name = o.modelName ?? 'bert';
