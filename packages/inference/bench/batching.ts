@@ -13,6 +13,7 @@ import { OrtBackend } from '../src/ort.js';
 import { Pipeline } from '../src/pipeline.js';
 import type { BatchingOptions, BatchReport } from '../src/batcher.js';
 import { WordPieceTokenizer } from '../src/tokenizer/index.js';
+import { SHORT } from './sentences.js';
 
 const env = process.env;
 const SECONDS = Number(env.SERVEBENCH_BENCH_SECONDS ?? 3);
@@ -22,24 +23,6 @@ const THREADS = Number(env.SERVEBENCH_THREADS ?? 1);
 const MODEL = env.SERVEBENCH_MODEL ?? 'mini';
 if (!isModelConfigName(MODEL)) throw new Error(`SERVEBENCH_MODEL=${MODEL} is invalid: expected tiny, mini, small or base`);
 
-const SHORT = [
-  'The quick brown fox jumps over the lazy dog near the river.',
-  'Serving models fast is mostly about avoiding idle time on accelerators.',
-  'Please book a table for two at seven tonight, thanks!',
-  'The train to the airport leaves every twenty minutes from platform four.',
-  'My laptop battery drains much faster since the last software update.',
-  'Is this restaurant open on public holidays and late on Sundays?',
-  'She planted tomatoes, basil and peppers in the garden this spring.',
-  'Tokenization splits unaffordable words into smaller pieces for the model.',
-  'Our quarterly revenue grew 12% while operating costs stayed flat.',
-  'Remember to back up your files before upgrading the operating system.',
-  'The conference keynote covered transformers, quantization and batching strategies.',
-  'Heavy rain is expected tomorrow, so bring an umbrella to work.',
-  "I can't believe the museum was closed for renovations again today.",
-  'Customers reported intermittent latency spikes during the evening peak hours.',
-  'The recipe calls for two cups of flour and three eggs.',
-  'Batch inference amortizes kernel launches across many concurrent user requests.',
-];
 // One request in eight is a paragraph of ~8 sentences: the case where padding to the longest hurts.
 const MIXED = SHORT.map((s, i) => (i % 8 === 0 ? Array.from({ length: 8 }, (_, k) => SHORT[(i + k * 3) % SHORT.length]!).join(' ') : s));
 
