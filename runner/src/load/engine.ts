@@ -8,7 +8,7 @@ import { assertLoopbackHost } from './loopback.js';
 import type { WorkerShare } from './loop.js';
 import type { WorkerResult } from './record.js';
 import type { LoadResult, LoadSpec } from './types.js';
-import type { FromWorker, ToWorker } from './worker.js';
+import type { FromWorker, ToWorker } from './worker-port.js';
 
 export type { LoadResult, LoadSpec } from './types.js';
 

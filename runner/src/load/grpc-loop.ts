@@ -5,6 +5,7 @@ import type { GrpcPool } from './grpc-client.js';
 import type { GrpcWorkerShare } from './grpc-types.js';
 import { runOpenLoop, type Verdict } from './open-loop.js';
 import { Recorder, type WorkerResult } from './record.js';
+import { Timers } from './timers.js';
 
 // After a refused connection, retrying at once would spin the loop; the errors are still counted.
 const CONNECT_BACKOFF_MS = 10;
@@ -18,24 +19,17 @@ function runClosed(share: GrpcWorkerShare, pool: GrpcPool, startAt: number): Pro
   const measStart = startAt + share.warmupMs;
   const measEnd = measStart + share.durationMs;
   const rec = new Recorder(Math.max(1, Math.ceil(share.durationMs / share.windowMs)));
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = new Timers();
   let rr = 0;
   let stopped = false;
   let elu0 = performance.eventLoopUtilization();
 
   return new Promise((resolve) => {
-    const later = (ms: number, fn: () => void): void => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        fn();
-      }, ms);
-      timers.add(t);
-    };
     const stop = (at: number): void => {
       if (stopped) return;
       stopped = true;
       const elu = performance.eventLoopUtilization(elu0).utilization;
-      for (const t of timers) clearTimeout(t);
+      timers.clear();
       // Calls in flight at the end are abandoned, not counted (as wrk and the HTTP engine do).
       pool.close();
       resolve(rec.result(elu, Math.max(0, Math.min(at, measEnd) - measStart)));
@@ -54,17 +48,17 @@ function runClosed(share: GrpcWorkerShare, pool: GrpcPool, startAt: number): Pro
           else rec.error(cls);
           if (share.maxRequests !== undefined && rec.total >= share.maxRequests) return stop(now);
         }
-        if (cls === 'connect' || cls === 'grpc_UNAVAILABLE') later(CONNECT_BACKOFF_MS, () => next(slot));
+        if (cls === 'connect' || cls === 'grpc_UNAVAILABLE') timers.later(CONNECT_BACKOFF_MS, () => next(slot));
         else next(slot);
       });
     };
-    later(Math.max(0, startAt - performance.now()), () => {
+    timers.later(Math.max(0, startAt - performance.now()), () => {
       for (let slot = 0; slot < share.connections; slot++) next(slot);
     });
-    later(Math.max(0, measStart - performance.now()), () => {
+    timers.later(Math.max(0, measStart - performance.now()), () => {
       elu0 = performance.eventLoopUtilization();
     });
-    later(Math.max(0, measEnd - performance.now()), () => stop(performance.now()));
+    timers.later(Math.max(0, measEnd - performance.now()), () => stop(performance.now()));
   });
 }
 

@@ -6,6 +6,7 @@ import { buildRequest, Http1Client, type HttpErrorClass, type HttpResponse } fro
 import { Recorder, type WorkerResult } from './record.js';
 import { runOpenLoop } from './open-loop.js';
 import type { Expectation, RequestTemplate } from './types.js';
+import { Timers } from './timers.js';
 
 /** One worker's share of a LoadSpec. */
 export interface WorkerShare {
@@ -62,7 +63,7 @@ function runClosed(share: WorkerShare, startAt: number): Promise<WorkerResult> {
   const measEnd = measStart + share.durationMs;
   const rec = new Recorder(Math.max(1, Math.ceil(share.durationMs / share.windowMs)));
   const clients: Http1Client[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = new Timers();
   let rr = 0;
   let stopped = false;
   let endedAt = measEnd;
@@ -74,18 +75,10 @@ function runClosed(share: WorkerShare, startAt: number): Promise<WorkerResult> {
       stopped = true;
       endedAt = Math.min(at, measEnd);
       const elu = performance.eventLoopUtilization(elu0).utilization;
-      for (const t of timers) clearTimeout(t);
+      timers.clear();
       // In-flight requests at the end are abandoned, not counted (as wrk does).
       for (const c of clients) c.close();
       resolve(rec.result(elu, Math.max(0, endedAt - measStart)));
-    };
-
-    const later = (ms: number, fn: () => void): void => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        fn();
-      }, ms);
-      timers.add(t);
     };
 
     const next = (client: Http1Client): void => {
@@ -105,22 +98,22 @@ function runClosed(share: WorkerShare, startAt: number): Promise<WorkerResult> {
           else rec.error(cls);
           if (share.maxRequests !== undefined && rec.total >= share.maxRequests) return stop(now);
         }
-        if (err === 'connect') later(CONNECT_BACKOFF_MS, () => next(client));
+        if (err === 'connect') timers.later(CONNECT_BACKOFF_MS, () => next(client));
         else next(client);
       });
     };
 
-    later(Math.max(0, startAt - performance.now()), () => {
+    timers.later(Math.max(0, startAt - performance.now()), () => {
       for (let c = 0; c < share.connections; c++) {
         const client = newClient();
         clients.push(client);
         next(client);
       }
     });
-    later(Math.max(0, measStart - performance.now()), () => {
+    timers.later(Math.max(0, measStart - performance.now()), () => {
       elu0 = performance.eventLoopUtilization();
     });
-    later(Math.max(0, measEnd - performance.now()), () => stop(performance.now()));
+    timers.later(Math.max(0, measEnd - performance.now()), () => stop(performance.now()));
   });
 }
 
