@@ -1,6 +1,6 @@
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
 import { GrpcPool, grpcTarget, loadProto, serviceCtor } from '../triton/grpc-pool.js';
-import { INPUTS, OUTPUT, bytesOf, embeddingsFrom, inputArrays, modelServerOptions, type ModelServerOptions } from '../triton/remote.js';
+import { INPUTS, OUTPUT, bytesOf, embeddingsFrom, inputArrays, ModelServerBackend, type ModelServerOptions } from '../triton/remote.js';
 import { SIGNATURE } from './rest.js';
 
 interface TensorProto {
@@ -21,20 +21,15 @@ export function tfServingServices(): NonNullable<typeof services> {
 }
 
 /** TF Serving over gRPC: PredictionService/Predict with int64 tensor_content; ModelService/GetModelStatus for readiness. */
-export class TfServingGrpcBackend implements Backend {
+export class TfServingGrpcBackend extends ModelServerBackend implements Backend {
   readonly id = 'tfserving-grpc';
-  private readonly o: Readonly<ModelServerOptions>;
-  /** One call per connection: the model server queues and batches them. */
-  get concurrency(): number {
-    return this.o.connections;
-  }
   private readonly predict: GrpcPool;
   private readonly status: GrpcPool;
   private readonly label: string;
   private version: string | undefined;
 
   constructor(opts: Partial<ModelServerOptions>) {
-    this.o = modelServerOptions(opts);
+    super(opts);
     const target = grpcTarget(this.o.url, '127.0.0.1:8500');
     this.label = `TF Serving gRPC at ${target}`;
     const s = tfServingServices();

@@ -1,6 +1,6 @@
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
 import { HttpPool, jsonBody, statusError } from '../triton/http-pool.js';
-import { INPUTS, OUTPUT, embeddingsFrom, inputArrays, modelServerOptions, type ModelServerOptions } from '../triton/remote.js';
+import { INPUTS, OUTPUT, embeddingsFrom, inputArrays, ModelServerBackend, type ModelServerOptions } from '../triton/remote.js';
 
 export const SIGNATURE = 'serving_default';
 
@@ -10,19 +10,14 @@ function rows(a: BigInt64Array, batch: number, seqLen: number): number[][] {
 }
 
 /** TF Serving's REST API: `POST /v1/models/<m>:predict` with the columnar `inputs` form. */
-export class TfServingRestBackend implements Backend {
+export class TfServingRestBackend extends ModelServerBackend implements Backend {
   readonly id = 'tfserving-rest';
-  private readonly o: Readonly<ModelServerOptions>;
-  /** One call per connection: the model server queues and batches them. */
-  get concurrency(): number {
-    return this.o.connections;
-  }
   private readonly pool: HttpPool;
   private readonly label: string;
   private version: string | undefined;
 
   constructor(opts: Partial<ModelServerOptions>) {
-    this.o = modelServerOptions(opts);
+    super(opts);
     let base: URL;
     try {
       base = new URL(this.o.url || 'http://127.0.0.1:8501');

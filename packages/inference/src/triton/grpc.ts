@@ -1,6 +1,6 @@
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
 import { GrpcPool, grpcTarget, loadProto, serviceCtor } from './grpc-pool.js';
-import { INPUTS, OUTPUT, bytesOf, embeddingsFrom, inputArrays, modelServerOptions, type ModelServerOptions } from './remote.js';
+import { INPUTS, OUTPUT, bytesOf, embeddingsFrom, inputArrays, ModelServerBackend, type ModelServerOptions } from './remote.js';
 import type { ServerMetadata } from './http.js';
 
 interface InferOutput {
@@ -22,19 +22,14 @@ export function tritonService(): ReturnType<typeof serviceCtor> {
 }
 
 /** Triton over the KServe v2 gRPC protocol (inference.GRPCInferenceService), tensors in raw_input_contents. */
-export class TritonGrpcBackend implements Backend {
+export class TritonGrpcBackend extends ModelServerBackend implements Backend {
   readonly id = 'triton-grpc';
-  private readonly o: Readonly<ModelServerOptions>;
-  /** One call per connection: the model server queues and batches them. */
-  get concurrency(): number {
-    return this.o.connections;
-  }
   private readonly pool: GrpcPool;
   private readonly label: string;
   private metadata: ServerMetadata | undefined;
 
   constructor(opts: Partial<ModelServerOptions>) {
-    this.o = modelServerOptions(opts);
+    super(opts);
     const target = grpcTarget(this.o.url, '127.0.0.1:8001');
     this.label = `Triton gRPC at ${target}`;
     this.pool = new GrpcPool(tritonService(), target, { label: this.label, connections: this.o.connections, keepAliveMs: this.o.keepAliveMs });

@@ -1,6 +1,6 @@
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
 import { HttpPool, jsonBody, statusError } from './http-pool.js';
-import { INPUTS, OUTPUT, bytesOf, embeddingsFrom, inputArrays, modelServerOptions, type ModelServerOptions } from './remote.js';
+import { INPUTS, OUTPUT, bytesOf, embeddingsFrom, inputArrays, ModelServerBackend, type ModelServerOptions } from './remote.js';
 
 /** KServe v2 output tensor as Triton sends it, in JSON or with the binary data extension. */
 interface V2Output {
@@ -23,19 +23,14 @@ const HEADER_LENGTH = 'inference-header-content-length';
  * Triton over the KServe v2 HTTP/REST protocol. Tensors go as the binary tensor data extension by
  * default (a JSON header, then raw little-endian bytes), or as JSON arrays with tensorForm 'json'.
  */
-export class TritonHttpBackend implements Backend {
+export class TritonHttpBackend extends ModelServerBackend implements Backend {
   readonly id = 'triton-http';
-  private readonly o: Readonly<ModelServerOptions>;
-  /** One call per connection: the model server queues and batches them. */
-  get concurrency(): number {
-    return this.o.connections;
-  }
   private readonly pool: HttpPool;
   private readonly label: string;
   private metadata: ServerMetadata | undefined;
 
   constructor(opts: Partial<ModelServerOptions>) {
-    this.o = modelServerOptions(opts);
+    super(opts);
     let base: URL;
     try {
       base = new URL(this.o.url || 'http://127.0.0.1:8000');

@@ -101,3 +101,19 @@ export function modelServerOptions(o: Partial<ModelServerOptions> | undefined): 
   if (m.tensorForm !== 'binary' && m.tensorForm !== 'json') throw new BackendError('BACKEND_CONFIG', `TRITON_HTTP_TENSORS=${String(m.tensorForm)} is invalid: expected binary or json`);
   return Object.freeze(m);
 }
+
+/**
+ * What every proxy backend shares: its options, completed and validated once, and one call per
+ * connection in flight (the model server queues and batches them itself).
+ */
+export abstract class ModelServerBackend {
+  protected readonly o: Readonly<ModelServerOptions>;
+
+  constructor(opts: Partial<ModelServerOptions> | undefined) {
+    this.o = modelServerOptions(opts);
+  }
+
+  get concurrency(): number {
+    return this.o.connections;
+  }
+}
