@@ -9,7 +9,7 @@ import socket
 import threading
 from time import monotonic
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .config import ModelServer
 from .errors import ServeError, Unavailable
@@ -206,3 +206,17 @@ def embeddings_from(label: str, batch: int, shape: Sequence[Any], data: Union[by
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             raise bad(f'value {i} is {json.dumps(v)}, not a number')
     return np.asarray(data, dtype=np.float32).reshape(batch, dim).tolist()
+
+
+class ModelServerBackend:
+    """What both HTTP proxy backends share: the checked URL and model, their pool of connections,
+    and one call per connection in flight (the model server queues and batches them itself)."""
+
+    def __init__(self, o: ModelServer, default_url: str, name: str, models_path: str) -> None:
+        check_options(o)
+        host, port, self.origin = base_url(o.url, default_url)
+        self.label = f'{name} at {self.origin}'
+        self.o = o
+        self.concurrency = o.connections
+        self.pool = HttpPool(host, port, self.label, o)
+        self._model_path = f'{models_path}/{quote(o.model, safe="")}'

@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import json
 from typing import Any, Dict, List, Optional
-from urllib.parse import quote
 
 import numpy as np
 
 from .config import ModelServer
 from .errors import ServeError
-from .remote import INPUTS, OUTPUT, Embeddings, HttpPool, base_url, check_options, embeddings_from, json_body, status_error
+from .remote import INPUTS, OUTPUT, Embeddings, ModelServerBackend, embeddings_from, json_body, status_error
 
 SIGNATURE = 'serving_default'
 
 
-class TfServingRestBackend:
+class TfServingRestBackend(ModelServerBackend):
     id = 'tfserving-rest'
 
     def __init__(self, o: ModelServer) -> None:
-        check_options(o)
-        host, port, self.origin = base_url(o.url, 'http://127.0.0.1:8501')
-        self.label = f'TF Serving at {self.origin}'
-        self.o = o
-        # One call per connection in flight: the model server queues and batches them.
-        self.concurrency = o.connections
-        self.pool = HttpPool(host, port, self.label, o)
-        self._model_path = f'/v1/models/{quote(o.model, safe="")}'
+        super().__init__(o, 'http://127.0.0.1:8501', 'TF Serving', '/v1/models')
         self._version: Optional[str] = None
 
     def info(self) -> Dict[str, str]:
