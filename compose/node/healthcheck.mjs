@@ -14,7 +14,12 @@ if (!Number.isInteger(port) || port <= 0) done(false);
 else if (protocol === 'grpc') {
   const session = connect(`http://${host}:${port}`);
   session.on('error', () => done(false));
-  const req = session.request({ ':method': 'POST', ':path': '/grpc.health.v1.Health/Check', 'content-type': 'application/grpc', te: 'trailers' });
+  const req = session.request({
+    ':method': 'POST',
+    ':path': '/grpc.health.v1.Health/Check',
+    'content-type': 'application/grpc',
+    te: 'trailers',
+  });
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('error', () => done(false));
@@ -25,5 +30,8 @@ else if (protocol === 'grpc') {
   });
   req.end(Buffer.from([0, 0, 0, 0, 0])); // uncompressed, empty HealthCheckRequest (service "")
 } else {
-  fetch(`http://${host}:${port}/readyz`).then((r) => done(r.ok), () => done(false));
+  fetch(`http://${host}:${port}/readyz`).then(
+    (r) => done(r.ok),
+    () => done(false),
+  );
 }

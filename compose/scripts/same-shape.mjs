@@ -16,12 +16,20 @@ const load = (f) => JSON.parse(readFileSync(f, 'utf8'));
 function paths(value, prefix = '$', out = new Set()) {
   out.add(prefix);
   if (Array.isArray(value)) for (const v of value) paths(v, `${prefix}[]`, out);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) paths(v, `${prefix}.${k}`, out);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) paths(v, `${prefix}.${k}`, out);
   return out;
 }
 
 // Fields whose keys are data, not schema: package versions found, error classes seen, per-stack env.
-const DATA_KEYED = [/^\$\.environment\.packages\./, /\.errors\.[^.]+$/, /^\$\.settings\.stackEnv\./, /\.backendInfo\./, /\.serverTiming\.[^.]+/, /\.batching\.sizes\./];
+const DATA_KEYED = [
+  /^\$\.environment\.packages\./,
+  /\.errors\.[^.]+$/,
+  /^\$\.settings\.stackEnv\./,
+  /\.backendInfo\./,
+  /\.serverTiming\.[^.]+/,
+  /\.batching\.sizes\./,
+];
 const keep = (p) => !DATA_KEYED.some((re) => re.test(p));
 
 const pr = load(a);
@@ -34,7 +42,10 @@ const problems = [];
 if (onlyA.length) problems.push(`only in the process run: ${onlyA.join(', ')}`);
 if (onlyB.length) problems.push(`only in the compose run: ${onlyB.join(', ')}`);
 const stacks = (r) => r.stacks.filter((s) => s.launcher !== 'none');
-for (const [r, launcher] of [[pr, 'process'], [cr, 'compose']]) {
+for (const [r, launcher] of [
+  [pr, 'process'],
+  [cr, 'compose'],
+]) {
   if (r.status !== 'complete') problems.push(`${launcher} run status ${r.status}`);
   if (r.settings.launcher !== launcher) problems.push(`${launcher} run has settings.launcher ${r.settings.launcher}`);
   for (const s of stacks(r)) {
@@ -43,11 +54,19 @@ for (const [r, launcher] of [[pr, 'process'], [cr, 'compose']]) {
     if (!s.cells.some((c) => c.resources?.samples.length)) problems.push(`${s.id} (${launcher}): no resource samples`);
   }
 }
-const cellKeys = (r) => stacks(r).flatMap((s) => s.cells.map((c) => `${s.id} ${c.task} c=${c.concurrency}`)).sort().join('\n');
+const cellKeys = (r) =>
+  stacks(r)
+    .flatMap((s) => s.cells.map((c) => `${s.id} ${c.task} c=${c.concurrency}`))
+    .sort()
+    .join('\n');
 if (cellKeys(pr) !== cellKeys(cr)) problems.push(`different cells:\n${cellKeys(pr)}\nvs\n${cellKeys(cr)}`);
 
 if (problems.length) {
   process.stderr.write(`same-shape: FAIL\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   process.exit(1);
 }
-process.stdout.write(`same-shape: ok (${pa.size} key paths, ${stacks(cr).map((s) => `${s.id}: ${s.cells.length} cells`).join(', ')})\n`);
+process.stdout.write(
+  `same-shape: ok (${pa.size} key paths, ${stacks(cr)
+    .map((s) => `${s.id}: ${s.cells.length} cells`)
+    .join(', ')})\n`,
+);

@@ -6,7 +6,19 @@
 // vitest, turbo, ...) and other platforms' native binaries are left out.
 //   node compose/scripts/stage.mjs --out <dir> [--servers fastify,express]
 // Writes <dir>/app/** and <dir>/app/.servebench-stage.json (what went in, and how big).
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +81,8 @@ function visit(realDir) {
 const servers = nodeServers();
 if (servers.length === 0) throw new Error(`no Node server workspace matches ${only?.join(',') ?? '(all)'}`);
 for (const s of servers) {
-  if (!existsSync(join(s.dir, 'dist'))) throw new Error(`${relative(root, s.dir)} is not built (no dist/); run: npx turbo run build`);
+  if (!existsSync(join(s.dir, 'dist')))
+    throw new Error(`${relative(root, s.dir)} is not built (no dist/); run: npx turbo run build`);
   visit(realpathSync(s.dir));
 }
 for (const p of packages) {
@@ -131,4 +144,6 @@ const manifest = {
   bytes,
 };
 writeFileSync(join(app, '.servebench-stage.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-process.stderr.write(`stage.mjs: ${manifest.servers.map((s) => s.id).join(', ')}: ${packages.size} packages, ${files} files, ${(bytes / 1e6).toFixed(1)} MB -> ${app}\n`);
+process.stderr.write(
+  `stage.mjs: ${manifest.servers.map((s) => s.id).join(', ')}: ${packages.size} packages, ${files} files, ${(bytes / 1e6).toFixed(1)} MB -> ${app}\n`,
+);

@@ -21,7 +21,9 @@ import { launchProcess, type Launched } from './launch/process.js';
 const root = repoRoot();
 const notInstalled = tritonNotInstalled(root);
 if (notInstalled) console.warn(`backend-failure tests skipped: ${notInstalled}`);
-const stacks = stacksOf(discoverServers(root)).filter((s) => s.backend.startsWith('triton-') && s.server.protocol === 'http');
+const stacks = stacksOf(discoverServers(root)).filter(
+  (s) => s.backend.startsWith('triton-') && s.server.protocol === 'http',
+);
 const logs = mkdtempSync(join(tmpdir(), 'servebench-backend-failure-'));
 /** The proxy's per-call deadline: short, so a hung model server costs the test little. */
 const TIMEOUT_MS = 1500;
@@ -53,7 +55,9 @@ async function post(baseUrl: string): Promise<Reply> {
 }
 
 const status = (baseUrl: string, route: string) =>
-  fetch(new URL(route, baseUrl), { headers: { connection: 'close' }, signal: AbortSignal.timeout(5000) }).then((r) => r.status);
+  fetch(new URL(route, baseUrl), { headers: { connection: 'close' }, signal: AbortSignal.timeout(5000) }).then(
+    (r) => r.status,
+  );
 
 /** Polls predict until it is 200 (the stack recovered by itself) or the deadline passes; returns the last reply. */
 async function until200(baseUrl: string, deadlineMs = 30_000): Promise<Reply> {
@@ -79,12 +83,17 @@ async function startBrokenStandIn(ports: { http: number; grpc: number }, mode: '
     req.resume();
     req.on('end', () => {
       if (req.url?.endsWith('/infer') && mode === 'wrong-shape') {
-        const body = JSON.stringify({ model_name: 'bert', outputs: [{ name: 'embedding', datatype: 'FP32', shape: [3, 2], data: [0, 1, 2, 3, 4, 5] }] });
+        const body = JSON.stringify({
+          model_name: 'bert',
+          outputs: [{ name: 'embedding', datatype: 'FP32', shape: [3, 2], data: [0, 1, 2, 3, 4, 5] }],
+        });
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         return res.end(body);
       }
       // Health and metadata answer as a server would; inference answers bytes that are no KServe reply.
-      const body = req.url?.endsWith('/infer') ? '\u0000\u00ffnot a kserve reply' : JSON.stringify({ name: 'broken-standin', version: '0', ready: true });
+      const body = req.url?.endsWith('/infer')
+        ? '\u0000\u00ffnot a kserve reply'
+        : JSON.stringify({ name: 'broken-standin', version: '0', ready: true });
       res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
@@ -92,8 +101,15 @@ async function startBrokenStandIn(ports: { http: number; grpc: number }, mode: '
   await new Promise<void>((res, rej) => web.once('error', rej).listen(ports.http, '127.0.0.1', res));
   const service = tritonService().service;
   const rpc = new grpc.Server();
-  const wrong = { model_name: 'bert', outputs: [{ name: 'embedding', datatype: 'FP32', shape: [3, 2] }], raw_output_contents: [Buffer.alloc(24)] };
-  const garbled = { ...service, ModelInfer: { ...service.ModelInfer!, responseSerialize: () => Buffer.from([0x2a, 0xff, 0xff, 0xff, 0xff, 0x0f]) } };
+  const wrong = {
+    model_name: 'bert',
+    outputs: [{ name: 'embedding', datatype: 'FP32', shape: [3, 2] }],
+    raw_output_contents: [Buffer.alloc(24)],
+  };
+  const garbled = {
+    ...service,
+    ModelInfer: { ...service.ModelInfer!, responseSerialize: () => Buffer.from([0x2a, 0xff, 0xff, 0xff, 0xff, 0x0f]) },
+  };
   type Cb = grpc.sendUnaryData<unknown>;
   rpc.addService(mode === 'garbage' ? garbled : service, {
     ServerLive: (_: unknown, cb: Cb) => cb(null, { live: true }),
@@ -103,7 +119,9 @@ async function startBrokenStandIn(ports: { http: number; grpc: number }, mode: '
     ModelReady: (_: unknown, cb: Cb) => cb(null, { ready: true }),
     ModelInfer: (_: unknown, cb: Cb) => cb(null, wrong),
   });
-  await new Promise<void>((res, rej) => rpc.bindAsync(`127.0.0.1:${ports.grpc}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? rej(e) : res())));
+  await new Promise<void>((res, rej) =>
+    rpc.bindAsync(`127.0.0.1:${ports.grpc}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? rej(e) : res())),
+  );
   return async () => {
     rpc.forceShutdown();
     web.closeAllConnections();
@@ -111,96 +129,112 @@ async function startBrokenStandIn(ports: { http: number; grpc: number }, mode: '
   };
 }
 
-describe.skipIf(notInstalled !== undefined).each(stacks.map((s) => [s.id, s] as const))('%s over real Triton', (_id, stack) => {
-  let files: ModelFiles;
-  let triton: LaunchedModelServer | undefined;
-  let server: Launched;
-  let ports: { http: number; grpc: number };
+describe.skipIf(notInstalled !== undefined).each(stacks.map((s) => [s.id, s] as const))(
+  '%s over real Triton',
+  (_id, stack) => {
+    let files: ModelFiles;
+    let triton: LaunchedModelServer | undefined;
+    let server: Launched;
+    let ports: { http: number; grpc: number };
 
-  const startTriton = async () => {
-    triton = await launchModelServer({
-      backend: stack.backend, files, root, logFile: join(logs, `${stack.id}-triton-${Date.now()}.log`), readyTimeoutMs: 120_000,
-      maxBatchSize: 1, maxQueueDelayUs: 0, intraOpThreads: 1, ...(ports ? { ports } : {}),
-    });
-    const port = (u: string) => Number(new URL(u.includes('://') ? u : `http://${u}`).port);
-    ports = { http: port(triton.urls.http), grpc: port(triton.urls.grpc) };
-  };
-  const killTriton = async () => {
-    const t = triton!;
-    triton = undefined;
-    if (!t.exited()) signalGroup(t.pid, 'SIGKILL');
-    await t.stop(); // reaps it and waits until the whole group is gone
-  };
-  const stackIsUp = async () => {
-    expect(server.exited(), 'the stack did not crash').toBeUndefined();
-    expect(await status(server.baseUrl, ROUTES.healthz), '/healthz still answers').toBe(200);
-  };
+    const startTriton = async () => {
+      triton = await launchModelServer({
+        backend: stack.backend,
+        files,
+        root,
+        logFile: join(logs, `${stack.id}-triton-${Date.now()}.log`),
+        readyTimeoutMs: 120_000,
+        maxBatchSize: 1,
+        maxQueueDelayUs: 0,
+        intraOpThreads: 1,
+        ...(ports ? { ports } : {}),
+      });
+      const port = (u: string) => Number(new URL(u.includes('://') ? u : `http://${u}`).port);
+      ports = { http: port(triton.urls.http), grpc: port(triton.urls.grpc) };
+    };
+    const killTriton = async () => {
+      const t = triton!;
+      triton = undefined;
+      if (!t.exited()) signalGroup(t.pid, 'SIGKILL');
+      await t.stop(); // reaps it and waits until the whole group is gone
+    };
+    const stackIsUp = async () => {
+      expect(server.exited(), 'the stack did not crash').toBeUndefined();
+      expect(await status(server.baseUrl, ROUTES.healthz), '/healthz still answers').toBe(200);
+    };
 
-  beforeAll(async () => {
-    files = await ensureModel('tiny');
-    await startTriton();
-    server = await launchProcess(stack, {
-      env: { MODEL: 'tiny', ...triton!.env, MODEL_SERVER_TIMEOUT_MS: String(TIMEOUT_MS) },
-      readyTimeoutMs: 90_000,
-      logFile: join(logs, `${stack.id}.log`),
-    });
-    expectEmbeddings(await post(server.baseUrl), files.config.hiddenSize);
-  }, 240_000);
-  afterAll(async () => {
-    await server?.stop();
-    await triton?.stop();
-  });
-
-  it('stopped (SIGSTOP): 504 BACKEND_TIMEOUT near the deadline, and 200 again after SIGCONT', async () => {
-    signalGroup(triton!.pid, 'SIGSTOP');
-    try {
-      const r = await post(server.baseUrl);
-      expect([r.status, r.code], r.body).toEqual([504, 'BACKEND_TIMEOUT']);
-      expect(r.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
-      expect(r.ms).toBeLessThan(TIMEOUT_MS + 3000);
-      await stackIsUp();
-    } finally {
-      signalGroup(triton!.pid, 'SIGCONT');
-    }
-    // Triton's Python backend can abort after a pause (boost::interprocess::lock_exception, seen on
-    // a loaded machine). That is Triton's behaviour, not the stack's: restart it and still require
-    // the stack to recover by itself.
-    await new Promise((r) => setTimeout(r, 500));
-    if (triton!.exited()) {
-      console.warn(`${stack.id}: Triton died after SIGSTOP/SIGCONT; restarting it. Its log ends:\n${triton!.logTail().slice(-600)}`);
-      await killTriton();
+    beforeAll(async () => {
+      files = await ensureModel('tiny');
       await startTriton();
-    }
-    expectEmbeddings(await until200(server.baseUrl), files.config.hiddenSize);
-  }, 180_000);
+      server = await launchProcess(stack, {
+        env: { MODEL: 'tiny', ...triton!.env, MODEL_SERVER_TIMEOUT_MS: String(TIMEOUT_MS) },
+        readyTimeoutMs: 90_000,
+        logFile: join(logs, `${stack.id}.log`),
+      });
+      expectEmbeddings(await post(server.baseUrl), files.config.hiddenSize);
+    }, 240_000);
+    afterAll(async () => {
+      await server?.stop();
+      await triton?.stop();
+    });
 
-  it('killed (SIGKILL): 503 BACKEND_UNAVAILABLE at once, /readyz 503, and 200 again once Triton restarts on its ports', async () => {
-    await killTriton();
-    const r = await post(server.baseUrl);
-    expect([r.status, r.code], r.body).toEqual([503, 'BACKEND_UNAVAILABLE']);
-    expect(r.ms, 'a refused connection is not waited out').toBeLessThan(TIMEOUT_MS);
-    expect(await status(server.baseUrl, ROUTES.readyz)).toBe(503);
-    await stackIsUp();
-    await startTriton();
-    expectEmbeddings(await until200(server.baseUrl), files.config.hiddenSize);
-    expect(await status(server.baseUrl, ROUTES.readyz)).toBe(200);
-  }, 180_000);
+    it('stopped (SIGSTOP): 504 BACKEND_TIMEOUT near the deadline, and 200 again after SIGCONT', async () => {
+      signalGroup(triton!.pid, 'SIGSTOP');
+      try {
+        const r = await post(server.baseUrl);
+        expect([r.status, r.code], r.body).toEqual([504, 'BACKEND_TIMEOUT']);
+        expect(r.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+        expect(r.ms).toBeLessThan(TIMEOUT_MS + 3000);
+        await stackIsUp();
+      } finally {
+        signalGroup(triton!.pid, 'SIGCONT');
+      }
+      // Triton's Python backend can abort after a pause (boost::interprocess::lock_exception, seen on
+      // a loaded machine). That is Triton's behaviour, not the stack's: restart it and still require
+      // the stack to recover by itself.
+      await new Promise((r) => setTimeout(r, 500));
+      if (triton!.exited()) {
+        console.warn(
+          `${stack.id}: Triton died after SIGSTOP/SIGCONT; restarting it. Its log ends:\n${triton!.logTail().slice(-600)}`,
+        );
+        await killTriton();
+        await startTriton();
+      }
+      expectEmbeddings(await until200(server.baseUrl), files.config.hiddenSize);
+    }, 180_000);
 
-  it.each(['garbage', 'wrong-shape'] as const)('replaced by a stand-in answering %s: 502 BAD_BACKEND_RESPONSE, and 200 again once real Triton is back', async (mode) => {
-    await killTriton();
-    const closeStandIn = await startBrokenStandIn(ports, mode);
-    try {
-      // The first call may still meet the dead server's connection; the stand-in answers the next.
-      const end = performance.now() + 15_000;
-      let r = await post(server.baseUrl);
-      while (r.status === 503 && performance.now() < end) r = await post(server.baseUrl);
-      expect([r.status, r.code], r.body).toEqual([502, 'BAD_BACKEND_RESPONSE']);
-      expect(r.body, 'no internals in the message').not.toMatch(/\bat .+:\d+:\d+|node_modules|\.py"|Traceback/);
+    it('killed (SIGKILL): 503 BACKEND_UNAVAILABLE at once, /readyz 503, and 200 again once Triton restarts on its ports', async () => {
+      await killTriton();
+      const r = await post(server.baseUrl);
+      expect([r.status, r.code], r.body).toEqual([503, 'BACKEND_UNAVAILABLE']);
+      expect(r.ms, 'a refused connection is not waited out').toBeLessThan(TIMEOUT_MS);
+      expect(await status(server.baseUrl, ROUTES.readyz)).toBe(503);
       await stackIsUp();
-    } finally {
-      await closeStandIn();
-    }
-    await startTriton();
-    expectEmbeddings(await until200(server.baseUrl), files.config.hiddenSize);
-  }, 180_000);
-});
+      await startTriton();
+      expectEmbeddings(await until200(server.baseUrl), files.config.hiddenSize);
+      expect(await status(server.baseUrl, ROUTES.readyz)).toBe(200);
+    }, 180_000);
+
+    it.each(['garbage', 'wrong-shape'] as const)(
+      'replaced by a stand-in answering %s: 502 BAD_BACKEND_RESPONSE, and 200 again once real Triton is back',
+      async (mode) => {
+        await killTriton();
+        const closeStandIn = await startBrokenStandIn(ports, mode);
+        try {
+          // The first call may still meet the dead server's connection; the stand-in answers the next.
+          const end = performance.now() + 15_000;
+          let r = await post(server.baseUrl);
+          while (r.status === 503 && performance.now() < end) r = await post(server.baseUrl);
+          expect([r.status, r.code], r.body).toEqual([502, 'BAD_BACKEND_RESPONSE']);
+          expect(r.body, 'no internals in the message').not.toMatch(/\bat .+:\d+:\d+|node_modules|\.py"|Traceback/);
+          await stackIsUp();
+        } finally {
+          await closeStandIn();
+        }
+        await startTriton();
+        expectEmbeddings(await until200(server.baseUrl), files.config.hiddenSize);
+      },
+      180_000,
+    );
+  },
+);

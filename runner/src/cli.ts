@@ -63,26 +63,51 @@ program
   .option('--update-readme', 'render this run into README.md between the results markers')
   .option('--strict', 'exit 1 when any stack failed to launch, verify or finish')
   .option('--resume <dir-or-id>', 'continue an interrupted run with its own settings (other matrix flags are ignored)')
-  .action(async (flags: RunFlags & { stacks?: string; out: string; runId?: string; extraServer?: string[]; updateReadme?: boolean; strict?: boolean; resume?: string }) => {
-    const outDir = resolve(flags.out);
-    const previous = flags.resume ? readResults(join(resolveRunDir(outDir, flags.resume), 'results.json')) : undefined;
-    if (previous?.status === 'complete') throw new UsageError(`run ${previous.runId} is complete; nothing to resume`);
-    const settings = previous ? Object.freeze(previous.settings) : resolveSettings(flags);
-    const stacks = filterStacks(stacksOf(discoverServers(root, flags.extraServer)), flags.stacks?.split(','));
-    const runId = previous?.runId ?? flags.runId ?? `${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}Z-${settings.profile}`;
-    const runDir = join(outDir, runId);
-    if (!previous && existsSync(join(runDir, 'results.json'))) throw new UsageError(`${runDir} already holds a run; pick another --run-id or --resume it`);
-    mkdirSync(runDir, { recursive: true });
-    process.stderr.write(`servebench: ${previous ? 'resuming' : 'run'} ${runId}\n${JSON.stringify({ settings, stacks: stacks.map((s) => s.id), runDir }, null, 2)}\n`);
-    const results = await runBenchmark({ settings, stacks, root, runDir, runId, resume: previous });
-    const md = await renderRun(results, runDir);
-    pointLatest(outDir, runId);
-    if (flags.updateReadme) updateReadme(join(root, 'README.md'), md);
-    process.stdout.write(`\n${md}\n\nwrote ${runDir}/{results.json,results.csv,results.md,*.svg} in ${results.wallS} s\n`);
-    const bad = results.stacks.filter((s) => s.status !== 'ok');
-    if (bad.length) process.stderr.write(`${bad.length} stack(s) not measured: ${bad.map((s) => `${s.id} (${s.status})`).join(', ')}\n`);
-    if (flags.strict && bad.length) process.exitCode = 1;
-  });
+  .action(
+    async (
+      flags: RunFlags & {
+        stacks?: string;
+        out: string;
+        runId?: string;
+        extraServer?: string[];
+        updateReadme?: boolean;
+        strict?: boolean;
+        resume?: string;
+      },
+    ) => {
+      const outDir = resolve(flags.out);
+      const previous = flags.resume
+        ? readResults(join(resolveRunDir(outDir, flags.resume), 'results.json'))
+        : undefined;
+      if (previous?.status === 'complete') throw new UsageError(`run ${previous.runId} is complete; nothing to resume`);
+      const settings = previous ? Object.freeze(previous.settings) : resolveSettings(flags);
+      const stacks = filterStacks(stacksOf(discoverServers(root, flags.extraServer)), flags.stacks?.split(','));
+      const runId =
+        previous?.runId ??
+        flags.runId ??
+        `${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}Z-${settings.profile}`;
+      const runDir = join(outDir, runId);
+      if (!previous && existsSync(join(runDir, 'results.json')))
+        throw new UsageError(`${runDir} already holds a run; pick another --run-id or --resume it`);
+      mkdirSync(runDir, { recursive: true });
+      process.stderr.write(
+        `servebench: ${previous ? 'resuming' : 'run'} ${runId}\n${JSON.stringify({ settings, stacks: stacks.map((s) => s.id), runDir }, null, 2)}\n`,
+      );
+      const results = await runBenchmark({ settings, stacks, root, runDir, runId, resume: previous });
+      const md = await renderRun(results, runDir);
+      pointLatest(outDir, runId);
+      if (flags.updateReadme) updateReadme(join(root, 'README.md'), md);
+      process.stdout.write(
+        `\n${md}\n\nwrote ${runDir}/{results.json,results.csv,results.md,*.svg} in ${results.wallS} s\n`,
+      );
+      const bad = results.stacks.filter((s) => s.status !== 'ok');
+      if (bad.length)
+        process.stderr.write(
+          `${bad.length} stack(s) not measured: ${bad.map((s) => `${s.id} (${s.status})`).join(', ')}\n`,
+        );
+      if (flags.strict && bad.length) process.exitCode = 1;
+    },
+  );
 
 program
   .command('list')
@@ -115,24 +140,40 @@ program
   .option('--out <dir>', 'results root', join(root, 'results'))
   .action((a: string, b: string, flags: { out: string }) => {
     const out = resolve(flags.out);
-    process.stdout.write(compareRuns(readResults(join(resolveRunDir(out, a), 'results.json')), readResults(join(resolveRunDir(out, b), 'results.json'))));
+    process.stdout.write(
+      compareRuns(
+        readResults(join(resolveRunDir(out, a), 'results.json')),
+        readResults(join(resolveRunDir(out, b), 'results.json')),
+      ),
+    );
   });
 
 program
   .command('crosscheck')
-  .description('hello_world req/s of the runner engine against an independent tool (wrk for HTTP, ghz for gRPC) on the same server, side by side')
+  .description(
+    'hello_world req/s of the runner engine against an independent tool (wrk for HTTP, ghz for gRPC) on the same server, side by side',
+  )
   .requiredOption('--stack <id>', 'stack to launch, e.g. express+ort')
   .option('--connections <n>', 'connections for both tools', '64')
   .option('--duration <s>', 'seconds per measurement', '10')
   .option('--rounds <n>', 'alternating rounds of each tool', '2')
   .action(async (flags: { stack: string; connections: string; duration: string; rounds: string }) => {
     const [stack] = filterStacks(stacksOf(discoverServers(root)), [flags.stack]);
-    process.stdout.write(await crossCheck(stack!, { connections: Number(flags.connections), durationS: Number(flags.duration), rounds: Number(flags.rounds), root }));
+    process.stdout.write(
+      await crossCheck(stack!, {
+        connections: Number(flags.connections),
+        durationS: Number(flags.duration),
+        rounds: Number(flags.rounds),
+        root,
+      }),
+    );
   });
 
 program
   .command('reliability')
-  .description('bad-input matrix + fuzzing, overload and shutdown probes on every in-process-model stack (a fresh launch each), as one table')
+  .description(
+    'bad-input matrix + fuzzing, overload and shutdown probes on every in-process-model stack (a fresh launch each), as one table',
+  )
   .option('--stacks <list>', 'comma-separated stack ids or server ids (default: every stack without a model server)')
   .option('--out <file>', 'also write the table (markdown) here')
   .action(async (flags: { stacks?: string; out?: string }) => {
@@ -150,11 +191,20 @@ program
   .description('the performance targets as ratios measured side by side in one run, with pass or fail')
   .option('--duration <s>', 'seconds per measurement', '5')
   .option('--rounds <n>', 'alternating rounds per comparison (median is used)', '3')
-  .addOption(new Option('--engine <engine>', 'load generator for hello_world').choices(['wrk', 'runner']).default('wrk'))
+  .addOption(
+    new Option('--engine <engine>', 'load generator for hello_world').choices(['wrk', 'runner']).default('wrk'),
+  )
   .action(async (flags: { duration: string; rounds: string; engine: 'wrk' | 'runner' }) => {
     const env = captureEnvironment(root);
-    const { text } = await runPerf({ root, durationS: Number(flags.duration), rounds: Number(flags.rounds), engine: flags.engine });
-    process.stdout.write(`servebench perf (${flags.rounds} alternating rounds of ${flags.duration} s; medians)\nMachine: ${machineStamp(env)}\n\n${text}\n`);
+    const { text } = await runPerf({
+      root,
+      durationS: Number(flags.duration),
+      rounds: Number(flags.rounds),
+      engine: flags.engine,
+    });
+    process.stdout.write(
+      `servebench perf (${flags.rounds} alternating rounds of ${flags.duration} s; medians)\nMachine: ${machineStamp(env)}\n\n${text}\n`,
+    );
   });
 
 program.parseAsync().catch((e: unknown) => {

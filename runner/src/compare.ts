@@ -6,7 +6,9 @@ const pct = (a: number, b: number) => (a === 0 ? 'n/a' : `${b >= a ? '+' : ''}${
 export function compareRuns(a: RunResults, b: RunResults): string {
   const lines = [
     `compare ${a.runId} (A, commit ${a.environment.git.commit.slice(0, 10)}) -> ${b.runId} (B, commit ${b.environment.git.commit.slice(0, 10)})`,
-    a.environment.cpu === b.environment.cpu ? '' : `warning: different CPUs: "${a.environment.cpu}" vs "${b.environment.cpu}"`,
+    a.environment.cpu === b.environment.cpu
+      ? ''
+      : `warning: different CPUs: "${a.environment.cpu}" vs "${b.environment.cpu}"`,
     '',
     '| stack | task | c | req/s A | req/s B | Δ req/s | p99 A ms | p99 B ms | Δ p99 |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -21,7 +23,9 @@ export function compareRuns(a: RunResults, b: RunResults): string {
         continue;
       }
       const [ra, rb, pa, pb] = [ca.load.rps, cb.load.rps, ca.load.latencyMs.p99, cb.load.latencyMs.p99];
-      lines.push(`| ${sb.id} | ${cb.task} | ${cb.concurrency} | ${ra.toFixed(0)} | ${rb.toFixed(0)} | ${pct(ra, rb)} | ${pa.toFixed(2)} | ${pb.toFixed(2)} | ${pct(pa, pb)} |`);
+      lines.push(
+        `| ${sb.id} | ${cb.task} | ${cb.concurrency} | ${ra.toFixed(0)} | ${rb.toFixed(0)} | ${pct(ra, rb)} | ${pa.toFixed(2)} | ${pb.toFixed(2)} | ${pct(pa, pb)} |`,
+      );
     }
   }
   if (onlyOne.length) lines.push('', `only in B: ${onlyOne.join(', ')}`);

@@ -13,7 +13,10 @@ import { crossCheckGrpc } from './load/grpc-crosscheck.js';
  * reports both req/s and their ratio. The engine is credible when the ratio is within 10%
  * and its event loop is not saturated.
  */
-export async function crossCheck(stack: StackSpec, o: { connections: number; durationS: number; rounds: number; root: string }): Promise<string> {
+export async function crossCheck(
+  stack: StackSpec,
+  o: { connections: number; durationS: number; rounds: number; root: string },
+): Promise<string> {
   if (stack.server.protocol === 'grpc') return crossCheckGrpc(stack, o); // ghz instead of wrk
   const server = await launchProcess(stack, {
     env: { MODEL: 'tiny' },
@@ -25,16 +28,35 @@ export async function crossCheck(stack: StackSpec, o: { connections: number; dur
   const wrk: number[] = [];
   try {
     for (let i = 0; i < o.rounds; i++) {
-      const w = await runWrk({ url: `${server.baseUrl}${ROUTES.hello}`, connections: o.connections, threads: 1, durationS: o.durationS, timeoutS: 5 });
+      const w = await runWrk({
+        url: `${server.baseUrl}${ROUTES.hello}`,
+        connections: o.connections,
+        threads: 1,
+        durationS: o.durationS,
+        timeoutS: 5,
+      });
       wrk.push(w.rps);
-      lines.push(`  round ${i + 1} wrk:    ${w.rps.toFixed(0)} req/s, p99 ${w.latencyMs.p99.toFixed(2)} ms, errors ${w.errors}`);
+      lines.push(
+        `  round ${i + 1} wrk:    ${w.rps.toFixed(0)} req/s, p99 ${w.latencyMs.p99.toFixed(2)} ms, errors ${w.errors}`,
+      );
       const e = await runLoad({
-        host: server.host, port: server.port, requests: [{ method: 'GET', path: ROUTES.hello }], expect: [{ kind: 'exact', body: HELLO_BODY }],
-        mode: 'closed', concurrency: o.connections, warmupMs: 1000, durationMs: o.durationS * 1000, windowMs: 1000, timeoutMs: 5000, threads: 1,
+        host: server.host,
+        port: server.port,
+        requests: [{ method: 'GET', path: ROUTES.hello }],
+        expect: [{ kind: 'exact', body: HELLO_BODY }],
+        mode: 'closed',
+        concurrency: o.connections,
+        warmupMs: 1000,
+        durationMs: o.durationS * 1000,
+        windowMs: 1000,
+        timeoutMs: 5000,
+        threads: 1,
       });
       engine.push(e.rps);
       const errs = Object.values(e.errors).reduce((a, b) => a + b, 0);
-      lines.push(`  round ${i + 1} engine: ${e.rps.toFixed(0)} req/s, p99 ${e.latencyMs.p99.toFixed(2)} ms, errors ${errs}, client event loop ${(e.clientElu * 100).toFixed(0)}%`);
+      lines.push(
+        `  round ${i + 1} engine: ${e.rps.toFixed(0)} req/s, p99 ${e.latencyMs.p99.toFixed(2)} ms, errors ${errs}, client event loop ${(e.clientElu * 100).toFixed(0)}%`,
+      );
     }
   } finally {
     await server.stop();

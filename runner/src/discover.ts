@@ -31,13 +31,25 @@ function readSpec(dir: string): ServerSpec | undefined {
   const b = pkg.servebench;
   if (!b) return undefined;
   const where = `${file} "servebench"`;
-  if (typeof b.id !== 'string' || !/^[a-z0-9_-]+$/.test(b.id)) throw new DiscoveryError(`${where}: "id" must match [a-z0-9_-]+`);
-  if (b.protocol !== 'http' && b.protocol !== 'grpc') throw new DiscoveryError(`${where}: "protocol" must be http or grpc`);
+  if (typeof b.id !== 'string' || !/^[a-z0-9_-]+$/.test(b.id))
+    throw new DiscoveryError(`${where}: "id" must match [a-z0-9_-]+`);
+  if (b.protocol !== 'http' && b.protocol !== 'grpc')
+    throw new DiscoveryError(`${where}: "protocol" must be http or grpc`);
   if (!Array.isArray(b.start) || b.start.length === 0 || !b.start.every((x) => typeof x === 'string')) {
     throw new DiscoveryError(`${where}: "start" must be a non-empty array of strings`);
   }
-  if (!Array.isArray(b.backends) || b.backends.length === 0) throw new DiscoveryError(`${where}: "backends" must list at least one backend`);
-  return { id: b.id, dir, protocol: b.protocol, start: b.start, backends: b.backends, env: b.env ?? {}, compose: b.compose, language: b.language ?? 'typescript' };
+  if (!Array.isArray(b.backends) || b.backends.length === 0)
+    throw new DiscoveryError(`${where}: "backends" must list at least one backend`);
+  return {
+    id: b.id,
+    dir,
+    protocol: b.protocol,
+    start: b.start,
+    backends: b.backends,
+    env: b.env ?? {},
+    compose: b.compose,
+    language: b.language ?? 'typescript',
+  };
 }
 
 /** Expands the root package.json workspace globs of the form `dir/*` or `dir`. */
@@ -47,7 +59,9 @@ function workspaceDirs(root: string): string[] {
     if (!w.endsWith('/*')) return [resolve(root, w)];
     const parent = resolve(root, w.slice(0, -2));
     if (!existsSync(parent)) return [];
-    return readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(parent, d.name));
+    return readdirSync(parent, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => join(parent, d.name));
   });
 }
 
@@ -63,7 +77,9 @@ export function discoverServers(root: string, extraDirs: string[] = []): ServerS
 }
 
 export function stacksOf(servers: ServerSpec[]): StackSpec[] {
-  return servers.flatMap((server) => server.backends.map((backend) => ({ id: `${server.id}+${backend}`, server, backend })));
+  return servers.flatMap((server) =>
+    server.backends.map((backend) => ({ id: `${server.id}+${backend}`, server, backend })),
+  );
 }
 
 /** Keeps stacks matching any filter: an exact id, a server id, or a backend after `+` (e.g. `+ort`). */
@@ -71,12 +87,15 @@ export function filterStacks(stacks: StackSpec[], filters: string[] | undefined)
   if (!filters || filters.length === 0) return stacks;
   const unknown = filters.filter((f) => !stacks.some((s) => matches(s, f)));
   if (unknown.length) {
-    throw new DiscoveryError(`no stack matches ${unknown.join(', ')}; available: ${stacks.map((s) => s.id).join(', ')}`);
+    throw new DiscoveryError(
+      `no stack matches ${unknown.join(', ')}; available: ${stacks.map((s) => s.id).join(', ')}`,
+    );
   }
   return stacks.filter((s) => filters.some((f) => matches(s, f)));
 }
 
-const matches = (s: StackSpec, f: string) => s.id === f || s.server.id === f || (f.startsWith('+') && s.backend === f.slice(1));
+const matches = (s: StackSpec, f: string) =>
+  s.id === f || s.server.id === f || (f.startsWith('+') && s.backend === f.slice(1));
 
 /** The monorepo root: the nearest ancestor with turbo.json. */
 export function repoRoot(from = new URL('.', import.meta.url).pathname): string {

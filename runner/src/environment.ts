@@ -42,7 +42,9 @@ export function captureEnvironment(root: string): Environment {
   const packages: Record<string, string> = {};
   for (const name of PACKAGES) {
     try {
-      packages[name] = (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+      packages[name] = (
+        JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }
+      ).version;
     } catch {
       packages[name] = 'not installed';
     }
@@ -62,6 +64,9 @@ export function captureEnvironment(root: string): Environment {
 
 /** One line for every table: what machine, versions and commit made it. */
 export function machineStamp(e: Environment): string {
-  const pk = Object.entries(e.packages).filter(([, v]) => v !== 'not installed').map(([k, v]) => `${k} ${v}`).join(', ');
+  const pk = Object.entries(e.packages)
+    .filter(([, v]) => v !== 'not installed')
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return `${e.cpu}, ${e.cores} cores, ${e.memoryGiB} GiB, ${e.os}, Node ${e.node}; ${pk}; commit ${e.git.commit.slice(0, 12)}${e.git.dirty ? ' (dirty)' : ''}`;
 }

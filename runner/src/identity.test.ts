@@ -15,7 +15,10 @@ const servers = new Map<string, Launched>();
 
 beforeAll(async () => {
   for (const s of stacks) {
-    servers.set(s.id, await launchProcess(s, { env: { MODEL: 'tiny' }, readyTimeoutMs: 90_000, logFile: join(logs, `${s.id}.log`) }));
+    servers.set(
+      s.id,
+      await launchProcess(s, { env: { MODEL: 'tiny' }, readyTimeoutMs: 90_000, logFile: join(logs, `${s.id}.log`) }),
+    );
   }
 }, 300_000);
 afterAll(async () => {
@@ -48,9 +51,13 @@ describe('cross-stack identity', () => {
   it('gives /predict embeddings equal to 1e-6', async () => {
     for (let i = 0; i < texts.length; i += 16) {
       const got = await answers(ROUTES.predict, { texts: texts.slice(i, i + 16) });
-      const [first, ...rest] = [...got.entries()].map(([id, b]) => [id, (b as { embeddings: number[][] }).embeddings] as const);
+      const [first, ...rest] = [...got.entries()].map(
+        ([id, b]) => [id, (b as { embeddings: number[][] }).embeddings] as const,
+      );
       for (const [id, vectors] of rest) {
-        vectors.forEach((v, j) => expect(maxAbsDiff(v, first![1][j]!), `${id} vs ${first![0]}, text ${i + j}`).toBeLessThanOrEqual(1e-6));
+        vectors.forEach((v, j) =>
+          expect(maxAbsDiff(v, first![1][j]!), `${id} vs ${first![0]}, text ${i + j}`).toBeLessThanOrEqual(1e-6),
+        );
       }
     }
   });

@@ -33,13 +33,19 @@ async function until(what: string, fn: () => boolean, ms: number): Promise<void>
 
 /** Starts a smoke run of one stack and resolves once its first measured cell is on disk. */
 async function startRun(out: string, tag: string, stack = 'express') {
-  const child = spawn(process.execPath, [cli, 'run', '--profile', 'smoke', '--stacks', stack, '--no-raw', '--out', out, '--run-id', 'r'], {
-    env: { ...process.env, SERVEBENCH_TEST_TAG: tag },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'run', '--profile', 'smoke', '--stacks', stack, '--no-raw', '--out', out, '--run-id', 'r'],
+    {
+      env: { ...process.env, SERVEBENCH_TEST_TAG: tag },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? 128 : null))));
+  const exited = new Promise<number | null>((r) =>
+    child.on('exit', (code, signal) => r(code ?? (signal ? 128 : null))),
+  );
   await until('the first cell', () => /hello_world c=1:/.test(err), 60_000);
   return { child, exited, stderr: () => err };
 }
@@ -61,7 +67,9 @@ describe('runner interruption', () => {
     const kept = partial.stacks.find((s) => s.id === 'express+ort')!.cells;
     expect(kept.length).toBeGreaterThanOrEqual(1);
 
-    const resume = spawn(process.execPath, [cli, 'run', '--resume', 'r', '--stacks', 'express', '--out', out], { stdio: 'ignore' });
+    const resume = spawn(process.execPath, [cli, 'run', '--resume', 'r', '--stacks', 'express', '--out', out], {
+      stdio: 'ignore',
+    });
     expect(await new Promise((r) => resume.on('exit', r))).toBe(0);
     const done = read(out);
     expect(done.status).toBe('complete');
@@ -72,15 +80,19 @@ describe('runner interruption', () => {
 
   // fastify+triton-http also leaves a model server behind (serve.py, tritonserver, its backend stubs).
   const stacks = ['express', 'flask', ...(tritonNotInstalled(repoRoot()) ? [] : ['fastify+triton-http'])];
-  it.each(stacks)('on SIGKILL of the runner every process of its %s stack still stops by itself', async (stack) => {
-    const out = mkdtempSync(join(tmpdir(), 'servebench-kill-'));
-    const tag = `sigkill-${process.pid}-${Date.now()}`;
-    const run = await startRun(out, tag, stack);
-    // The runner and the server; with Triton also serve.py, tritonserver and its backend stub.
-    expect(tagged(tag).length).toBeGreaterThanOrEqual(stack.includes('triton') ? 5 : 2);
-    run.child.kill('SIGKILL');
-    await run.exited;
-    await until('the orphaned server to stop', () => tagged(tag).length === 0, 15_000);
-    expect(read(out).stacks[0]!.cells.length).toBeGreaterThanOrEqual(1);
-  }, 120_000);
+  it.each(stacks)(
+    'on SIGKILL of the runner every process of its %s stack still stops by itself',
+    async (stack) => {
+      const out = mkdtempSync(join(tmpdir(), 'servebench-kill-'));
+      const tag = `sigkill-${process.pid}-${Date.now()}`;
+      const run = await startRun(out, tag, stack);
+      // The runner and the server; with Triton also serve.py, tritonserver and its backend stub.
+      expect(tagged(tag).length).toBeGreaterThanOrEqual(stack.includes('triton') ? 5 : 2);
+      run.child.kill('SIGKILL');
+      await run.exited;
+      await until('the orphaned server to stop', () => tagged(tag).length === 0, 15_000);
+      expect(read(out).stacks[0]!.cells.length).toBeGreaterThanOrEqual(1);
+    },
+    120_000,
+  );
 });

@@ -38,28 +38,71 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 
 function baseline(root: string, name: string): StackSpec {
   const dir = join(root, 'runner', 'perf-baselines');
-  return { id: `minimal-${name}`, backend: 'none', server: { id: `minimal-${name}`, dir, protocol: 'http', start: ['node', `${name}.mjs`], backends: ['none'], env: {}, language: 'javascript' } };
+  return {
+    id: `minimal-${name}`,
+    backend: 'none',
+    server: {
+      id: `minimal-${name}`,
+      dir,
+      protocol: 'http',
+      start: ['node', `${name}.mjs`],
+      backends: ['none'],
+      env: {},
+      language: 'javascript',
+    },
+  };
 }
 
 export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: string }> {
   const logs = mkdtempSync(join(tmpdir(), 'servebench-perf-'));
   const launched: Launched[] = [];
   const launch = async (s: StackSpec, env: Record<string, string> = {}, readyPath?: string) => {
-    const l = await launchProcess(s, { env: { MODEL: 'mini', ...env }, readyTimeoutMs: 120_000, logFile: join(logs, `${s.id}-${launched.length}.log`), readyPath });
+    const l = await launchProcess(s, {
+      env: { MODEL: 'mini', ...env },
+      readyTimeoutMs: 120_000,
+      logFile: join(logs, `${s.id}-${launched.length}.log`),
+      readyPath,
+    });
     launched.push(l);
     return l;
   };
   const ms = o.durationS * 1000;
   const load = (l: Launched, _task: Task, c: number, wl: Workload) =>
-    runLoad({ host: l.host, port: l.port, ...wl, mode: 'closed', concurrency: c, warmupMs: 1000, durationMs: ms, windowMs: 1000, timeoutMs: 10_000 });
-  const helloWl = { requests: [{ method: 'GET' as const, path: ROUTES.hello }], expect: [{ kind: 'exact' as const, body: HELLO_BODY }] };
+    runLoad({
+      host: l.host,
+      port: l.port,
+      ...wl,
+      mode: 'closed',
+      concurrency: c,
+      warmupMs: 1000,
+      durationMs: ms,
+      windowMs: 1000,
+      timeoutMs: 10_000,
+    });
+  const helloWl = {
+    requests: [{ method: 'GET' as const, path: ROUTES.hello }],
+    expect: [{ kind: 'exact' as const, body: HELLO_BODY }],
+  };
   const useWrk = o.engine === 'wrk' && wrkAvailable();
   const hello = async (l: Launched): Promise<number> =>
-    useWrk ? (await runWrk({ url: `${l.baseUrl}${ROUTES.hello}`, connections: 64, threads: 1, durationS: o.durationS, timeoutS: 5 })).rps : (await load(l, 'hello_world', 64, helloWl)).rps;
+    useWrk
+      ? (
+          await runWrk({
+            url: `${l.baseUrl}${ROUTES.hello}`,
+            connections: 64,
+            threads: 1,
+            durationS: o.durationS,
+            timeoutS: 5,
+          })
+        ).rps
+      : (await load(l, 'hello_world', 64, helloWl)).rps;
 
   /** Alternates measurements of all targets for `rounds` rounds; returns the per-target medians. */
   async function sideBySide<T extends string>(targets: Record<T, () => Promise<number>>): Promise<Record<T, number>> {
-    const got = Object.fromEntries(Object.keys(targets).map((k) => [k, [] as number[]])) as unknown as Record<T, number[]>;
+    const got = Object.fromEntries(Object.keys(targets).map((k) => [k, [] as number[]])) as unknown as Record<
+      T,
+      number[]
+    >;
     for (let r = 0; r < o.rounds; r++) {
       for (const k of Object.keys(targets) as T[]) {
         got[k].push(await targets[k]());
@@ -72,25 +115,52 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
 
   const rows: Row[] = [];
   const row = (target: string, measured: string, ratio: number, goal: number, higherIsBetter = true) =>
-    rows.push({ target, measured, ratio, goal: `${higherIsBetter ? '>=' : '<='} ${goal}`, pass: higherIsBetter ? ratio >= goal : ratio <= goal });
+    rows.push({
+      target,
+      measured,
+      ratio,
+      goal: `${higherIsBetter ? '>=' : '<='} ${goal}`,
+      pass: higherIsBetter ? ratio >= goal : ratio <= goal,
+    });
 
   try {
     const stacks = filterStacks(stacksOf(discoverServers(o.root)), ['express+ort', 'fastify+ort', 'hono+ort']);
-    process.stderr.write(`perf: launching ${stacks.length} reference servers and 4 minimal baselines (${useWrk ? 'wrk' : 'runner engine'} for hello_world)\n`);
-    const ref = Object.fromEntries(await Promise.all(stacks.map(async (s) => [s.server.id, await launch(s)] as const))) as Record<string, Launched>;
+    process.stderr.write(
+      `perf: launching ${stacks.length} reference servers and 4 minimal baselines (${useWrk ? 'wrk' : 'runner engine'} for hello_world)\n`,
+    );
+    const ref = Object.fromEntries(
+      await Promise.all(stacks.map(async (s) => [s.server.id, await launch(s)] as const)),
+    ) as Record<string, Launched>;
     const min: Record<string, Launched> = {};
-    for (const name of ['node-http', 'express', 'fastify', 'hono']) min[name] = await launch(baseline(o.root, name), {}, ROUTES.hello);
+    for (const name of ['node-http', 'express', 'fastify', 'hono'])
+      min[name] = await launch(baseline(o.root, name), {}, ROUTES.hello);
 
     // 1. Framework overhead on hello_world.
     process.stderr.write('perf: 1/4 framework overhead (hello_world)\n');
     const h = await sideBySide({
       'node-http': () => hello(min['node-http']!),
-      ...Object.fromEntries(['express', 'fastify', 'hono'].flatMap((f) => [[`minimal-${f}`, () => hello(min[f]!)], [f, () => hello(ref[f]!)]])),
+      ...Object.fromEntries(
+        ['express', 'fastify', 'hono'].flatMap((f) => [
+          [`minimal-${f}`, () => hello(min[f]!)],
+          [f, () => hello(ref[f]!)],
+        ]),
+      ),
     } as Record<string, () => Promise<number>>);
     for (const f of ['express', 'fastify', 'hono']) {
-      row(`${f} hello_world vs minimal ${f}`, `${h[f]!.toFixed(0)} vs ${h[`minimal-${f}`]!.toFixed(0)} req/s`, h[f]! / h[`minimal-${f}`]!, 0.95);
+      row(
+        `${f} hello_world vs minimal ${f}`,
+        `${h[f]!.toFixed(0)} vs ${h[`minimal-${f}`]!.toFixed(0)} req/s`,
+        h[f]! / h[`minimal-${f}`]!,
+        0.95,
+      );
     }
-    for (const f of ['fastify', 'hono']) row(`${f} hello_world vs bare node:http`, `${h[f]!.toFixed(0)} vs ${h['node-http']!.toFixed(0)} req/s`, h[f]! / h['node-http']!, 0.9);
+    for (const f of ['fastify', 'hono'])
+      row(
+        `${f} hello_world vs bare node:http`,
+        `${h[f]!.toFixed(0)} vs ${h['node-http']!.toFixed(0)} req/s`,
+        h[f]! / h['node-http']!,
+        0.9,
+      );
 
     // 2. Serving overhead on predict against the raw in-process ceiling, batching off.
     process.stderr.write('perf: 2/4 predict serving overhead vs raw\n');
@@ -98,13 +168,29 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
     const texts = sentences('short');
     const oracle = await loadOracle(files, 1);
     const predictWl = await buildWorkload('predict', texts, oracle, EMBED_TOLERANCE);
-    const rawCell = (c: number) => runRaw({ task: 'predict', onnx: files.onnx, vocab: files.vocab, maxLength: files.config.maxPositions, intraOpThreads: 1, texts, concurrency: c, warmupMs: 1000, durationMs: ms, windowMs: 1000 });
+    const rawCell = (c: number) =>
+      runRaw({
+        task: 'predict',
+        onnx: files.onnx,
+        vocab: files.vocab,
+        maxLength: files.config.maxPositions,
+        intraOpThreads: 1,
+        texts,
+        concurrency: c,
+        warmupMs: 1000,
+        durationMs: ms,
+        windowMs: 1000,
+      });
     const cells: Record<string, LoadResult[]> = {};
     const keep = (k: string) => (r: LoadResult) => ((cells[k] ??= []).push(r), r.rps);
     await sideBySide({
       'raw c=1': () => rawCell(1).then(keep('raw c=1')),
       'raw c=32': () => rawCell(32).then(keep('raw c=32')),
-      ...Object.fromEntries(Object.entries(ref).flatMap(([f, l]) => [1, 32].map((c) => [`${f} c=${c}`, () => load(l, 'predict', c, predictWl).then(keep(`${f} c=${c}`))]))),
+      ...Object.fromEntries(
+        Object.entries(ref).flatMap(([f, l]) =>
+          [1, 32].map((c) => [`${f} c=${c}`, () => load(l, 'predict', c, predictWl).then(keep(`${f} c=${c}`))]),
+        ),
+      ),
     } as Record<string, () => Promise<number>>);
     const med = (k: string, f: (r: LoadResult) => number) => median(cells[k]!.map(f));
     const best = Object.keys(ref).sort((a, b) => med(`${b} c=32`, (r) => r.rps) - med(`${a} c=32`, (r) => r.rps))[0]!;
@@ -115,38 +201,86 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
     }
     const p50s = med(`${best} c=1`, (r) => r.latencyMs.p50);
     const p50r = med('raw c=1', (r) => r.latencyMs.p50);
-    row(`${best} predict p50 overhead over raw at c=1 (ms)`, `${p50s.toFixed(3)} vs ${p50r.toFixed(3)} ms`, p50s - p50r, 0.3, false);
+    row(
+      `${best} predict p50 overhead over raw at c=1 (ms)`,
+      `${p50s.toFixed(3)} vs ${p50r.toFixed(3)} ms`,
+      p50s - p50r,
+      0.3,
+      false,
+    );
 
     // 3. Batching gain at c=32 on the best stack.
     process.stderr.write(`perf: 3/4 batching gain on ${best}\n`);
     const delayUs = 2000;
-    const batched = await launch(stacks.find((s) => s.server.id === best)!, { MAX_BATCH_SIZE: '32', MAX_QUEUE_DELAY_US: String(delayUs) });
+    const batched = await launch(
+      stacks.find((s) => s.server.id === best)!,
+      { MAX_BATCH_SIZE: '32', MAX_QUEUE_DELAY_US: String(delayUs) },
+    );
     // The profile showed onnxruntime-node's synchronous session.run as the top self time on the
     // event loop; the same stack with the session back on the main thread shows what moving it bought.
-    const mainThread = await launch(stacks.find((s) => s.server.id === best)!, { MODEL_THREAD: 'main' });
+    const mainThread = await launch(
+      stacks.find((s) => s.server.id === best)!,
+      { MODEL_THREAD: 'main' },
+    );
     const b = await sideBySide({
       off: () => load(ref[best]!, 'predict', 32, predictWl).then(keep('off')),
       on: () => load(batched, 'predict', 32, predictWl).then(keep('on')),
       main: () => load(mainThread, 'predict', 32, predictWl).then(keep('main')),
     });
-    row(`${best} predict c=32 batching on vs off`, `${b.on.toFixed(0)} vs ${b.off.toFixed(0)} req/s`, b.on / b.off, 1.3);
-    rows.push({ target: `${best} predict c=32, ORT session on a worker thread vs on the event loop`, measured: `${b.off.toFixed(0)} vs ${b.main.toFixed(0)} req/s`, ratio: b.off / b.main, goal: 'reported', pass: true });
+    row(
+      `${best} predict c=32 batching on vs off`,
+      `${b.on.toFixed(0)} vs ${b.off.toFixed(0)} req/s`,
+      b.on / b.off,
+      1.3,
+    );
+    rows.push({
+      target: `${best} predict c=32, ORT session on a worker thread vs on the event loop`,
+      measured: `${b.off.toFixed(0)} vs ${b.main.toFixed(0)} req/s`,
+      ratio: b.off / b.main,
+      goal: 'reported',
+      pass: true,
+    });
     const queueP99 = med('on', (r) => r.serverTiming.queue?.p99 ?? Number.NaN);
     const inferP99 = med('on', (r) => r.serverTiming.infer?.p99 ?? Number.NaN);
     const bound = delayUs / 1000 + inferP99;
-    row(`${best} batched queue-time p99 vs max_queue_delay + one batch (ms)`, `${queueP99.toFixed(2)} vs ${bound.toFixed(2)} ms (end-to-end p99 ${med('on', (r) => r.latencyMs.p99).toFixed(2)} ms)`, queueP99 / bound, 1, false);
+    row(
+      `${best} batched queue-time p99 vs max_queue_delay + one batch (ms)`,
+      `${queueP99.toFixed(2)} vs ${bound.toFixed(2)} ms (end-to-end p99 ${med('on', (r) => r.latencyMs.p99).toFixed(2)} ms)`,
+      queueP99 / bound,
+      1,
+      false,
+    );
 
     // 4. Tokenize against hello_world on the same stack, short sentences, same engine.
     process.stderr.write('perf: 4/4 tokenize vs hello_world\n');
     const tokWl = await buildWorkload('tokenize', texts, oracle, EMBED_TOLERANCE);
     const t = await sideBySide(
-      Object.fromEntries(Object.entries(ref).flatMap(([f, l]) => [[`${f} hello`, () => load(l, 'hello_world', 64, helloWl).then((r) => r.rps)], [`${f} tokenize`, () => load(l, 'tokenize', 64, tokWl).then((r) => r.rps)]])) as Record<string, () => Promise<number>>,
+      Object.fromEntries(
+        Object.entries(ref).flatMap(([f, l]) => [
+          [`${f} hello`, () => load(l, 'hello_world', 64, helloWl).then((r) => r.rps)],
+          [`${f} tokenize`, () => load(l, 'tokenize', 64, tokWl).then((r) => r.rps)],
+        ]),
+      ) as Record<string, () => Promise<number>>,
     );
-    for (const f of Object.keys(ref)) row(`${f} tokenize vs hello_world req/s`, `${t[`${f} tokenize`]!.toFixed(0)} vs ${t[`${f} hello`]!.toFixed(0)} req/s`, t[`${f} tokenize`]! / t[`${f} hello`]!, 0.9);
-    const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), { maxLength: files.config.maxPositions });
+    for (const f of Object.keys(ref))
+      row(
+        `${f} tokenize vs hello_world req/s`,
+        `${t[`${f} tokenize`]!.toFixed(0)} vs ${t[`${f} hello`]!.toFixed(0)} req/s`,
+        t[`${f} tokenize`]! / t[`${f} hello`]!,
+        0.9,
+      );
+    const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), {
+      maxLength: files.config.maxPositions,
+    });
     const tps = tokenizerThroughput(tokenizer, texts);
     await oracle.close();
-    rows.push({ target: 'tokenizer in-process (short sentences)', measured: `${(tps.sentences / 1000).toFixed(0)}k sentences/s, ${(tps.tokens / 1e6).toFixed(2)}M tokens/s`, ratio: Number.NaN, goal: 'reported', pass: true });
+    rows.push({
+      target: 'tokenizer in-process (short sentences)',
+      measured: `${(tps.sentences / 1000).toFixed(0)}k sentences/s, ${(tps.tokens / 1e6).toFixed(2)}M tokens/s`,
+      ratio: Number.NaN,
+      goal: 'reported',
+      pass: true,
+    });
   } finally {
     await Promise.all(launched.map((l) => l.stop()));
   }
@@ -166,7 +300,10 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
   const text = [
     '| target | measured | ratio | goal | result |',
     '|---|---|---:|---|---|',
-    ...rows.map((r) => `| ${r.target} | ${r.measured} | ${Number.isNaN(r.ratio) ? '' : r.ratio.toFixed(3)} | ${r.goal} | ${r.pass ? 'pass' : '**FAIL**'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.target} | ${r.measured} | ${Number.isNaN(r.ratio) ? '' : r.ratio.toFixed(3)} | ${r.goal} | ${r.pass ? 'pass' : '**FAIL**'} |`,
+    ),
   ].join('\n');
   return { rows, text };
 }

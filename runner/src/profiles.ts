@@ -64,11 +64,30 @@ const base: Omit<RunSettings, 'profile'> = {
 
 export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.freeze({
   /** Seconds, for CI: proves the whole pipeline, not the numbers. */
-  smoke: { ...base, profile: 'smoke', model: 'tiny', concurrency: [1, 8], warmupS: 0.3, durationS: 1.5, windowS: 0.5, readyTimeoutS: 60 },
+  smoke: {
+    ...base,
+    profile: 'smoke',
+    model: 'tiny',
+    concurrency: [1, 8],
+    warmupS: 0.3,
+    durationS: 1.5,
+    windowS: 0.5,
+    readyTimeoutS: 60,
+  },
   /** The default: small model, short cells; well under 15 minutes on 2 cores. */
   quick: { ...base, profile: 'quick', warmupS: 1, durationS: 5 },
   /** The seed benchmark's matrix: BERT-base, ab-style concurrency 20/50/100/200, 2x for the light tasks. */
-  seed: { ...base, profile: 'seed', model: 'base', concurrency: [20, 50, 100, 200], lightMultiplier: 2, warmupS: 5, durationS: 30, windowS: 3, timeoutMs: 60_000 },
+  seed: {
+    ...base,
+    profile: 'seed',
+    model: 'base',
+    concurrency: [20, 50, 100, 200],
+    lightMultiplier: 2,
+    warmupS: 5,
+    durationS: 30,
+    windowS: 3,
+    timeoutMs: 60_000,
+  },
 });
 
 export const concurrencyFor = (s: RunSettings, task: Task): number[] =>

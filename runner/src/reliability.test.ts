@@ -5,7 +5,14 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import { discoverServers, repoRoot, stacksOf, type StackSpec } from './discover.js';
 import { LaunchError, launchProcess } from './launch/process.js';
 import { abuse, reportStacks } from './reliability/report.js';
-import { OVERLOAD_ENV, OVERLOAD_RSS_LIMIT_MB, SHUTDOWN_ENV, overload, shutdownUnderLoad, type Protocol } from './reliability/probes.js';
+import {
+  OVERLOAD_ENV,
+  OVERLOAD_RSS_LIMIT_MB,
+  SHUTDOWN_ENV,
+  overload,
+  shutdownUnderLoad,
+  type Protocol,
+} from './reliability/probes.js';
 
 // Bad input, overload and shutdown behaviour of every stack whose model runs in process (HTTP and gRPC),
 // started as the runner starts it. Stacks that cannot run here (LaunchError unavailable) are skipped with
@@ -15,7 +22,11 @@ const logs = mkdtempSync(join(tmpdir(), 'servebench-reliability-'));
 
 /** Launches a stack as the runner does; one that cannot run here (e.g. tfjs-node absent) skips with the reason. */
 const launch = (ctx: TestContext, s: StackSpec, env: Record<string, string>) =>
-  launchProcess(s, { env: { MODEL: 'mini', ...env }, readyTimeoutMs: 90_000, logFile: join(logs, `${s.id}-${Date.now()}.log`) }).catch((e: unknown) => {
+  launchProcess(s, {
+    env: { MODEL: 'mini', ...env },
+    readyTimeoutMs: 90_000,
+    logFile: join(logs, `${s.id}-${Date.now()}.log`),
+  }).catch((e: unknown) => {
     if (e instanceof LaunchError && e.unavailable) ctx.skip(`${s.id} cannot run here: ${e.message}`);
     throw e;
   });
@@ -28,7 +39,11 @@ describe.each(stacks.map((s) => [s.id, s] as const))('%s', (_id, stack) => {
     try {
       const r = await abuse(server, stack);
       expect(r.failures).toEqual([]);
-      expect({ crashes: r.crashes, serverErrors: r.serverErrors, leaks: r.leaks }).toEqual({ crashes: 0, serverErrors: 0, leaks: 0 });
+      expect({ crashes: r.crashes, serverErrors: r.serverErrors, leaks: r.leaks }).toEqual({
+        crashes: 0,
+        serverErrors: 0,
+        leaks: 0,
+      });
       expect(r.cases).toBeGreaterThan(300);
     } finally {
       await server.stop();

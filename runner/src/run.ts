@@ -39,8 +39,16 @@ export const CLIENT_BOUND_ELU = 0.95;
 
 /** The runner's in-process tokenizer and model: the expected answers every stack is checked against. */
 export async function loadOracle(files: ModelFiles, threads: number): Promise<Oracle & { close(): Promise<void> }> {
-  const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), { maxLength: files.config.maxPositions });
-  const backend = createBackend({ backend: 'ort', modelPath: files.onnx, device: 'cpu', intraOpThreads: threads, interOpThreads: 1 });
+  const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), {
+    maxLength: files.config.maxPositions,
+  });
+  const backend = createBackend({
+    backend: 'ort',
+    modelPath: files.onnx,
+    device: 'cpu',
+    intraOpThreads: threads,
+    interOpThreads: 1,
+  });
   await backend.load();
   const pipeline = new Pipeline(tokenizer, backend, { maxQueue: 1 << 20 });
   return {
@@ -66,7 +74,9 @@ function cellOf(s: RunSettings, task: Task, concurrency: number, load: LoadResul
 }
 
 const summary = (c: CellResult) => {
-  const errs = Object.entries(c.load.errors).map(([k, v]) => `${k}=${v}`).join(' ');
+  const errs = Object.entries(c.load.errors)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   return `${c.task} c=${c.concurrency}: ${c.load.rps.toFixed(0)} req/s, p50 ${c.load.latencyMs.p50.toFixed(2)} ms, p99 ${c.load.latencyMs.p99.toFixed(2)} ms${errs ? `, errors ${errs}` : ''}${c.status === 'unstable' ? ' [unstable]' : ''}${c.clientBound ? ' [client-bound]' : ''}`;
 };
 
@@ -79,21 +89,30 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   const resultsFile = join(o.runDir, 'results.json');
   mkdirSync(join(o.runDir, 'logs'), { recursive: true });
   const t0 = performance.now();
-  const results: RunResults = o.resume ? { ...o.resume, status: 'running' } : {
-    schema: 1,
-    runId: o.runId,
-    status: 'running',
-    startedAt: new Date().toISOString(),
-    settings: s,
-    environment: captureEnvironment(o.root),
-    model: { name: files.config.name, seed: files.seed, sha256: files.sha256, hiddenSize: files.config.hiddenSize, layers: files.config.numLayers },
-    stacks: [],
-  };
+  const results: RunResults = o.resume
+    ? { ...o.resume, status: 'running' }
+    : {
+        schema: 1,
+        runId: o.runId,
+        status: 'running',
+        startedAt: new Date().toISOString(),
+        settings: s,
+        environment: captureEnvironment(o.root),
+        model: {
+          name: files.config.name,
+          seed: files.seed,
+          sha256: files.sha256,
+          hiddenSize: files.config.hiddenSize,
+          layers: files.config.numLayers,
+        },
+        stacks: [],
+      };
   const save = () => writeJsonAtomic(resultsFile, results);
   // Process launcher: proxy stacks (triton-*, tfserving-*) get their model server started first and stopped after.
-  const launch: Launcher = s.launcher === 'compose'
-    ? composeLauncher({ root: o.root })
-    : withModelServer(launchProcess, { root: o.root, files, settings: s, note: (line) => progress.note(line) });
+  const launch: Launcher =
+    s.launcher === 'compose'
+      ? composeLauncher({ root: o.root })
+      : withModelServer(launchProcess, { root: o.root, files, settings: s, note: (line) => progress.note(line) });
 
   const workloads = new Map<Task, Workload>();
   for (const task of s.tasks) workloads.set(task, await buildWorkload(task, texts, oracle, EMBED_TOLERANCE));
@@ -105,7 +124,9 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
 
   const rawTasks = s.raw ? s.tasks.filter((t): t is 'tokenize' | 'predict' => t !== 'hello_world') : [];
   const cellsPerStack = s.tasks.reduce((n, t) => n + concurrencyFor(s, t).length, 0);
-  const progress = new Progress(cellsPerStack * o.stacks.length + rawTasks.reduce((n, t) => n + concurrencyFor(s, t).length, 0));
+  const progress = new Progress(
+    cellsPerStack * o.stacks.length + rawTasks.reduce((n, t) => n + concurrencyFor(s, t).length, 0),
+  );
 
   const has = (r: StackResult, task: Task, c: number) => r.cells.some((x) => x.task === task && x.concurrency === c);
   /** The stack's entry: the one from the interrupted run if resuming, else a new pending one. */
@@ -117,7 +138,15 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   };
 
   if (rawTasks.length) {
-    const raw = entry({ id: 'raw+ort', server: 'raw', backend: 'ort', protocol: 'in-process', launcher: 'none', status: 'ok', cells: [] });
+    const raw = entry({
+      id: 'raw+ort',
+      server: 'raw',
+      backend: 'ort',
+      protocol: 'in-process',
+      launcher: 'none',
+      status: 'ok',
+      cells: [],
+    });
     for (const task of rawTasks) {
       for (const c of concurrencyFor(s, task)) {
         if (has(raw, task, c)) {
@@ -127,8 +156,16 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
         progress.cell(raw.id, `${task} c=${c}`);
         const startedAt = new Date().toISOString();
         const load = await runRaw({
-          task, onnx: files.onnx, vocab: files.vocab, maxLength: files.config.maxPositions, intraOpThreads: s.intraOpThreads,
-          texts, concurrency: c, warmupMs: s.warmupS * 1000, durationMs: s.durationS * 1000, windowMs: s.windowS * 1000,
+          task,
+          onnx: files.onnx,
+          vocab: files.vocab,
+          maxLength: files.config.maxPositions,
+          intraOpThreads: s.intraOpThreads,
+          texts,
+          concurrency: c,
+          warmupMs: s.warmupS * 1000,
+          durationMs: s.durationS * 1000,
+          windowMs: s.windowS * 1000,
           batching: { maxBatchSize: s.maxBatchSize, maxQueueDelayUs: s.maxQueueDelayUs },
         });
         // The raw loop is the work itself, so its saturated event loop is not a client bottleneck.
@@ -141,7 +178,16 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   }
 
   for (const stack of o.stacks) {
-    const r = entry({ id: stack.id, server: stack.server.id, backend: stack.backend, protocol: stack.server.protocol, language: stack.server.language, launcher: s.launcher, status: 'pending', cells: [] });
+    const r = entry({
+      id: stack.id,
+      server: stack.server.id,
+      backend: stack.backend,
+      protocol: stack.server.protocol,
+      language: stack.server.language,
+      launcher: s.launcher,
+      status: 'pending',
+      cells: [],
+    });
     if (r.status !== 'pending') {
       progress.skipCells(cellsPerStack);
       progress.note(`${stack.id}: kept from the interrupted run (${r.status})`);
@@ -165,8 +211,13 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
     try {
       server = await launch(stack, {
         env: {
-          MODEL: s.model, MODEL_SEED: String(s.seed), WORKERS: String(s.workers), INTRA_OP_THREADS: String(s.intraOpThreads),
-          MAX_BATCH_SIZE: String(s.maxBatchSize), MAX_QUEUE_DELAY_US: String(s.maxQueueDelayUs), ...s.stackEnv[stack.id],
+          MODEL: s.model,
+          MODEL_SEED: String(s.seed),
+          WORKERS: String(s.workers),
+          INTRA_OP_THREADS: String(s.intraOpThreads),
+          MAX_BATCH_SIZE: String(s.maxBatchSize),
+          MAX_QUEUE_DELAY_US: String(s.maxQueueDelayUs),
+          ...s.stackEnv[stack.id],
         },
         readyTimeoutMs: s.readyTimeoutS * 1000,
         logFile: join(o.runDir, 'logs', `${stack.id}.log`),
@@ -185,10 +236,14 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
       const grpc = stack.server.protocol === 'grpc';
       const ready = grpc
         ? await grpcReady(server.baseUrl)
-        : ((await fetch(new URL('/readyz', server.baseUrl)).then((x) => x.json())) as { backend_info?: Record<string, string> });
+        : ((await fetch(new URL('/readyz', server.baseUrl)).then((x) => x.json())) as {
+            backend_info?: Record<string, string>;
+          });
       r.backendInfo = { ...ready.backend_info, ...modelServerInfo(server) };
       const verifyOpts = { fast: true, embed: oracle.embed, tolerance: EMBED_TOLERANCE };
-      r.verification = grpc ? await verifyGrpc(server.baseUrl, verifyOpts) : await runConformance(server.baseUrl, verifyOpts);
+      r.verification = grpc
+        ? await verifyGrpc(server.baseUrl, verifyOpts)
+        : await runConformance(server.baseUrl, verifyOpts);
       const failed = r.verification.filter((v) => !v.ok);
       if (failed.length) {
         r.status = 'failed-verification';
@@ -213,13 +268,20 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
           }
           progress.cell(stack.id, `${task} c=${c}`);
           const startedAt = new Date().toISOString();
-          const batchesBefore = grpc || task !== 'predict' ? undefined : await scrapeHistogram(server.baseUrl, 'servebench_batch_size');
+          const batchesBefore =
+            grpc || task !== 'predict' ? undefined : await scrapeHistogram(server.baseUrl, 'servebench_batch_size');
           const sampler = server.sampleResources?.() ?? startSampler(server.pid, 250);
           const common = {
-            host: server.host, port: server.port,
-            mode: s.mode, concurrency: c, ...(s.mode === 'open' ? { rate: s.rate, arrivals: s.arrivals } : {}),
-            warmupMs: s.warmupS * 1000, durationMs: s.durationS * 1000, windowMs: s.windowS * 1000,
-            timeoutMs: s.timeoutMs, threads: s.threads,
+            host: server.host,
+            port: server.port,
+            mode: s.mode,
+            concurrency: c,
+            ...(s.mode === 'open' ? { rate: s.rate, arrivals: s.arrivals } : {}),
+            warmupMs: s.warmupS * 1000,
+            durationMs: s.durationS * 1000,
+            windowMs: s.windowS * 1000,
+            timeoutMs: s.timeoutMs,
+            threads: s.threads,
           };
           // gRPC: one HTTP/2 connection per load thread, but at least one per server worker (a connection sticks to one).
           const load = grpc
@@ -240,7 +302,11 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
               samples: series.samples.map(({ tS, cpuPct, rssMb }) => ({ tS, cpuPct, rssMb })),
             };
           }
-          if (batchesBefore) cell.batching = diffHistogram(batchesBefore, await scrapeHistogram(server.baseUrl, 'servebench_batch_size'));
+          if (batchesBefore)
+            cell.batching = diffHistogram(
+              batchesBefore,
+              await scrapeHistogram(server.baseUrl, 'servebench_batch_size'),
+            );
           const died = server.exited();
           if (died) {
             cell.status = 'failed';

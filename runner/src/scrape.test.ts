@@ -8,7 +8,11 @@ describe('diffHistogram', () => {
     const before = b({ '1': 10, '2': 10, '4': 12, '+Inf': 12, sum: 16 });
     const after = b({ '1': 10, '2': 13, '4': 20, '+Inf': 21, sum: 16 + 3 * 2 + 5 * 4 + 1 * 9 });
     expect(diffHistogram(before, after)).toEqual({
-      buckets: [{ le: '2', batches: 3 }, { le: '4', batches: 5 }, { le: '+Inf', batches: 1 }],
+      buckets: [
+        { le: '2', batches: 3 },
+        { le: '4', batches: 5 },
+        { le: '+Inf', batches: 1 },
+      ],
       batches: 9,
       meanSize: 35 / 9,
     });

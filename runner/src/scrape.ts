@@ -26,7 +26,9 @@ export interface BatchHistogram {
 export function diffHistogram(before: Buckets | undefined, after: Buckets | undefined): BatchHistogram | undefined {
   if (!after) return undefined;
   const at = (b: Buckets | undefined, k: string) => b?.get(k) ?? 0;
-  const les = [...after.keys()].filter((k) => k !== 'sum').sort((a, b) => (a === '+Inf' ? 1 : b === '+Inf' ? -1 : Number(a) - Number(b)));
+  const les = [...after.keys()]
+    .filter((k) => k !== 'sum')
+    .sort((a, b) => (a === '+Inf' ? 1 : b === '+Inf' ? -1 : Number(a) - Number(b)));
   let prev = 0;
   const buckets = les.map((le) => {
     const cum = at(after, le) - at(before, le);
@@ -35,5 +37,9 @@ export function diffHistogram(before: Buckets | undefined, after: Buckets | unde
     return { le, batches: n };
   });
   const batches = prev;
-  return { buckets: buckets.filter((b) => b.batches > 0), batches, meanSize: batches ? (at(after, 'sum') - at(before, 'sum')) / batches : 0 };
+  return {
+    buckets: buckets.filter((b) => b.batches > 0),
+    batches,
+    meanSize: batches ? (at(after, 'sum') - at(before, 'sum')) / batches : 0,
+  };
 }

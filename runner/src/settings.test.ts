@@ -11,8 +11,22 @@ describe('resolveSettings', () => {
   });
 
   it('applies flags over the profile', () => {
-    const s = resolveSettings({ profile: 'smoke', concurrency: '2,4', tasks: 'predict', model: 'mini', duration: '3', raw: false });
-    expect(s).toMatchObject({ profile: 'smoke', concurrency: [2, 4], tasks: ['predict'], model: 'mini', durationS: 3, raw: false });
+    const s = resolveSettings({
+      profile: 'smoke',
+      concurrency: '2,4',
+      tasks: 'predict',
+      model: 'mini',
+      duration: '3',
+      raw: false,
+    });
+    expect(s).toMatchObject({
+      profile: 'smoke',
+      concurrency: [2, 4],
+      tasks: ['predict'],
+      model: 'mini',
+      durationS: 3,
+      raw: false,
+    });
   });
 
   it.each([

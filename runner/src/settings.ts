@@ -38,11 +38,16 @@ function positive(name: string, v: string, integer: boolean): number {
 }
 
 function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} ${v}: expected one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new UsageError(`--${name} ${v}: expected one of ${allowed.join(', ')}`);
   return v as T;
 }
 
-const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** Profile defaults, then flags, validated once and frozen. */
 export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
@@ -71,14 +76,20 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
   if (f.timeout) s.timeoutMs = positive('timeout', f.timeout, true);
   if (f.raw === false) s.raw = false;
   if (f.maxBatchSize) s.maxBatchSize = positive('max-batch-size', f.maxBatchSize, true);
-  if (f.maxQueueDelayUs !== undefined) s.maxQueueDelayUs = f.maxQueueDelayUs === '0' ? 0 : positive('max-queue-delay-us', f.maxQueueDelayUs, true);
+  if (f.maxQueueDelayUs !== undefined)
+    s.maxQueueDelayUs = f.maxQueueDelayUs === '0' ? 0 : positive('max-queue-delay-us', f.maxQueueDelayUs, true);
   for (const item of f.stackEnv ?? []) {
     const m = /^([^:=]+):([A-Z_][A-Z0-9_]*)=(.*)$/.exec(item);
-    if (!m) throw new UsageError(`--stack-env ${item}: expected <stack-id>:<NAME>=<value>, e.g. fastify+ort:MAX_BATCH_SIZE=32`);
+    if (!m)
+      throw new UsageError(
+        `--stack-env ${item}: expected <stack-id>:<NAME>=<value>, e.g. fastify+ort:MAX_BATCH_SIZE=32`,
+      );
     (s.stackEnv[m[1]!] ??= {})[m[2]!] = m[3]!;
   }
   if (s.windowS * s.stableWindows > s.durationS + 1e-9) {
-    throw new UsageError(`--duration ${s.durationS} is shorter than ${s.stableWindows} stability windows of ${s.windowS} s; lengthen it or shorten --window`);
+    throw new UsageError(
+      `--duration ${s.durationS} is shorter than ${s.stableWindows} stability windows of ${s.windowS} s; lengthen it or shorten --window`,
+    );
   }
   return Object.freeze(s);
 }

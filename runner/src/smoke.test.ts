@@ -17,7 +17,20 @@ const STACKS = 'express+ort,grpc,flask+ort,tfjs+tfjs-node,express+tfserving-rest
 describe('servebench run --profile smoke', () => {
   it('measures the stacks, skips what cannot run here, rejects the broken stand-in at verification, and keeps going', async () => {
     const out = mkdtempSync(join(tmpdir(), 'servebench-smoke-'));
-    const args = [cli, 'run', '--profile', 'smoke', '--out', out, '--run-id', 'smoke', '--extra-server', brokenStandin, '--stacks', STACKS];
+    const args = [
+      cli,
+      'run',
+      '--profile',
+      'smoke',
+      '--out',
+      out,
+      '--run-id',
+      'smoke',
+      '--extra-server',
+      brokenStandin,
+      '--stacks',
+      STACKS,
+    ];
     const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 1 << 24 });
     const r = JSON.parse(readFileSync(join(out, 'smoke', 'results.json'), 'utf8')) as RunResults;
     expect(r.status).toBe('complete');

@@ -29,7 +29,10 @@ export async function buildWorkload(task: Task, texts: string[], oracle: Oracle,
       requests: texts.map((t) => post(ROUTES.tokenize, t)),
       expect: texts.map((t) => {
         const ids = oracle.tokenize(t);
-        return { kind: 'json', value: { input_ids: ids, attention_mask: ids.map(() => 1), token_type_ids: ids.map(() => 0) } };
+        return {
+          kind: 'json',
+          value: { input_ids: ids, attention_mask: ids.map(() => 1), token_type_ids: ids.map(() => 0) },
+        };
       }),
     };
   }

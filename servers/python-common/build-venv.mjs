@@ -29,7 +29,9 @@ function findPython() {
   const candidates = [process.env.SERVEBENCH_PYTHON, 'python3', 'python'].filter(Boolean);
   const seen = [];
   for (const cmd of candidates) {
-    const r = spawnSync(cmd, ['-c', 'import sys; print(sys.version_info[0], sys.version_info[1], sys.executable)'], { encoding: 'utf8' });
+    const r = spawnSync(cmd, ['-c', 'import sys; print(sys.version_info[0], sys.version_info[1], sys.executable)'], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) continue;
     const [major, minor, ...exe] = r.stdout.trim().split(' ');
     const version = [Number(major), Number(minor)];
@@ -38,7 +40,9 @@ function findPython() {
     }
     seen.push(`${cmd} is ${version.join('.')}`);
   }
-  return { missing: `python3 >= ${MIN_PYTHON.join('.')} was not found (${seen.length ? seen.join(', ') : `tried ${candidates.join(', ')}`}); install it and rebuild, or set SERVEBENCH_PYTHON` };
+  return {
+    missing: `python3 >= ${MIN_PYTHON.join('.')} was not found (${seen.length ? seen.join(', ') : `tried ${candidates.join(', ')}`}); install it and rebuild, or set SERVEBENCH_PYTHON`,
+  };
 }
 
 function run(cmd, args, opts = {}) {
@@ -65,7 +69,13 @@ function unavailable(reason) {
 const py = findPython();
 if (py.missing) unavailable(py.missing);
 
-const stamp = JSON.stringify({ v: STAMP_VERSION, python: py.exe, version: py.version, requirements: sha(requirements), bootstrap: sha(bootstrap) });
+const stamp = JSON.stringify({
+  v: STAMP_VERSION,
+  python: py.exe,
+  version: py.version,
+  requirements: sha(requirements),
+  bootstrap: sha(bootstrap),
+});
 if (existsSync(venvPython) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
   say(`.venv is up to date (Python ${py.version})`);
   process.exit(0);
@@ -75,7 +85,17 @@ const t0 = performance.now();
 say(`installing .venv with Python ${py.version} (${py.exe}) from requirements.txt`);
 rmSync(venv, { recursive: true, force: true });
 run(py.exe, ['-m', 'venv', '--without-pip', venv]);
-const pipArgs = ['install', '--quiet', '--disable-pip-version-check', '--require-hashes', '--no-deps', '--only-binary', ':all:', '-r', bootstrap];
+const pipArgs = [
+  'install',
+  '--quiet',
+  '--disable-pip-version-check',
+  '--require-hashes',
+  '--no-deps',
+  '--only-binary',
+  ':all:',
+  '-r',
+  bootstrap,
+];
 // The interpreter's own pip (22.3+ has --python) saves seeding pip into the venv; ensurepip is the fallback.
 if (!run(py.exe, ['-m', 'pip', '--python', venvPython, ...pipArgs], { quiet: true, allowFail: true })) {
   say('the base interpreter has no usable pip; seeding the venv with ensurepip');
@@ -86,7 +106,18 @@ if (!run(py.exe, ['-m', 'pip', '--python', venvPython, ...pipArgs], { quiet: tru
 }
 run(join(venv, 'bin', 'uv'), [
   // --system-certs: trust the machine's CA store (a TLS-intercepting proxy's CA lives there).
-  'pip', 'install', '--quiet', '--system-certs', '--python', venvPython, '--require-hashes', '--only-binary', ':all:', '--compile-bytecode', '-r', requirements,
+  'pip',
+  'install',
+  '--quiet',
+  '--system-certs',
+  '--python',
+  venvPython,
+  '--require-hashes',
+  '--only-binary',
+  ':all:',
+  '--compile-bytecode',
+  '-r',
+  requirements,
 ]);
 writeFileSync(stampFile, stamp);
 say(`.venv installed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -153,7 +153,8 @@ async function main(): Promise<void> {
   for (const c of CASES) {
     if (names.has(c.name)) throw new Error(`duplicate case name ${c.name}`);
     names.add(c.name);
-    if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(c.text)) throw new Error(`case ${c.name} has a lone surrogate`);
+    if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(c.text))
+      throw new Error(`case ${c.name} has a lone surrogate`);
     cases.push({ name: c.name, text: c.text, input_ids: await ref.encode(c.text) });
   }
   const doc = {

@@ -53,7 +53,10 @@ describe('fixtures/tokenize.json', () => {
       expect(c.input_ids[0], c.name).toBe(101);
       expect(c.input_ids[c.input_ids.length - 1], c.name).toBe(102);
       expect(c.input_ids.length, c.name).toBeLessThanOrEqual(fixtures.maxLength);
-      expect(c.input_ids.every((id) => Number.isInteger(id) && id >= 0 && id < 30522), c.name).toBe(true);
+      expect(
+        c.input_ids.every((id) => Number.isInteger(id) && id >= 0 && id < 30522),
+        c.name,
+      ).toBe(true);
     }
   });
 

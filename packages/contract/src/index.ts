@@ -5,6 +5,15 @@ export * from './schemas.js';
 export * from './request.js';
 export * from './openapi.js';
 export * from './fixtures.js';
-export { CHECKS, runConformance, fetchReady, maxAbsDiff, expectError, type Check, type CheckOutcome, type ConformanceContext } from './conformance/checks.js';
+export {
+  CHECKS,
+  runConformance,
+  fetchReady,
+  maxAbsDiff,
+  expectError,
+  type Check,
+  type CheckOutcome,
+  type ConformanceContext,
+} from './conformance/checks.js';
 export { call, postJson, postLarge, type HttpReply } from './conformance/http.js';
 export { ABUSE_CHECKS, abuseCases, newAbuseTally, type AbuseCase, type AbuseTally } from './conformance/abuse.js';

@@ -8,7 +8,9 @@ const errorRef = { $ref: '#/components/schemas/Error' };
 function errorResponses(codes: number[]) {
   return Object.fromEntries(
     codes.map((status) => {
-      const names = Object.entries(ERRORS).filter(([, v]) => v.http === status).map(([k]) => k);
+      const names = Object.entries(ERRORS)
+        .filter(([, v]) => v.http === status)
+        .map(([k]) => k);
       return [String(status), { description: names.join(', '), ...json(errorRef) }];
     }),
   );
@@ -50,7 +52,9 @@ export function openApiDocument(limits: Limits = DEFAULT_LIMITS) {
       [ROUTES.metrics]: {
         get: {
           summary: 'Prometheus metrics',
-          responses: { '200': { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+          responses: {
+            '200': { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+          },
         },
       },
     },

@@ -72,6 +72,9 @@ export function validateTexts(body: unknown, limits: Limits): { texts: string[];
 
 function checkLength(text: string, where: string, limits: Limits): void {
   if (text.length > limits.maxTextChars) {
-    throw new ServeError('TEXT_TOO_LONG', `"${where}" has ${text.length} characters; the limit is ${limits.maxTextChars}`);
+    throw new ServeError(
+      'TEXT_TOO_LONG',
+      `"${where}" has ${text.length} characters; the limit is ${limits.maxTextChars}`,
+    );
   }
 }

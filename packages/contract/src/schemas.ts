@@ -31,7 +31,10 @@ export const SCHEMAS = {
     properties: { Hello: { const: 'World' } },
   },
   tokenizeResponse: {
-    oneOf: [encoding, { type: 'object', required: ['results'], properties: { results: { type: 'array', items: encoding } } }],
+    oneOf: [
+      encoding,
+      { type: 'object', required: ['results'], properties: { results: { type: 'array', items: encoding } } },
+    ],
   },
   predictResponse: {
     oneOf: [

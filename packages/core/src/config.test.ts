@@ -10,7 +10,12 @@ describe('parseServerConfig: dynamic batching', () => {
   });
 
   it('reads MAX_BATCH_SIZE, MAX_QUEUE_DELAY_US and PREFERRED_BATCH_SIZES (sorted, duplicates dropped)', () => {
-    const c = parseServerConfig({ MAX_BATCH_SIZE: '32', MAX_QUEUE_DELAY_US: '500', PREFERRED_BATCH_SIZES: ' 16, 8,16 ', MAX_QUEUE: '64' });
+    const c = parseServerConfig({
+      MAX_BATCH_SIZE: '32',
+      MAX_QUEUE_DELAY_US: '500',
+      PREFERRED_BATCH_SIZES: ' 16, 8,16 ',
+      MAX_QUEUE: '64',
+    });
     expect(c.batching).toEqual({ maxBatchSize: 32, maxQueueDelayUs: 500, preferredBatchSizes: [8, 16] });
     expect(c.maxQueue).toBe(64);
     expect(parseServerConfig({ MAX_QUEUE_DELAY_US: '0' }).batching.maxQueueDelayUs).toBe(0);
@@ -21,7 +26,10 @@ describe('parseServerConfig: dynamic batching', () => {
     [{ MAX_BATCH_SIZE: '2.5' }, /^MAX_BATCH_SIZE=2\.5 is invalid/],
     [{ MAX_QUEUE_DELAY_US: '-1' }, /^MAX_QUEUE_DELAY_US=-1 is invalid/],
     [{ MAX_QUEUE_DELAY_US: 'soon' }, /^MAX_QUEUE_DELAY_US=soon is invalid/],
-    [{ MAX_BATCH_SIZE: '16', PREFERRED_BATCH_SIZES: '8,32' }, /^PREFERRED_BATCH_SIZES=8,32 is invalid: "32" .*\[1, 16\] \(MAX_BATCH_SIZE\)/],
+    [
+      { MAX_BATCH_SIZE: '16', PREFERRED_BATCH_SIZES: '8,32' },
+      /^PREFERRED_BATCH_SIZES=8,32 is invalid: "32" .*\[1, 16\] \(MAX_BATCH_SIZE\)/,
+    ],
     [{ MAX_BATCH_SIZE: '16', PREFERRED_BATCH_SIZES: '4,,8' }, /^PREFERRED_BATCH_SIZES=4,,8 is invalid/],
     [{ MAX_BATCH_SIZE: '16', PREFERRED_BATCH_SIZES: 'eight' }, /^PREFERRED_BATCH_SIZES=eight is invalid/],
     [{ PREFERRED_BATCH_SIZES: '4' }, /^PREFERRED_BATCH_SIZES=4 is invalid: .*\[1, 1\] \(MAX_BATCH_SIZE\)/],

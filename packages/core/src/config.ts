@@ -100,7 +100,8 @@ function preferredSizes(env: Env, maxBatchSize: number): readonly number[] {
 
 function modelServer(env: Env): Readonly<ModelServerOptions> {
   const tensorForm = env.TRITON_HTTP_TENSORS || ENV_DEFAULTS.TRITON_HTTP_TENSORS;
-  if (tensorForm !== 'binary' && tensorForm !== 'json') throw new ConfigError(`TRITON_HTTP_TENSORS=${tensorForm} is invalid: expected binary or json`);
+  if (tensorForm !== 'binary' && tensorForm !== 'json')
+    throw new ConfigError(`TRITON_HTTP_TENSORS=${tensorForm} is invalid: expected binary or json`);
   return Object.freeze({
     url: env.MODEL_SERVER_URL ?? ENV_DEFAULTS.MODEL_SERVER_URL,
     model: env.MODEL_SERVER_MODEL || ENV_DEFAULTS.MODEL_SERVER_MODEL,
@@ -113,7 +114,8 @@ function modelServer(env: Env): Readonly<ModelServerOptions> {
 
 function oneOf<T extends string>(env: Env, key: keyof typeof ENV_DEFAULTS, allowed: readonly T[]): T {
   const raw = env[key] || ENV_DEFAULTS[key];
-  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${key}=${raw} is invalid: expected ${allowed.join(' or ')}`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new ConfigError(`${key}=${raw} is invalid: expected ${allowed.join(' or ')}`);
   return raw as T;
 }
 
@@ -142,7 +144,11 @@ export function parseServerConfig(env: Env): Readonly<ServerConfig> {
       maxTextChars: int(env, 'MAX_TEXT_CHARS', 1, 100_000_000),
     }),
     maxQueue: int(env, 'MAX_QUEUE', 0, 1_000_000),
-    batching: Object.freeze({ maxBatchSize, maxQueueDelayUs: int(env, 'MAX_QUEUE_DELAY_US', 0, 60_000_000), preferredBatchSizes: preferredSizes(env, maxBatchSize) }),
+    batching: Object.freeze({
+      maxBatchSize,
+      maxQueueDelayUs: int(env, 'MAX_QUEUE_DELAY_US', 0, 60_000_000),
+      preferredBatchSizes: preferredSizes(env, maxBatchSize),
+    }),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 0, 600_000),
     modelServer: modelServer(env),
   });

@@ -60,10 +60,13 @@ export async function runServer(name: string, start: StartFn, env: Record<string
     server
       .close()
       .then(() => service.close())
-      .then(() => process.exit(0), (e: unknown) => {
-        process.stderr.write(`${name}: shutdown failed: ${(e as Error).message}\n`);
-        process.exit(1);
-      });
+      .then(
+        () => process.exit(0),
+        (e: unknown) => {
+          process.stderr.write(`${name}: shutdown failed: ${(e as Error).message}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -84,7 +87,11 @@ function watchParent(env: Record<string, string | undefined>, stop: () => void):
   process.stdin.resume();
 }
 
-async function runPrimary(name: string, config: Readonly<ServerConfig>, env: Record<string, string | undefined>): Promise<void> {
+async function runPrimary(
+  name: string,
+  config: Readonly<ServerConfig>,
+  env: Record<string, string | undefined>,
+): Promise<void> {
   // Generate the model once here so the workers do not race to write it.
   await ensureModel(config.model, { seed: config.modelSeed, root: config.modelsDir });
   const ports = new Set<number>();
@@ -99,7 +106,14 @@ async function runPrimary(name: string, config: Readonly<ServerConfig>, env: Rec
       loadMs = Math.max(loadMs, m.loadMs ?? 0);
       if (++listening === config.workers) {
         const port = [...ports][0];
-        log('listening', { server: name, url: `http://${config.host}:${port}`, backend: config.backend, model: config.model, workers: config.workers, loadMs });
+        log('listening', {
+          server: name,
+          url: `http://${config.host}:${port}`,
+          backend: config.backend,
+          model: config.model,
+          workers: config.workers,
+          loadMs,
+        });
       }
     });
   }

@@ -13,7 +13,12 @@ export class Metrics implements PipelineObserver {
 
   constructor(queueDepth: () => number) {
     collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({ name: 'servebench_requests_total', help: 'Requests by route and status', labelNames: ['route', 'status'], registers: [this.registry] });
+    this.requests = new Counter({
+      name: 'servebench_requests_total',
+      help: 'Requests by route and status',
+      labelNames: ['route', 'status'],
+      registers: [this.registry],
+    });
     this.duration = new Histogram({
       name: 'servebench_request_duration_seconds',
       help: 'Handler time for tokenize and predict',
@@ -41,8 +46,22 @@ export class Metrics implements PipelineObserver {
       registers: [this.registry],
     });
     const hello = () => this.helloCount;
-    new Gauge({ name: 'servebench_hello_world_total', help: 'hello_world requests served', registers: [this.registry], collect() { this.set(hello()); } });
-    new Gauge({ name: 'servebench_queue_depth', help: 'Requests running or waiting for the backend', registers: [this.registry], collect() { this.set(queueDepth()); } });
+    new Gauge({
+      name: 'servebench_hello_world_total',
+      help: 'hello_world requests served',
+      registers: [this.registry],
+      collect() {
+        this.set(hello());
+      },
+    });
+    new Gauge({
+      name: 'servebench_queue_depth',
+      help: 'Requests running or waiting for the backend',
+      registers: [this.registry],
+      collect() {
+        this.set(queueDepth());
+      },
+    });
   }
 
   hello(): void {

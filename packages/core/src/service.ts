@@ -6,7 +6,15 @@ import {
   type Encoding,
   type ReadyResponse,
 } from '@servebench/contract';
-import { BackendError, Pipeline, QueueFullError, createBackend, serverTiming, WordPieceTokenizer, type PredictResult } from '@servebench/inference';
+import {
+  BackendError,
+  Pipeline,
+  QueueFullError,
+  createBackend,
+  serverTiming,
+  WordPieceTokenizer,
+  type PredictResult,
+} from '@servebench/inference';
 import { ensureModel, type ModelFiles } from '@servebench/model';
 import { readFileSync } from 'node:fs';
 import type { ServerConfig } from './config.js';
@@ -38,7 +46,8 @@ export function toServeError(e: unknown): ServeError {
   if (e instanceof ServeError) return e;
   if (e instanceof QueueFullError) return new ServeError('OVERLOADED', e.message, 1);
   if (e instanceof BackendError) {
-    if (e.code === 'BACKEND_CONFIG') return new ServeError('NOT_READY', 'the model backend is not usable; see the server log');
+    if (e.code === 'BACKEND_CONFIG')
+      return new ServeError('NOT_READY', 'the model backend is not usable; see the server log');
     return new ServeError(e.code, e.message);
   }
   console.error('unexpected error:', e);
@@ -61,7 +70,10 @@ export class Service {
   private pipeline: Pipeline | undefined;
   private files: ModelFiles | undefined;
 
-  constructor(config: Readonly<ServerConfig>, readonly serverName: string) {
+  constructor(
+    config: Readonly<ServerConfig>,
+    readonly serverName: string,
+  ) {
     this.config = config;
     this.metrics = new Metrics(() => this.pipeline?.queueDepth ?? 0);
   }
@@ -75,7 +87,11 @@ export class Service {
     });
     const backend = createBackend({ ...c, modelPath: this.files.onnx });
     await backend.load();
-    this.pipeline = new Pipeline(tokenizer, backend, { maxQueue: c.maxQueue, batching: c.batching, observer: this.metrics });
+    this.pipeline = new Pipeline(tokenizer, backend, {
+      maxQueue: c.maxQueue,
+      batching: c.batching,
+      observer: this.metrics,
+    });
   }
 
   async close(): Promise<void> {
@@ -102,7 +118,13 @@ export class Service {
       server: this.serverName,
       backend: p.backend.id,
       backend_info: p.backend.info(),
-      model: { name: f.config.name, seed: f.seed, hidden_size: f.config.hiddenSize, max_length: p.tokenizer.maxLength, sha256: f.sha256 },
+      model: {
+        name: f.config.name,
+        seed: f.seed,
+        hidden_size: f.config.hiddenSize,
+        max_length: p.tokenizer.maxLength,
+        sha256: f.sha256,
+      },
       limits: limitsBody(this.config.limits),
     };
     return json(200, JSON.stringify(body));
@@ -155,7 +177,9 @@ export class Service {
   }
 
   notFound(): Reply {
-    return errorReply(new ServeError('NOT_FOUND', 'no such route; see GET /hello_world, POST /tokenize, POST /predict'));
+    return errorReply(
+      new ServeError('NOT_FOUND', 'no such route; see GET /hello_world, POST /tokenize, POST /predict'),
+    );
   }
 
   private ready_(): Pipeline {

@@ -16,7 +16,11 @@ export interface TestServer {
 }
 
 /** Starts a server in this process on port 0, the way main.ts does, for tests. */
-export async function startForTest(name: string, start: StartFn, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startForTest(
+  name: string,
+  start: StartFn,
+  env: Record<string, string> = {},
+): Promise<TestServer> {
   const config = parseServerConfig({ ...TEST_ENV, ...env });
   const service = new Service(config, name);
   await service.load();
@@ -33,10 +37,20 @@ export async function startForTest(name: string, start: StartFn, env: Record<str
 }
 
 /** An in-process oracle (no server) for the conformance suite's embedding check. */
-export async function inProcessEmbedder(model: 'tiny' | 'mini' = 'tiny'): Promise<(texts: string[]) => Promise<number[][]>> {
+export async function inProcessEmbedder(
+  model: 'tiny' | 'mini' = 'tiny',
+): Promise<(texts: string[]) => Promise<number[][]>> {
   const files = await ensureModel(model);
-  const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), { maxLength: files.config.maxPositions });
-  const backend = createBackend({ backend: 'ort', modelPath: files.onnx, device: 'cpu', intraOpThreads: 1, interOpThreads: 1 });
+  const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), {
+    maxLength: files.config.maxPositions,
+  });
+  const backend = createBackend({
+    backend: 'ort',
+    modelPath: files.onnx,
+    device: 'cpu',
+    intraOpThreads: 1,
+    interOpThreads: 1,
+  });
   await backend.load();
   const pipeline = new Pipeline(tokenizer, backend, { maxQueue: 1000 });
   return async (texts) => (await pipeline.predict(texts)).vectors.map((v) => Array.from(v));

@@ -21,10 +21,13 @@ const ROUNDS = Number(env.SERVEBENCH_BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(env.SERVEBENCH_CONCURRENCY ?? 32);
 const THREADS = Number(env.SERVEBENCH_THREADS ?? 1);
 const MODEL = env.SERVEBENCH_MODEL ?? 'mini';
-if (!isModelConfigName(MODEL)) throw new Error(`SERVEBENCH_MODEL=${MODEL} is invalid: expected tiny, mini, small or base`);
+if (!isModelConfigName(MODEL))
+  throw new Error(`SERVEBENCH_MODEL=${MODEL} is invalid: expected tiny, mini, small or base`);
 
 // One request in eight is a paragraph of ~8 sentences: the case where padding to the longest hurts.
-const MIXED = SHORT.map((s, i) => (i % 8 === 0 ? Array.from({ length: 8 }, (_, k) => SHORT[(i + k * 3) % SHORT.length]!).join(' ') : s));
+const MIXED = SHORT.map((s, i) =>
+  i % 8 === 0 ? Array.from({ length: 8 }, (_, k) => SHORT[(i + k * 3) % SHORT.length]!).join(' ') : s,
+);
 
 interface Cell {
   name: string;
@@ -46,7 +49,13 @@ const on = (delayUs: number, extra: Partial<BatchingOptions> = {}, label = ''): 
   batching: { maxBatchSize: 32, maxQueueDelayUs: delayUs, ...extra },
 });
 
-async function measure(pipeline: Pipeline, texts: readonly string[], seconds: number, t: Tally, reports: BatchReport[]): Promise<void> {
+async function measure(
+  pipeline: Pipeline,
+  texts: readonly string[],
+  seconds: number,
+  t: Tally,
+  reports: BatchReport[],
+): Promise<void> {
   reports.length = 0;
   const start = performance.now();
   const deadline = start + seconds * 1000;
@@ -69,12 +78,21 @@ async function measure(pipeline: Pipeline, texts: readonly string[], seconds: nu
   }
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-async function run(title: string, texts: readonly string[], cells: Cell[], tokenizer: WordPieceTokenizer, backend: OrtBackend) {
+async function run(
+  title: string,
+  texts: readonly string[],
+  cells: Cell[],
+  tokenizer: WordPieceTokenizer,
+  backend: OrtBackend,
+) {
   const reports: BatchReport[] = [];
   const observer = { onBatch: (r: BatchReport) => reports.push(r), onQueueWait: () => {} };
-  const pipelines = cells.map((c) => new Pipeline(tokenizer, backend, { maxQueue: 4096, batching: c.batching, observer }));
+  const pipelines = cells.map(
+    (c) => new Pipeline(tokenizer, backend, { maxQueue: 4096, batching: c.batching, observer }),
+  );
   const tallies: Tally[] = cells.map(() => ({ latencies: [], ms: 0, batches: 0, rows: 0, padded: 0, real: 0 }));
   const scratch: Tally = { latencies: [], ms: 0, batches: 0, rows: 0, padded: 0, real: 0 };
   for (const p of pipelines) await measure(p, texts, 0.5, scratch, reports); // warm-up
@@ -96,7 +114,9 @@ async function run(title: string, texts: readonly string[], cells: Cell[], token
 }
 
 const files = await ensureModel(MODEL);
-const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), { maxLength: files.config.maxPositions });
+const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), {
+  maxLength: files.config.maxPositions,
+});
 const backend = new OrtBackend({ modelPath: files.onnx, device: 'cpu', intraOpThreads: THREADS, interOpThreads: 1 });
 await backend.load();
 console.log(
@@ -109,7 +129,12 @@ if (env.SERVEBENCH_BENCH_MIXED === '1') {
   await run(
     'mixed lengths (1 in 8 is a paragraph)',
     MIXED,
-    [OFF, on(500, noCut, ', no padding limit'), on(500, { maxPaddingRatio: 2 }, ', padding limit 2x'), on(500, {}, ', padding limit 1.5x (default)')],
+    [
+      OFF,
+      on(500, noCut, ', no padding limit'),
+      on(500, { maxPaddingRatio: 2 }, ', padding limit 2x'),
+      on(500, {}, ', padding limit 1.5x (default)'),
+    ],
     tokenizer,
     backend,
   );

@@ -49,10 +49,15 @@ const stat = (xs: number[]) => {
 };
 const f = (x: number) => x.toFixed(3).padStart(8);
 
-console.log(`model ${MODEL}, seq ${SEQ}, 1 thread each; ort ${ort.info().runtime}; ${tfjs.info().runtime} (threads ${tfjs.info().threads})`);
+console.log(
+  `model ${MODEL}, seq ${SEQ}, 1 thread each; ort ${ort.info().runtime}; ${tfjs.info().runtime} (threads ${tfjs.info().threads})`,
+);
 console.log('batch  backend          calls   p50 ms   p90 ms  mean ms');
 for (const size of [1, 8]) {
-  const batch = packBatch(SENTENCES.slice(0, size).map((t) => tokenizer.encode(t)), tokenizer.padId);
+  const batch = packBatch(
+    SENTENCES.slice(0, size).map((t) => tokenizer.encode(t)),
+    tokenizer.padId,
+  );
   if (batch.seqLen !== SEQ) throw new Error(`expected seq ${SEQ}, got ${batch.seqLen}`);
   const times: Record<'ort' | 'tfjs', number[]> = { ort: [], tfjs: [] };
   await round(ort, batch, 300, []);
@@ -64,8 +69,14 @@ for (const size of [1, 8]) {
   }
   const o = stat(times.ort);
   const t = stat(times.tfjs);
-  console.log(`${String(size).padStart(5)}  onnxruntime     ${String(o.n).padStart(6)} ${f(o.p50)} ${f(o.p90)} ${f(o.mean)}`);
-  console.log(`${String(size).padStart(5)}  tfjs-wasm       ${String(t.n).padStart(6)} ${f(t.p50)} ${f(t.p90)} ${f(t.mean)}`);
-  console.log(`${String(size).padStart(5)}  tfjs/ort ratio         ${f(t.p50 / o.p50)} ${f(t.p90 / o.p90)} ${f(t.mean / o.mean)}`);
+  console.log(
+    `${String(size).padStart(5)}  onnxruntime     ${String(o.n).padStart(6)} ${f(o.p50)} ${f(o.p90)} ${f(o.mean)}`,
+  );
+  console.log(
+    `${String(size).padStart(5)}  tfjs-wasm       ${String(t.n).padStart(6)} ${f(t.p50)} ${f(t.p90)} ${f(t.mean)}`,
+  );
+  console.log(
+    `${String(size).padStart(5)}  tfjs/ort ratio         ${f(t.p50 / o.p50)} ${f(t.p90 / o.p90)} ${f(t.mean / o.mean)}`,
+  );
 }
 await Promise.all([ort.close(), tfjs.close()]);

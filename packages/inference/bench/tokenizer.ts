@@ -52,7 +52,9 @@ const modes = [
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(12);
 console.log(`WordPiece tokenizer micro-benchmark (node ${process.version}, ${SECONDS}s per row)`);
-console.log(`${'set'.padEnd(20)} ${'mode'.padEnd(11)} ${'tokens/sent'.padStart(11)} ${'sentences/s'.padStart(12)} ${'tokens/s'.padStart(12)}`);
+console.log(
+  `${'set'.padEnd(20)} ${'mode'.padEnd(11)} ${'tokens/sent'.padStart(11)} ${'sentences/s'.padStart(12)} ${'tokens/s'.padStart(12)}`,
+);
 const counter = modes[0]!.make();
 for (const { name, sentences } of SETS) {
   const perSentence = sentences.reduce((a, s) => a + counter.encode(s).length, 0) / sentences.length;

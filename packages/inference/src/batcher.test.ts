@@ -3,7 +3,13 @@ import { ensureModel } from '@servebench/model';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from './backend.js';
-import { DynamicBatcher, type BatchReport, type BatchedResult, type BatcherClock, type BatchingOptions } from './batcher.js';
+import {
+  DynamicBatcher,
+  type BatchReport,
+  type BatchedResult,
+  type BatcherClock,
+  type BatchingOptions,
+} from './batcher.js';
 import { OrtBackend } from './ort.js';
 import { Pipeline, serverTiming } from './pipeline.js';
 import { QueueFullError } from './queue.js';
@@ -129,7 +135,9 @@ const asArrays = (res: BatchedResult) => res.vectors.map((v) => Array.from(v));
 
 function setup(opts: Partial<BatchingOptions> & { maxQueueSize?: number; latencyMs?: number } = {}) {
   const clock = new ManualClock();
-  const backend = new RowEchoTestBackend(opts.latencyMs === undefined ? undefined : { clock, latencyMs: opts.latencyMs });
+  const backend = new RowEchoTestBackend(
+    opts.latencyMs === undefined ? undefined : { clock, latencyMs: opts.latencyMs },
+  );
   const reports: BatchReport[] = [];
   const batcher = new DynamicBatcher(backend, {
     maxBatchSize: 8,
@@ -219,7 +227,10 @@ describe('DynamicBatcher', () => {
     const big = track(batcher.submit([10, 11, 12, 13, 14, 15].map((i) => row(i))));
     await settle();
     // The head three plus the next request would be 9 rows: the three go now, closed by size.
-    expect(backend.calls.map((c) => c.rows)).toEqual([[1, 2, 3], [10, 11, 12, 13, 14, 15]]);
+    expect(backend.calls.map((c) => c.rows)).toEqual([
+      [1, 2, 3],
+      [10, 11, 12, 13, 14, 15],
+    ]);
     expect(small.every((s) => s.done && !s.error)).toBe(true);
     expect(asArrays(big.value!)).toEqual([10, 11, 12, 13, 14, 15].map((i) => expected(row(i))));
     const four = [20, 21, 22, 23].map((i) => track(batcher.submit([row(i)])));
@@ -411,7 +422,11 @@ describe('DynamicBatcher', () => {
   });
 
   it('with no padding limit pads the whole batch to its longest sequence', async () => {
-    const { backend, batcher, reports } = setup({ maxBatchSize: 32, maxQueueDelayUs: 0, maxPaddingRatio: Number.POSITIVE_INFINITY });
+    const { backend, batcher, reports } = setup({
+      maxBatchSize: 32,
+      maxQueueDelayUs: 0,
+      maxPaddingRatio: Number.POSITIVE_INFINITY,
+    });
     backend.hold = true;
     track(batcher.submit([row(1, 4)]));
     [4, 40, 6].forEach((len, i) => track(batcher.submit([row(10 + i, len)])));
@@ -484,7 +499,8 @@ describe('DynamicBatcher', () => {
             // Rows keep arrival order inside a batch, and the padding limit holds unless one request is alone.
             expect(c.rows).toEqual([...c.rows].sort((x, y) => x - y));
             const requests = sent.filter((x) => c.rows.includes(x.ids[0]![0]!)).length;
-            if (requests > 1) expect(c.batch * c.seqLen).toBeLessThanOrEqual(opts.maxPaddingRatio * lens.reduce((x, y) => x + y, 0));
+            if (requests > 1)
+              expect(c.batch * c.seqLen).toBeLessThanOrEqual(opts.maxPaddingRatio * lens.reduce((x, y) => x + y, 0));
           }
           for (const { ids, s, cancellable } of sent) {
             expect(s.done).toBe(true);
@@ -509,7 +525,10 @@ describe('DynamicBatcher', () => {
 });
 
 describe('Pipeline with batching', () => {
-  const fakeTokenizer = () => WordPieceTokenizer.fromVocabText(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b', 'c'].join('\n'), { maxLength: 16 });
+  const fakeTokenizer = () =>
+    WordPieceTokenizer.fromVocabText(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b', 'c'].join('\n'), {
+      maxLength: 16,
+    });
 
   it('leaves batching off (max batch 1) on the serial path, with the request as the backend batch', async () => {
     const backend = new RowEchoTestBackend();
@@ -525,7 +544,10 @@ describe('Pipeline with batching', () => {
     expect(backend.calls.map((c) => c.batch)).toEqual([2, 1]);
     expect(x.batch).toBe(2);
     expect(y.batch).toBe(1);
-    expect(reports.map((r) => [r.size, r.requests])).toEqual([[2, 1], [1, 1]]);
+    expect(reports.map((r) => [r.size, r.requests])).toEqual([
+      [2, 1],
+      [1, 1],
+    ]);
     expect(waits).toHaveLength(2);
   });
 
@@ -542,7 +564,10 @@ describe('Pipeline with batching', () => {
     const [x, y] = await Promise.all([p.predict(['a b', 'c']), p.predict(['b'])]);
     expect(backend.calls.map((c) => c.batch)).toEqual([3]);
     // [CLS]=2 [SEP]=3 a=5 b=6 c=7: each request sees its own rows only.
-    expect(x.vectors.map((v) => Array.from(v))).toEqual([[2, 4, 16], [2, 3, 12]]);
+    expect(x.vectors.map((v) => Array.from(v))).toEqual([
+      [2, 4, 16],
+      [2, 3, 12],
+    ]);
     expect(y.vectors.map((v) => Array.from(v))).toEqual([[2, 3, 11]]);
     expect(x.batch).toBe(3);
     expect(x.seqLen).toBe(4);
@@ -553,7 +578,9 @@ describe('Pipeline with batching', () => {
   });
 
   it('serverTiming keeps queue/tokenize/infer durations and adds the batch size as a description', () => {
-    expect(serverTiming({ queue: 0.01, tokenize: 0.0214, infer: 0.6123 }, 4)).toBe('queue;dur=0.010, tokenize;dur=0.021, infer;dur=0.612, batch;desc=4');
+    expect(serverTiming({ queue: 0.01, tokenize: 0.0214, infer: 0.6123 }, 4)).toBe(
+      'queue;dur=0.010, tokenize;dur=0.021, infer;dur=0.612, batch;desc=4',
+    );
     expect(serverTiming({ tokenize: 0.5 })).toBe('tokenize;dur=0.500');
   });
 });
@@ -561,7 +588,9 @@ describe('Pipeline with batching', () => {
 describe('batched ORT embeddings', () => {
   it('equal unbatched embeddings to 1e-5 with the tiny model, for mixed lengths and multi-text requests', async () => {
     const files = await ensureModel('tiny');
-    const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), { maxLength: files.config.maxPositions });
+    const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), {
+      maxLength: files.config.maxPositions,
+    });
     const backend = new OrtBackend({ modelPath: files.onnx, device: 'cpu', intraOpThreads: 1, interOpThreads: 1 });
     await backend.load();
     try {
@@ -573,7 +602,9 @@ describe('batched ORT embeddings', () => {
         ['Is this restaurant open on public holidays?'],
       ];
       const serial = new Pipeline(tokenizer, backend, { maxQueue: 100 });
-      const alone = await Promise.all(requests.map((texts) => Promise.all(texts.map(async (t) => (await serial.predict([t])).vectors[0]!))));
+      const alone = await Promise.all(
+        requests.map((texts) => Promise.all(texts.map(async (t) => (await serial.predict([t])).vectors[0]!))),
+      );
       const sizes: number[] = [];
       const batched = new Pipeline(tokenizer, backend, {
         maxQueue: 100,

@@ -150,7 +150,8 @@ export class DynamicBatcher {
       onBatch?: (r: BatchReport) => void;
     },
   ) {
-    if (!Number.isInteger(opts.maxBatchSize) || opts.maxBatchSize < 1) throw new RangeError(`maxBatchSize must be an integer >= 1, got ${opts.maxBatchSize}`);
+    if (!Number.isInteger(opts.maxBatchSize) || opts.maxBatchSize < 1)
+      throw new RangeError(`maxBatchSize must be an integer >= 1, got ${opts.maxBatchSize}`);
     if (!(opts.maxQueueDelayUs >= 0)) throw new RangeError(`maxQueueDelayUs must be >= 0, got ${opts.maxQueueDelayUs}`);
     this.maxBatch = opts.maxBatchSize;
     this.delayMs = opts.maxQueueDelayUs / 1000;
@@ -171,7 +172,8 @@ export class DynamicBatcher {
     if (signal?.aborted) return Promise.reject(cancelled('before it was queued'));
     const idle = !this.busy && this.pending.length === 0;
     if (!idle && this.pending.length >= this.maxQueueSize) return Promise.reject(new QueueFullError(this.maxQueueSize));
-    if (ids.length === 0) return Promise.resolve({ vectors: [], queueMs: 0, inferMs: 0, batchSize: 0, seqLen: 0, paddingRatio: 1 });
+    if (ids.length === 0)
+      return Promise.resolve({ vectors: [], queueMs: 0, inferMs: 0, batchSize: 0, seqLen: 0, paddingRatio: 1 });
     let maxLen = 0;
     let tokens = 0;
     for (const s of ids) {
@@ -179,7 +181,18 @@ export class DynamicBatcher {
       tokens += s.length;
     }
     return new Promise<BatchedResult>((resolve, reject) => {
-      const p: Pending = { ids, maxLen, tokens, submittedAt: this.clock.now(), state: 'queued', signal, onAbort: undefined, batch: undefined, resolve, reject };
+      const p: Pending = {
+        ids,
+        maxLen,
+        tokens,
+        submittedAt: this.clock.now(),
+        state: 'queued',
+        signal,
+        onAbort: undefined,
+        batch: undefined,
+        resolve,
+        reject,
+      };
       if (signal) {
         p.onAbort = () => this.cancel(p);
         signal.addEventListener('abort', p.onAbort, { once: true });
@@ -259,7 +272,10 @@ export class DynamicBatcher {
     let out: Embeddings | undefined;
     let error: unknown;
     try {
-      const packed = packBatch(reqs.flatMap((p) => p.ids), this.padId);
+      const packed = packBatch(
+        reqs.flatMap((p) => p.ids),
+        this.padId,
+      );
       ({ batch: size, seqLen, realTokens } = packed);
       out = await this.backend.embed(packed, run.abort.signal);
       if (out.batch !== size || out.data.length < size * out.dim) {

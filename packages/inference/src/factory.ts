@@ -3,7 +3,14 @@ import { BackendError } from './backend.js';
 import type { ModelThread } from './model-thread.js';
 import { OrtBackend, type Device } from './ort.js';
 import { TFJS_BACKEND_IDS, TfjsBackend } from './tfjs/index.js';
-import { MODEL_SERVER_BACKEND_IDS, TfServingGrpcBackend, TfServingRestBackend, TritonGrpcBackend, TritonHttpBackend, type ModelServerOptions } from './triton/index.js';
+import {
+  MODEL_SERVER_BACKEND_IDS,
+  TfServingGrpcBackend,
+  TfServingRestBackend,
+  TritonGrpcBackend,
+  TritonHttpBackend,
+  type ModelServerOptions,
+} from './triton/index.js';
 
 export const BACKEND_IDS = ['ort', ...TFJS_BACKEND_IDS, ...MODEL_SERVER_BACKEND_IDS] as const;
 export type BackendId = (typeof BACKEND_IDS)[number];

@@ -62,7 +62,8 @@ async function openOnWorker<I>(f: SessionFactory<I>): Promise<ModelSession> {
   const off: Array<() => void> = [];
   try {
     info = await new Promise<Record<string, string>>((resolve, reject) => {
-      const onMessage = (m: ModelWorkerReply) => (m.ok ? resolve(m.info ?? {}) : reject(m.code ? new BackendError(m.code, m.error) : new Error(m.error)));
+      const onMessage = (m: ModelWorkerReply) =>
+        m.ok ? resolve(m.info ?? {}) : reject(m.code ? new BackendError(m.code, m.error) : new Error(m.error));
       const onExit = (code: number) => reject(stopped(`exit code ${code} while loading`));
       worker.once('message', onMessage).once('error', reject).once('exit', onExit);
       off.push(() => worker.off('message', onMessage).off('error', reject).off('exit', onExit));
@@ -82,7 +83,13 @@ async function openOnWorker<I>(f: SessionFactory<I>): Promise<ModelSession> {
     if (!p) return;
     pending.delete(m.id);
     if (m.ok && m.data && m.dim) p.resolve({ data: m.data, dim: m.dim });
-    else p.reject(new BackendError(m.ok ? 'BAD_BACKEND_RESPONSE' : (m.code ?? 'BAD_BACKEND_RESPONSE'), `${f.label} failed: ${m.ok ? 'no output' : m.error}`));
+    else
+      p.reject(
+        new BackendError(
+          m.ok ? 'BAD_BACKEND_RESPONSE' : (m.code ?? 'BAD_BACKEND_RESPONSE'),
+          `${f.label} failed: ${m.ok ? 'no output' : m.error}`,
+        ),
+      );
   });
   const fail = (e: Error) => {
     dead = e;
@@ -98,7 +105,14 @@ async function openOnWorker<I>(f: SessionFactory<I>): Promise<ModelSession> {
       return new Promise((resolve, reject) => {
         const id = nextId++;
         pending.set(id, { resolve, reject });
-        const req: ModelWorkerRequest = { id, batch: b.batch, seqLen: b.seqLen, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds };
+        const req: ModelWorkerRequest = {
+          id,
+          batch: b.batch,
+          seqLen: b.seqLen,
+          inputIds: b.inputIds,
+          attentionMask: b.attentionMask,
+          tokenTypeIds: b.tokenTypeIds,
+        };
         worker.postMessage(req);
       });
     },
@@ -117,7 +131,8 @@ export async function serveSession(data: ModelWorkerData): Promise<void> {
   const code = (e: unknown): BackendErrorCode | undefined => (e instanceof BackendError ? e.code : undefined);
   let session: ModelSession;
   try {
-    const open = ((await import(data.module)) as Record<string, unknown>)[data.exportName] as SessionFactory<unknown>['open'] | undefined;
+    const open = ((await import(data.module)) as Record<string, unknown>)[data.exportName] as
+      SessionFactory<unknown>['open'] | undefined;
     if (typeof open !== 'function') throw new Error(`${data.module} does not export ${data.exportName}`);
     session = await open(data.init);
   } catch (e) {
@@ -129,8 +144,13 @@ export async function serveSession(data: ModelWorkerData): Promise<void> {
     try {
       const { data: out, dim } = await session.run(m);
       // Transfer the output instead of copying it, unless it is a view into memory the runtime owns.
-      const owned = out.buffer instanceof ArrayBuffer && out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
-      port.postMessage({ id: m.id, ok: true, data: owned, dim } satisfies ModelWorkerReply, [owned.buffer as ArrayBuffer]);
+      const owned =
+        out.buffer instanceof ArrayBuffer && out.byteOffset === 0 && out.byteLength === out.buffer.byteLength
+          ? out
+          : out.slice();
+      port.postMessage({ id: m.id, ok: true, data: owned, dim } satisfies ModelWorkerReply, [
+        owned.buffer as ArrayBuffer,
+      ]);
     } catch (e) {
       port.postMessage({ id: m.id, ok: false, error: (e as Error).message, code: code(e) } satisfies ModelWorkerReply);
     }

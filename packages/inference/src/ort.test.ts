@@ -8,7 +8,10 @@ import { packBatch } from './batch.js';
 import { OrtBackend } from './ort.js';
 
 const root = mkdtempSync(join(tmpdir(), 'servebench-ort-'));
-const batch = packBatch([[101, 7592, 2088, 102], [101, 2023, 2003, 1037, 3231, 1012, 102]]);
+const batch = packBatch([
+  [101, 7592, 2088, 102],
+  [101, 2023, 2003, 1037, 3231, 1012, 102],
+]);
 
 describe('OrtBackend', () => {
   it('gives the same embeddings on a worker thread as on the main thread', async () => {
@@ -33,7 +36,12 @@ describe('OrtBackend', () => {
   });
 
   it('reports a model that cannot be loaded as a configuration error', async () => {
-    const broken = new OrtBackend({ modelPath: join(root, 'missing.onnx'), device: 'cpu', intraOpThreads: 1, interOpThreads: 1 });
+    const broken = new OrtBackend({
+      modelPath: join(root, 'missing.onnx'),
+      device: 'cpu',
+      intraOpThreads: 1,
+      interOpThreads: 1,
+    });
     await expect(broken.load()).rejects.toMatchObject({ code: 'BACKEND_CONFIG' });
   });
 });

@@ -40,7 +40,10 @@ export async function openOrtSession(init: OrtSessionInit): Promise<ModelSession
       });
       const t = out.embedding;
       if (!t || t.type !== 'float32' || t.dims.length !== 2) {
-        throw new BackendError('BAD_BACKEND_RESPONSE', 'onnxruntime returned no [batch, hidden] float32 "embedding" output');
+        throw new BackendError(
+          'BAD_BACKEND_RESPONSE',
+          'onnxruntime returned no [batch, hidden] float32 "embedding" output',
+        );
       }
       return { data: t.data as Float32Array, dim: Number(t.dims[1]) };
     },
@@ -87,9 +90,18 @@ export class OrtBackend implements Backend {
     };
     try {
       const init: OrtSessionInit = { modelPath: this.opts.modelPath, sessionOptions };
-      this.session = await openSession(this.opts.thread ?? 'worker', { open: openOrtSession, module: import.meta.url, init, label: 'onnxruntime' });
+      this.session = await openSession(this.opts.thread ?? 'worker', {
+        open: openOrtSession,
+        module: import.meta.url,
+        init,
+        label: 'onnxruntime',
+      });
     } catch (e) {
-      throw new BackendError('BACKEND_CONFIG', `onnxruntime could not load ${this.opts.modelPath} on ${this.opts.device}: ${(e as Error).message}`, { cause: e });
+      throw new BackendError(
+        'BACKEND_CONFIG',
+        `onnxruntime could not load ${this.opts.modelPath} on ${this.opts.device}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
   }
 
@@ -100,7 +112,11 @@ export class OrtBackend implements Backend {
   async embed(b: EncodedBatch): Promise<Embeddings> {
     if (!this.session) throw new BackendError('BACKEND_UNAVAILABLE', 'onnxruntime session is not loaded');
     const { data, dim } = await this.session.run(b);
-    if (data.length !== b.batch * dim) throw new BackendError('BAD_BACKEND_RESPONSE', `onnxruntime returned ${data.length} values for a batch of ${b.batch}`);
+    if (data.length !== b.batch * dim)
+      throw new BackendError(
+        'BAD_BACKEND_RESPONSE',
+        `onnxruntime returned ${data.length} values for a batch of ${b.batch}`,
+      );
     return { data, batch: b.batch, dim };
   }
 
@@ -114,7 +130,10 @@ export class OrtBackend implements Backend {
 /** Fails loudly when CUDA is requested on a machine without an NVIDIA GPU or without ORT's CUDA provider. */
 function assertCudaAvailable(): void {
   if (!existsSync('/dev/nvidiactl') && !existsSync('/dev/nvidia0')) {
-    throw new BackendError('BACKEND_CONFIG', 'DEVICE=cuda was requested but no NVIDIA GPU is present (/dev/nvidia0 missing); use DEVICE=cpu');
+    throw new BackendError(
+      'BACKEND_CONFIG',
+      'DEVICE=cuda was requested but no NVIDIA GPU is present (/dev/nvidia0 missing); use DEVICE=cpu',
+    );
   }
   const cuda = ort.listSupportedBackends?.().find((b) => b.name === 'cuda');
   if (!cuda || !cuda.bundled) {

@@ -84,7 +84,12 @@ export class Pipeline {
     const tok = this.tokenize(texts);
     if (this.batcher) {
       const r = await this.batcher.submit(tok.ids, signal);
-      return { vectors: r.vectors, timing: { queue: r.queueMs, tokenize: tok.ms, infer: r.inferMs }, batch: r.batchSize, seqLen: r.seqLen };
+      return {
+        vectors: r.vectors,
+        timing: { queue: r.queueMs, tokenize: tok.ms, infer: r.inferMs },
+        batch: r.batchSize,
+        seqLen: r.seqLen,
+      };
     }
     const batch = packBatch(tok.ids, this.tokenizer.padId);
     let inferMs = 0;
@@ -97,10 +102,24 @@ export class Pipeline {
     const vectors = Array.from({ length: value.batch }, (_, i) => rowOf(value, i));
     if (this.observer) {
       const paddingRatio = batch.realTokens > 0 ? (batch.batch * batch.seqLen) / batch.realTokens : 1;
-      this.observer.onBatch({ size: batch.batch, requests: 1, seqLen: batch.seqLen, realTokens: batch.realTokens, paddingRatio, queueMs: [waitedMs], inferMs, ok: true });
+      this.observer.onBatch({
+        size: batch.batch,
+        requests: 1,
+        seqLen: batch.seqLen,
+        realTokens: batch.realTokens,
+        paddingRatio,
+        queueMs: [waitedMs],
+        inferMs,
+        ok: true,
+      });
       this.observer.onQueueWait(waitedMs);
     }
-    return { vectors, timing: { queue: waitedMs, tokenize: tok.ms, infer: inferMs }, batch: batch.batch, seqLen: batch.seqLen };
+    return {
+      vectors,
+      timing: { queue: waitedMs, tokenize: tok.ms, infer: inferMs },
+      batch: batch.batch,
+      seqLen: batch.seqLen,
+    };
   }
 }
 

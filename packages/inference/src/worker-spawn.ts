@@ -7,7 +7,9 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 /** tsx's ESM API, resolved from here so it works whatever the cwd is. */
 function tsxApiUrl(): string {
   const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
+    exports?: Record<string, { import?: { default?: string } }>;
+  };
   const rel = pkg.exports?.['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs';
   return pathToFileURL(join(dirname(pkgPath), rel)).href;
 }

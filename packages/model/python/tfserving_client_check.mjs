@@ -4,7 +4,11 @@
 import { OrtBackend, TfServingGrpcBackend, packBatch } from '@servebench/inference';
 
 const [target, onnx] = process.argv.slice(2);
-const batch = packBatch([[101, 7592, 1010, 2088, 999, 102], [101, 2023, 102], [101, 102]]);
+const batch = packBatch([
+  [101, 7592, 1010, 2088, 999, 102],
+  [101, 2023, 102],
+  [101, 102],
+]);
 const client = new TfServingGrpcBackend({ url: target, timeoutMs: 20_000 });
 const ort = new OrtBackend({ modelPath: onnx, device: 'cpu', intraOpThreads: 1, interOpThreads: 1 });
 await ort.load();

@@ -34,11 +34,16 @@ function parse(argv: string[]): { names: ModelConfigName[]; seed: number; root: 
   }
   if (values.help) return 'help';
   if (values.ensure === undefined) throw new UsageError('missing --ensure');
-  const names = values.ensure.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = values.ensure
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (names.length === 0) throw new UsageError('--ensure needs at least one config name');
   const unknown = names.filter((n) => !isModelConfigName(n));
   if (unknown.length > 0) {
-    throw new UsageError(`unknown model config ${unknown.map((n) => `"${n}"`).join(', ')}; expected one of ${Object.keys(CONFIGS).join(', ')}`);
+    throw new UsageError(
+      `unknown model config ${unknown.map((n) => `"${n}"`).join(', ')}; expected one of ${Object.keys(CONFIGS).join(', ')}`,
+    );
   }
   const seedText = values.seed ?? '0';
   const seed = Number(seedText);
@@ -66,7 +71,9 @@ async function main(argv: string[]): Promise<number> {
     const started = performance.now();
     const m = await ensureModel(name, { seed: args.seed, root });
     const ms = Math.round(performance.now() - started);
-    process.stdout.write(`${name}-s${m.seed} sha256=${m.sha256} (${ms} ms)\n  onnx   ${m.onnx}\n  vocab  ${m.vocab}\n  config ${m.configJson}\n`);
+    process.stdout.write(
+      `${name}-s${m.seed} sha256=${m.sha256} (${ms} ms)\n  onnx   ${m.onnx}\n  vocab  ${m.vocab}\n  config ${m.configJson}\n`,
+    );
   }
   return 0;
 }

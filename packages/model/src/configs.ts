@@ -43,7 +43,15 @@ export function isModelConfigName(x: string): x is ModelConfigName {
 
 /** Throws MODEL_BAD_CONFIG unless every size is a positive integer and heads divide hidden. */
 export function validateConfig(c: BertConfig): void {
-  const ints = [c.vocabSize, c.hiddenSize, c.numLayers, c.numHeads, c.intermediateSize, c.maxPositions, c.typeVocabSize];
+  const ints = [
+    c.vocabSize,
+    c.hiddenSize,
+    c.numLayers,
+    c.numHeads,
+    c.intermediateSize,
+    c.maxPositions,
+    c.typeVocabSize,
+  ];
   if (!ints.every((n) => Number.isSafeInteger(n) && n > 0)) {
     throw new Error(`MODEL_BAD_CONFIG: sizes must be positive integers in config ${JSON.stringify(c)}`);
   }

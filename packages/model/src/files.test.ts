@@ -31,7 +31,13 @@ describe('ensureModel', () => {
     expect(createHash('sha256').update(onnxBytes).digest('hex')).toBe(m.sha256);
     expect(await readFile(m.vocab, 'utf8')).toBe(vocabText());
     const manifest = JSON.parse(await readFile(m.configJson, 'utf8')) as ModelManifest;
-    expect(manifest).toMatchObject({ ...CONFIGS.tiny, seed: 0, sha256: m.sha256, opset: 17, onnxBytes: onnxBytes.length });
+    expect(manifest).toMatchObject({
+      ...CONFIGS.tiny,
+      seed: 0,
+      sha256: m.sha256,
+      opset: 17,
+      onnxBytes: onnxBytes.length,
+    });
     expect(manifest.inputs).toEqual(['input_ids', 'attention_mask', 'token_type_ids']);
     expect(manifest.outputs).toEqual(['embedding']);
     expect(typeof manifest.generatorVersion).toBe('number');
@@ -89,7 +95,8 @@ describe('output shape', () => {
 
 describe('cli', () => {
   const run = promisify(execFile);
-  const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', join(here, 'cli.ts'), ...args], { cwd: here });
+  const cli = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', join(here, 'cli.ts'), ...args], { cwd: here });
 
   it('ensures models and prints paths and sha256', async () => {
     const { stdout } = await cli('--ensure', 'tiny', '--seed', '0', '--root', root);

@@ -46,7 +46,10 @@ export function defaultModelsRoot(): string {
 }
 
 /** Manifest fields known before forging; a cached config.json must match all of them. */
-function expectedManifest(config: BertConfig, seed: number): Omit<ModelManifest, 'sha256' | 'onnxBytes' | 'vocabBytes'> {
+function expectedManifest(
+  config: BertConfig,
+  seed: number,
+): Omit<ModelManifest, 'sha256' | 'onnxBytes' | 'vocabBytes'> {
   return {
     ...config,
     seed,
@@ -111,7 +114,9 @@ export async function ensureModel(
   opts: { seed?: number; root?: string } = {},
 ): Promise<ModelFiles> {
   if (!isModelConfigName(name)) {
-    throw new Error(`MODEL_UNKNOWN_CONFIG: unknown model config "${String(name)}"; expected one of ${Object.keys(CONFIGS).join(', ')}`);
+    throw new Error(
+      `MODEL_UNKNOWN_CONFIG: unknown model config "${String(name)}"; expected one of ${Object.keys(CONFIGS).join(', ')}`,
+    );
   }
   const seed = opts.seed ?? 0;
   validateSeed(seed);

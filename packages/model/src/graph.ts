@@ -1,5 +1,13 @@
 import type { BertConfig } from './configs.js';
-import { float32ToLE, onnx, type IAttributeProto, type IGraphProto, type INodeProto, type ITensorProto, type IValueInfoProto } from './onnx.js';
+import {
+  float32ToLE,
+  onnx,
+  type IAttributeProto,
+  type IGraphProto,
+  type INodeProto,
+  type ITensorProto,
+  type IValueInfoProto,
+} from './onnx.js';
 import type { Weight } from './weights.js';
 
 export const OPSET = 17;

@@ -23,7 +23,8 @@ export function float32ToLE(data: Float32Array): Uint8Array {
 
 /** Copies little-endian float32 bytes into a fresh (aligned) Float32Array. */
 export function float32FromLE(bytes: Uint8Array): Float32Array {
-  if (bytes.byteLength % 4 !== 0) throw new Error(`MODEL_BAD_ONNX: raw_data length ${bytes.byteLength} is not a multiple of 4`);
+  if (bytes.byteLength % 4 !== 0)
+    throw new Error(`MODEL_BAD_ONNX: raw_data length ${bytes.byteLength} is not a multiple of 4`);
   const out = new Float32Array(bytes.byteLength / 4);
   if (HOST_LITTLE_ENDIAN) {
     new Uint8Array(out.buffer).set(bytes);

@@ -9,7 +9,10 @@ describe('padding invariance (tiny, seed 0, onnxruntime)', () => {
     const sentence = { ids: randomSentence(11, 7), types: [0, 0, 0, 0, 1, 1, 1] };
     const alone = await runEmbed(session, padBatch([sentence]));
     const longer = { ids: randomSentence(12, 23) };
-    for (const [padId, padType] of [[0, 0], [30000, 1]] as const) {
+    for (const [padId, padType] of [
+      [0, 0],
+      [30000, 1],
+    ] as const) {
       // Pad ids/types under mask 0 must not leak in, whatever their values.
       const batched = await runEmbed(session, padBatch([longer, sentence, longer], padId, padType));
       expect(batched.dims).toEqual([3, 128]);

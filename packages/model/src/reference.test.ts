@@ -29,14 +29,17 @@ const batches: Record<string, ReferenceBatch> = {
     pair(3, 6, 7),
     pair(4, 3, 4),
   ]),
-  'extreme ids and a 40-token sequence': padBatch([
-    { ids: [101, 0, 30521, 30520, 1, 102] },
-    pair(5, 20, 21),
-  ]),
+  'extreme ids and a 40-token sequence': padBatch([{ ids: [101, 0, 30521, 30520, 1, 102] }, pair(5, 20, 21)]),
   'an all-zero mask row': {
     inputIds: [randomSentence(6, 4), randomSentence(7, 4)],
-    attentionMask: [[1, 1, 1, 1], [0, 0, 0, 0]],
-    tokenTypeIds: [[0, 0, 1, 1], [0, 0, 0, 0]],
+    attentionMask: [
+      [1, 1, 1, 1],
+      [0, 0, 0, 0],
+    ],
+    tokenTypeIds: [
+      [0, 0, 1, 1],
+      [0, 0, 0, 0],
+    ],
   },
 };
 

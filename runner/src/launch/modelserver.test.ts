@@ -5,7 +5,14 @@ import { OrtBackend, TritonGrpcBackend, TritonHttpBackend, packBatch, type Backe
 import { ensureModel, type ModelFiles } from '@servebench/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverServers, filterStacks, repoRoot, stacksOf } from '../discover.js';
-import { findTfServing, launchModelServer, modelServerKind, tritonNotInstalled, withModelServer, type LaunchedModelServer } from './modelserver.js';
+import {
+  findTfServing,
+  launchModelServer,
+  modelServerKind,
+  tritonNotInstalled,
+  withModelServer,
+  type LaunchedModelServer,
+} from './modelserver.js';
 import { LaunchError } from './process.js';
 
 const root = repoRoot();
@@ -14,22 +21,30 @@ const settings = { maxBatchSize: 1, maxQueueDelayUs: 2000, intraOpThreads: 1 };
 
 describe('model server launcher', () => {
   it('knows which backends need which model server', () => {
-    expect(['ort', 'tfjs-wasm', 'triton-http', 'triton-grpc', 'tfserving-rest', 'tfserving-grpc'].map(modelServerKind))
-      .toEqual([undefined, undefined, 'triton', 'triton', 'tfserving', 'tfserving']);
+    expect(
+      ['ort', 'tfjs-wasm', 'triton-http', 'triton-grpc', 'tfserving-rest', 'tfserving-grpc'].map(modelServerKind),
+    ).toEqual([undefined, undefined, 'triton', 'triton', 'tfserving', 'tfserving']);
   });
 
   it('skips a tfserving stack with the exact reason when TF Serving is not installable, without starting the stack', async () => {
     const where = findTfServing({ PATH: '' });
     if (!('reason' in where)) return; // a machine with a tensorflow/serving image: nothing to check here
-    expect(where.reason).toMatch(/no tensorflow_model_server on PATH and no local tensorflow\/serving image \(docker image inspect tensorflow\/serving: .+\)/);
+    expect(where.reason).toMatch(
+      /no tensorflow_model_server on PATH and no local tensorflow\/serving image \(docker image inspect tensorflow\/serving: .+\)/,
+    );
     const files = await ensureModel('tiny');
     let started = false;
-    const launch = withModelServer(async () => {
-      started = true;
-      throw new Error('not reached');
-    }, { root, files, settings });
+    const launch = withModelServer(
+      async () => {
+        started = true;
+        throw new Error('not reached');
+      },
+      { root, files, settings },
+    );
     const [stack] = filterStacks(stacksOf(discoverServers(root)), ['express+tfserving-rest']);
-    const err = await launch(stack!, { env: {}, readyTimeoutMs: 5000, logFile: join(logs, 'tfs.log') }).catch((e: unknown) => e);
+    const err = await launch(stack!, { env: {}, readyTimeoutMs: 5000, logFile: join(logs, 'tfs.log') }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(LaunchError);
     expect(err).toMatchObject({ unavailable: true, message: expect.stringContaining('TF Serving cannot run here') });
     expect(started).toBe(false);
@@ -47,8 +62,18 @@ describe('model server launcher without Triton installed', () => {
     const emptyRoot = mkdtempSync(join(tmpdir(), 'servebench-noroot-'));
     mkdirSync(join(emptyRoot, 'modelservers', 'triton'), { recursive: true });
     const files = await ensureModel('tiny');
-    const err = await launchModelServer({ backend: 'triton-grpc', files, root: emptyRoot, logFile: join(logs, 'none.log'), readyTimeoutMs: 1000, ...settings }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ unavailable: true, message: expect.stringContaining('Triton is not installed here: run `npm run build -w modelservers/triton`') });
+    const err = await launchModelServer({
+      backend: 'triton-grpc',
+      files,
+      root: emptyRoot,
+      logFile: join(logs, 'none.log'),
+      readyTimeoutMs: 1000,
+      ...settings,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      unavailable: true,
+      message: expect.stringContaining('Triton is not installed here: run `npm run build -w modelservers/triton`'),
+    });
   });
 
   it.runIf(process.env.CI)('is installed by the build in CI, so the real-Triton tests run there', () => {
@@ -60,13 +85,24 @@ describe.skipIf(notInstalled !== undefined)('real Triton, model in its Python ba
   let files: ModelFiles;
   let ms: LaunchedModelServer;
   let ort: OrtBackend;
-  const batch = packBatch([[101, 7592, 1010, 2088, 999, 102], [101, 2023, 102], [101, 102]]);
+  const batch = packBatch([
+    [101, 7592, 1010, 2088, 999, 102],
+    [101, 2023, 102],
+    [101, 102],
+  ]);
 
   beforeAll(async () => {
     files = await ensureModel('tiny');
     ort = new OrtBackend({ modelPath: files.onnx, device: 'cpu', intraOpThreads: 1, interOpThreads: 1 });
     await ort.load();
-    ms = await launchModelServer({ backend: 'triton-http', files, root, logFile: join(logs, 'triton.log'), readyTimeoutMs: 120_000, ...settings });
+    ms = await launchModelServer({
+      backend: 'triton-http',
+      files,
+      root,
+      logFile: join(logs, 'triton.log'),
+      readyTimeoutMs: 120_000,
+      ...settings,
+    });
   }, 180_000);
   afterAll(async () => {
     await ms?.stop();
@@ -76,15 +112,23 @@ describe.skipIf(notInstalled !== undefined)('real Triton, model in its Python ba
   it('serves the forged model with the repository config: 64 rows, dynamic batching, CPU instance', async () => {
     expect(ms.info.model_server).toMatch(/^triton 2\.\d+\.\d+$/);
     expect(ms.info.launcher).toBe('tritonserver 2.51.0 (from nvidia-pytriton 0.7.0), Python backend, CPU');
-    expect(ms.info.model_runtime).toMatch(/^onnxruntime \d+\.\d+\.\d+ \(Python, inside Triton's Python backend stub\)$/);
+    expect(ms.info.model_runtime).toMatch(
+      /^onnxruntime \d+\.\d+\.\d+ \(Python, inside Triton's Python backend stub\)$/,
+    );
     expect(ms.env).toEqual({ MODEL_SERVER_URL: ms.urls.http, MODEL_SERVER_MODEL: 'bert' });
-    const config = (await fetch(`${ms.urls.http}/v2/models/bert/config`, { headers: { connection: 'close' } }).then((r) => r.json())) as {
-      max_batch_size: number; dynamic_batching?: { max_queue_delay_microseconds: number }; instance_group: { kind: string }[];
+    const config = (await fetch(`${ms.urls.http}/v2/models/bert/config`, { headers: { connection: 'close' } }).then(
+      (r) => r.json(),
+    )) as {
+      max_batch_size: number;
+      dynamic_batching?: { max_queue_delay_microseconds: number };
+      instance_group: { kind: string }[];
     };
     expect(config.max_batch_size).toBe(64);
     expect(config.dynamic_batching?.max_queue_delay_microseconds).toBe(0); // batching off in `settings`, as for in-process stacks
     expect(config.instance_group[0]?.kind).toBe('KIND_CPU');
-    expect(readFileSync(join(ms.info.model_repository!, 'bert', 'config.pbtxt'), 'utf8')).toContain('backend: "onnxruntime"');
+    expect(readFileSync(join(ms.info.model_repository!, 'bert', 'config.pbtxt'), 'utf8')).toContain(
+      'backend: "onnxruntime"',
+    );
   });
 
   it.each([
@@ -111,8 +155,18 @@ describe.skipIf(notInstalled !== undefined)('real Triton, model in its Python ba
     const b = new TritonHttpBackend({ url: ms.urls.http });
     try {
       // 4 ids but a [2, 3] shape: Triton refuses the byte count.
-      const bad = { ...batch, batch: 2, seqLen: 3, inputIds: new BigInt64Array(4), attentionMask: new BigInt64Array(6), tokenTypeIds: new BigInt64Array(6) };
-      await expect(b.embed(bad)).rejects.toMatchObject({ code: 'BAD_BACKEND_RESPONSE', message: expect.stringContaining('Triton at') });
+      const bad = {
+        ...batch,
+        batch: 2,
+        seqLen: 3,
+        inputIds: new BigInt64Array(4),
+        attentionMask: new BigInt64Array(6),
+        tokenTypeIds: new BigInt64Array(6),
+      };
+      await expect(b.embed(bad)).rejects.toMatchObject({
+        code: 'BAD_BACKEND_RESPONSE',
+        message: expect.stringContaining('Triton at'),
+      });
     } finally {
       await b.close();
     }

@@ -185,14 +185,27 @@ async function groupGone(pgid: number): Promise<void> {
 }
 
 /** Polls until `ready()` or the process exits or the deadline passes; returns ms from t0. */
-async function probe(what: string, p: Spawned, t0: number, timeoutMs: number, ready: () => Promise<boolean>): Promise<number> {
+async function probe(
+  what: string,
+  p: Spawned,
+  t0: number,
+  timeoutMs: number,
+  ready: () => Promise<boolean>,
+): Promise<number> {
   for (;;) {
     const exit = p.exited();
     if (exit) {
-      throw new LaunchError('spawn', `${what} exited with ${exit.code ?? exit.signal} before it was ready; its log ends:\n${lastLines(p.logTail(), 25)}`, true);
+      throw new LaunchError(
+        'spawn',
+        `${what} exited with ${exit.code ?? exit.signal} before it was ready; its log ends:\n${lastLines(p.logTail(), 25)}`,
+        true,
+      );
     }
     if (performance.now() - t0 > timeoutMs) {
-      throw new LaunchError('ready', `${what} was not ready after ${timeoutMs} ms; its log ends:\n${lastLines(p.logTail(), 15)}`);
+      throw new LaunchError(
+        'ready',
+        `${what} was not ready after ${timeoutMs} ms; its log ends:\n${lastLines(p.logTail(), 15)}`,
+      );
     }
     if (await ready()) return Math.round(performance.now() - t0);
     await new Promise((r) => setTimeout(r, 100));
@@ -201,7 +214,11 @@ async function probe(what: string, p: Spawned, t0: number, timeoutMs: number, re
 
 /** The last n non-empty lines, the place where a server says why it stopped. */
 function lastLines(text: string, n: number): string {
-  return text.split('\n').filter((l) => l.trim()).slice(-n).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-n)
+    .join('\n');
 }
 
 /**
@@ -211,16 +228,22 @@ function lastLines(text: string, n: number): string {
  */
 export function tritonNotInstalled(root: string): string | undefined {
   const venv = join(root, 'modelservers', 'triton', '.venv');
-  const build = 'run `npm run build -w modelservers/triton` (pinned nvidia-pytriton 0.7.0 with tritonserver 2.51.0 and onnxruntime; 440 MB from PyPI)';
-  if (existsSync(join(venv, 'UNAVAILABLE'))) return `Triton cannot be installed here: ${readFileSync(join(venv, 'UNAVAILABLE'), 'utf8').trim()}`;
+  const build =
+    'run `npm run build -w modelservers/triton` (pinned nvidia-pytriton 0.7.0 with tritonserver 2.51.0 and onnxruntime; 440 MB from PyPI)';
+  if (existsSync(join(venv, 'UNAVAILABLE')))
+    return `Triton cannot be installed here: ${readFileSync(join(venv, 'UNAVAILABLE'), 'utf8').trim()}`;
   let stamp: { requirements?: string } = {};
   try {
     stamp = JSON.parse(readFileSync(join(venv, '.servebench-stamp'), 'utf8')) as typeof stamp;
   } catch {
     return `Triton is not installed here: ${build}`;
   }
-  const want = createHash('sha256').update(readFileSync(join(root, 'modelservers', 'triton', 'requirements.txt'))).digest('hex');
-  return stamp.requirements === want ? undefined : `Triton's venv does not match modelservers/triton/requirements.txt: ${build}`;
+  const want = createHash('sha256')
+    .update(readFileSync(join(root, 'modelservers', 'triton', 'requirements.txt')))
+    .digest('hex');
+  return stamp.requirements === want
+    ? undefined
+    : `Triton's venv does not match modelservers/triton/requirements.txt: ${build}`;
 }
 
 /**
@@ -234,33 +257,61 @@ async function launchTriton(o: ModelServerOptions): Promise<LaunchedModelServer>
   const python = join(dir, '.venv', 'bin', 'python');
   const missing = tritonNotInstalled(o.root);
   if (missing) throw new LaunchError('spawn', missing, true);
-  const repo = await writeTritonRepo(o.files, join(dirname(o.files.dir), 'triton', `${o.files.config.name}-s${o.files.seed}`), {
-    modelName: MODEL,
-    maxBatchSize: Math.max(MIN_TRITON_BATCH, o.maxBatchSize),
-    // The same policy as the in-process stacks: with their batching off, Triton waits for no one either.
-    maxQueueDelayUs: o.maxBatchSize > 1 ? o.maxQueueDelayUs : 0,
-    intraOpThreads: o.intraOpThreads,
-  });
+  const repo = await writeTritonRepo(
+    o.files,
+    join(dirname(o.files.dir), 'triton', `${o.files.config.name}-s${o.files.seed}`),
+    {
+      modelName: MODEL,
+      maxBatchSize: Math.max(MIN_TRITON_BATCH, o.maxBatchSize),
+      // The same policy as the in-process stacks: with their batching off, Triton waits for no one either.
+      maxQueueDelayUs: o.maxBatchSize > 1 ? o.maxQueueDelayUs : 0,
+      intraOpThreads: o.intraOpThreads,
+    },
+  );
   const taken = [o.ports?.http, o.ports?.grpc];
   const [free1, free2, metrics] = (await freePorts(5)).filter((p) => !taken.includes(p)) as [number, number, number];
   const { http, grpc } = o.ports ?? { http: free1, grpc: free2 };
   const base = `http://127.0.0.1:${http}`;
   const t0 = performance.now();
-  const p = spawnLogged(python, [
-    join(dir, 'serve.py'), '--repo', repo.root, '--model', MODEL,
-    '--http-port', String(http), '--grpc-port', String(grpc), '--metrics-port', String(metrics), '--exit-on-stdin-close',
-  ], o.logFile);
+  const p = spawnLogged(
+    python,
+    [
+      join(dir, 'serve.py'),
+      '--repo',
+      repo.root,
+      '--model',
+      MODEL,
+      '--http-port',
+      String(http),
+      '--grpc-port',
+      String(grpc),
+      '--metrics-port',
+      String(metrics),
+      '--exit-on-stdin-close',
+    ],
+    o.logFile,
+  );
   const stop = () => stopLeader(p.child, 30_000);
   let coldStartMs: number;
   let meta: { name?: string; version?: string } = {};
   try {
     // Ready: the server, the model, and serve.py's "serving" line (what it runs) all there.
-    coldStartMs = await probe('Triton', p, t0, o.readyTimeoutMs, async () =>
-      (await httpOk(`${base}/v2/health/ready`)) && (await httpOk(`${base}/v2/models/${MODEL}/ready`)) && p.event() !== undefined);
+    coldStartMs = await probe(
+      'Triton',
+      p,
+      t0,
+      o.readyTimeoutMs,
+      async () =>
+        (await httpOk(`${base}/v2/health/ready`)) &&
+        (await httpOk(`${base}/v2/models/${MODEL}/ready`)) &&
+        p.event() !== undefined,
+    );
     meta = JSON.parse((await httpGet(`${base}/v2`))?.body ?? '{}') as typeof meta;
   } catch (e) {
     await stop();
-    throw e instanceof LaunchError ? new LaunchError(e.phase, `Triton cannot run here: ${e.message}`, e.unavailable) : e;
+    throw e instanceof LaunchError
+      ? new LaunchError(e.phase, `Triton cannot run here: ${e.message}`, e.unavailable)
+      : e;
   }
   const ev = p.event() ?? {};
   return {
@@ -283,13 +334,18 @@ async function launchTriton(o: ModelServerOptions): Promise<LaunchedModelServer>
 }
 
 /** Where TF Serving could come from here: its binary on PATH, or a local tensorflow/serving image. */
-export function findTfServing(env: NodeJS.ProcessEnv = process.env): { binary: string } | { image: string } | { reason: string } {
+export function findTfServing(
+  env: NodeJS.ProcessEnv = process.env,
+): { binary: string } | { image: string } | { reason: string } {
   for (const d of (env.PATH ?? '').split(':')) {
     const b = join(d, 'tensorflow_model_server');
     if (d && existsSync(b)) return { binary: b };
   }
   const image = 'tensorflow/serving';
-  const r = spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   if (r.status === 0) return { image };
   const docker = r.error ? r.error.message : (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ');
   return {
@@ -306,16 +362,36 @@ async function launchTfServing(o: ModelServerOptions): Promise<LaunchedModelServ
   if ('reason' in where) throw new LaunchError('spawn', where.reason, true);
   let repo;
   try {
-    repo = await ensureTfServingRepo(o.files, join(dirname(o.files.dir), 'tfserving', `${o.files.config.name}-s${o.files.seed}`), { modelName: MODEL });
+    repo = await ensureTfServingRepo(
+      o.files,
+      join(dirname(o.files.dir), 'tfserving', `${o.files.config.name}-s${o.files.seed}`),
+      { modelName: MODEL },
+    );
   } catch (e) {
     throw new LaunchError('spawn', `TF Serving cannot run here: ${(e as Error).message}`, true);
   }
   const [grpc, rest] = (await freePorts(2)) as [number, number];
   const flags = [`--port=${grpc}`, `--rest_api_port=${rest}`, `--model_name=${MODEL}`];
   const t0 = performance.now();
-  const p = 'binary' in where
-    ? spawnLogged(where.binary, [...flags, `--model_base_path=${repo.basePath}`], o.logFile)
-    : spawnLogged('docker', ['run', '--rm', '-i', '--network', 'host', '-v', `${repo.basePath}:/models/${MODEL}:ro`, where.image, ...flags, `--model_base_path=/models/${MODEL}`], o.logFile);
+  const p =
+    'binary' in where
+      ? spawnLogged(where.binary, [...flags, `--model_base_path=${repo.basePath}`], o.logFile)
+      : spawnLogged(
+          'docker',
+          [
+            'run',
+            '--rm',
+            '-i',
+            '--network',
+            'host',
+            '-v',
+            `${repo.basePath}:/models/${MODEL}:ro`,
+            where.image,
+            ...flags,
+            `--model_base_path=/models/${MODEL}`,
+          ],
+          o.logFile,
+        );
   const stop = () => stopChild(p.child, 20_000);
   const base = `http://127.0.0.1:${rest}`;
   let coldStartMs: number;
@@ -334,7 +410,10 @@ async function launchTfServing(o: ModelServerOptions): Promise<LaunchedModelServ
     pid: p.child.pid!,
     env: { MODEL_SERVER_URL: o.backend === 'tfserving-grpc' ? `127.0.0.1:${grpc}` : base, MODEL_SERVER_MODEL: MODEL },
     urls: { http: base, grpc: `127.0.0.1:${grpc}` },
-    info: { model_server: 'binary' in where ? `tensorflow_model_server (${where.binary})` : `docker image ${where.image}`, model_repository: repo.basePath },
+    info: {
+      model_server: 'binary' in where ? `tensorflow_model_server (${where.binary})` : `docker image ${where.image}`,
+      model_repository: repo.basePath,
+    },
     coldStartMs,
     exited: p.exited,
     logTail: p.logTail,
@@ -366,10 +445,14 @@ export function withModelServer(launch: Launcher, o: ModelServerHookOptions): La
   return async (stack, opts) => {
     if (!modelServerKind(stack.backend)) return launch(stack, opts);
     const ms = await launchModelServer({
-      backend: stack.backend, files: o.files, root: o.root,
+      backend: stack.backend,
+      files: o.files,
+      root: o.root,
       logFile: opts.logFile.replace(/(\.log)?$/, '.modelserver.log'),
       readyTimeoutMs: opts.readyTimeoutMs,
-      maxBatchSize: o.settings.maxBatchSize, maxQueueDelayUs: o.settings.maxQueueDelayUs, intraOpThreads: o.settings.intraOpThreads,
+      maxBatchSize: o.settings.maxBatchSize,
+      maxQueueDelayUs: o.settings.maxQueueDelayUs,
+      intraOpThreads: o.settings.intraOpThreads,
       note: o.note,
     });
     o.note?.(`${stack.id}: ${ms.info.model_server ?? ms.kind} ready in ${ms.coldStartMs} ms (pid ${ms.pid})`);

@@ -49,7 +49,15 @@ export async function launchProcess(stack: StackSpec, opts: LaunchOptions): Prom
   const child: ChildProcess = spawn(cmd!, args, {
     cwd: stack.server.dir,
     // EXIT_ON_STDIN_CLOSE: the server stops when this pipe closes, even if the runner is SIGKILLed.
-    env: { ...process.env, ...stack.server.env, ...opts.env, HOST: '127.0.0.1', PORT: '0', BACKEND: stack.backend, EXIT_ON_STDIN_CLOSE: '1' },
+    env: {
+      ...process.env,
+      ...stack.server.env,
+      ...opts.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      BACKEND: stack.backend,
+      EXIT_ON_STDIN_CLOSE: '1',
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
     // Own process group, so stop() reaches cluster workers too.
     detached: true,
@@ -80,7 +88,9 @@ export async function launchProcess(stack: StackSpec, opts: LaunchOptions): Prom
     buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
   });
   child.stderr!.on('data', keep);
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new LaunchError('spawn', e.message))));
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (e) => reject(new LaunchError('spawn', e.message))),
+  );
   spawnError.catch(() => undefined);
   child.once('exit', (code, signal) => {
     exit = { code, signal };
@@ -113,17 +123,27 @@ export async function launchProcess(stack: StackSpec, opts: LaunchOptions): Prom
     for (;;) {
       if (exit) {
         const unavailable = exit.code === EXIT_BACKEND_UNAVAILABLE;
-        throw new LaunchError('spawn', unavailable ? tail.trim().slice(-800) : `exited with ${exit.code ?? exit.signal} before it was ready:\n${tail.slice(-1500)}`, unavailable);
+        throw new LaunchError(
+          'spawn',
+          unavailable
+            ? tail.trim().slice(-800)
+            : `exited with ${exit.code ?? exit.signal} before it was ready:\n${tail.slice(-1500)}`,
+          unavailable,
+        );
       }
       if (performance.now() > deadline) {
-        throw new LaunchError('ready', `not ready after ${opts.readyTimeoutMs} ms (${listening ? `listening at ${listening.url}, ${stack.server.protocol === 'grpc' ? 'grpc.health.v1 never said SERVING' : '/readyz never answered 200'}` : 'never reported a listening port'})`);
+        throw new LaunchError(
+          'ready',
+          `not ready after ${opts.readyTimeoutMs} ms (${listening ? `listening at ${listening.url}, ${stack.server.protocol === 'grpc' ? 'grpc.health.v1 never said SERVING' : '/readyz never answered 200'}` : 'never reported a listening port'})`,
+        );
       }
       if (listening) {
-        const ok = stack.server.protocol === 'grpc'
-          ? await grpcServing(listening.url, 2000)
-          : await fetch(new URL(opts.readyPath ?? '/readyz', listening.url), { signal: AbortSignal.timeout(2000) })
-            .then((r) => r.ok)
-            .catch(() => false);
+        const ok =
+          stack.server.protocol === 'grpc'
+            ? await grpcServing(listening.url, 2000)
+            : await fetch(new URL(opts.readyPath ?? '/readyz', listening.url), { signal: AbortSignal.timeout(2000) })
+                .then((r) => r.ok)
+                .catch(() => false);
         if (ok) return;
       }
       await new Promise((r) => setTimeout(r, 50));

@@ -79,8 +79,14 @@ describe('runLoad (closed loop)', () => {
     });
     const r = await runLoad(
       spec(port, {
-        requests: [{ method: 'GET', path: '/' }, { method: 'POST', path: '/busy', body: '{}' }],
-        expect: [{ kind: 'exact', body: 'ok' }, { kind: 'exact', body: 'ok' }],
+        requests: [
+          { method: 'GET', path: '/' },
+          { method: 'POST', path: '/busy', body: '{}' },
+        ],
+        expect: [
+          { kind: 'exact', body: 'ok' },
+          { kind: 'exact', body: 'ok' },
+        ],
         threads: 2,
       }),
     );
@@ -98,8 +104,14 @@ describe('runLoad (closed loop)', () => {
     });
     const r = await runLoad(
       spec(port, {
-        requests: [{ method: 'GET', path: '/' }, { method: 'GET', path: '/hang' }],
-        expect: [{ kind: 'exact', body: 'ok' }, { kind: 'exact', body: 'ok' }],
+        requests: [
+          { method: 'GET', path: '/' },
+          { method: 'GET', path: '/hang' },
+        ],
+        expect: [
+          { kind: 'exact', body: 'ok' },
+          { kind: 'exact', body: 'ok' },
+        ],
         concurrency: 2,
         timeoutMs: 100,
         durationMs: 800,
@@ -155,7 +167,9 @@ describe('runLoad (closed loop)', () => {
 describe('runLoad (open loop)', () => {
   it('sends about rate*duration requests at a fixed rate', async () => {
     const port = await standInServer((_req, res) => res.end('ok'));
-    const r = await runLoad(spec(port, { mode: 'open', rate: 200, arrivals: 'fixed', durationMs: 1000, windowMs: 500 }));
+    const r = await runLoad(
+      spec(port, { mode: 'open', rate: 200, arrivals: 'fixed', durationMs: 1000, windowMs: 500 }),
+    );
     expect(r.open?.scheduled).toBe(200); // t = 0, 5, ..., 995 ms
     expect(r.open?.sent).toBe(200);
     expect(r.open?.dropped).toBe(0);
@@ -178,7 +192,9 @@ describe('runLoad (open loop)', () => {
     });
     // 8 connections: only 8 requests can be on the wire during the stall; the rest
     // queue in the client and must still be charged from their schedule.
-    const r = await runLoad(spec(port, { mode: 'open', rate: 200, arrivals: 'fixed', concurrency: 8, durationMs: 1200, timeoutMs: 2000 }));
+    const r = await runLoad(
+      spec(port, { mode: 'open', rate: 200, arrivals: 'fixed', concurrency: 8, durationMs: 1200, timeoutMs: 2000 }),
+    );
     expect(r.errors).toEqual({});
     expect(r.successes).toBe(240);
     expect(r.latencyMs.max).toBeGreaterThan(180);

@@ -25,7 +25,8 @@ export function validateSpec(spec: LoadSpec): void {
   };
   if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) bad(`port ${spec.port}`);
   if (spec.requests.length === 0) bad('no requests');
-  if (spec.requests.length !== spec.expect.length) bad(`${spec.requests.length} requests but ${spec.expect.length} expectations`);
+  if (spec.requests.length !== spec.expect.length)
+    bad(`${spec.requests.length} requests but ${spec.expect.length} expectations`);
   if (!Number.isInteger(spec.concurrency) || spec.concurrency < 1) bad(`concurrency ${spec.concurrency}`);
   if (spec.mode === 'open' && !(spec.rate !== undefined && spec.rate > 0)) bad('open loop needs rate > 0');
   if (spec.mode !== 'open' && spec.mode !== 'closed') bad(`mode ${String(spec.mode)}`);
@@ -33,7 +34,8 @@ export function validateSpec(spec: LoadSpec): void {
   if (!(spec.warmupMs >= 0)) bad(`warmupMs ${spec.warmupMs}`);
   if (!(spec.windowMs > 0)) bad(`windowMs ${spec.windowMs}`);
   if (!(spec.timeoutMs > 0)) bad(`timeoutMs ${spec.timeoutMs}`);
-  if (spec.maxRequests !== undefined && !(Number.isInteger(spec.maxRequests) && spec.maxRequests > 0)) bad(`maxRequests ${spec.maxRequests}`);
+  if (spec.maxRequests !== undefined && !(Number.isInteger(spec.maxRequests) && spec.maxRequests > 0))
+    bad(`maxRequests ${spec.maxRequests}`);
   const t = spec.threads ?? 1;
   if (!Number.isInteger(t) || t < 1) bad(`threads ${t}`);
 }
@@ -122,7 +124,13 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * Starts one worker per share from `workerUrl`, starts them together, and merges what they measured
  * (the HTTP and gRPC engines differ only in the worker module and the shares).
  */
-export async function runWorkerShares(workerUrl: URL, shares: readonly object[], spec: LoadSpec, label: string, readyTimeoutMs = READY_TIMEOUT_MS): Promise<LoadResult> {
+export async function runWorkerShares(
+  workerUrl: URL,
+  shares: readonly object[],
+  spec: LoadSpec,
+  label: string,
+  readyTimeoutMs = READY_TIMEOUT_MS,
+): Promise<LoadResult> {
   const handles = shares.map((s) => watch(spawnWorker(workerUrl, { workerData: s }), label));
   try {
     await withTimeout(Promise.all(handles.map((h) => h.ready)), readyTimeoutMs, `${label} worker start-up`);
@@ -132,7 +140,11 @@ export async function runWorkerShares(workerUrl: URL, shares: readonly object[],
     const budget = START_LEAD_MS + spec.warmupMs + spec.durationMs + 2 * spec.timeoutMs + 10_000;
     const results = await withTimeout(Promise.all(handles.map((h) => h.result)), budget, `${label} run`);
     // Workers exit on their own once their sockets are closed; don't wait forever if one lingers.
-    await Promise.all(handles.map((h) => withTimeout(h.exited, EXIT_GRACE_MS, `${label} worker exit`).catch(() => h.worker.terminate())));
+    await Promise.all(
+      handles.map((h) =>
+        withTimeout(h.exited, EXIT_GRACE_MS, `${label} worker exit`).catch(() => h.worker.terminate()),
+      ),
+    );
     return { ...aggregate(spec, results), measureStartEpochMs: startEpochMs + spec.warmupMs };
   } catch (e) {
     await Promise.all(handles.map((h) => h.worker.terminate()));

@@ -25,7 +25,15 @@ describe('compileExpectation', () => {
     expect(one(b('{"embedding":[0.102,0.2,0.3]}'))).toBe(false);
     expect(one(b('{"embedding":[0.1,0.2]}'))).toBe(false);
     expect(one(b('{"embeddings":[0.1,0.2,0.3]}'))).toBe(false);
-    const many = compileExpectation({ kind: 'embedding', field: 'embeddings', values: [[1, 2], [3, 4]], tol: 0.01 });
+    const many = compileExpectation({
+      kind: 'embedding',
+      field: 'embeddings',
+      values: [
+        [1, 2],
+        [3, 4],
+      ],
+      tol: 0.01,
+    });
     expect(many(b('{"embeddings":[[1,2.005],[3,4]]}'))).toBe(true);
     expect(many(b('{"embeddings":[1,2,3,4]}'))).toBe(false);
     expect(many(b('{"embeddings":[[1,2],[3,"4"]]}'))).toBe(false);

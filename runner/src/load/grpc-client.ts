@@ -52,7 +52,11 @@ export function compileGrpcCheck(codec: Codec, e: Expectation): (body: Buffer) =
 }
 
 /** gRPC length-prefixed message: flag byte (0 = uncompressed), big-endian length, bytes. */
-const frame = (msg: Buffer): Buffer => Buffer.concat([Buffer.from([0, msg.length >>> 24, (msg.length >>> 16) & 255, (msg.length >>> 8) & 255, msg.length & 255]), msg]);
+const frame = (msg: Buffer): Buffer =>
+  Buffer.concat([
+    Buffer.from([0, msg.length >>> 24, (msg.length >>> 16) & 255, (msg.length >>> 8) & 255, msg.length & 255]),
+    msg,
+  ]);
 
 function unframe(chunks: Buffer[]): Buffer | undefined {
   const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
@@ -63,12 +67,18 @@ function unframe(chunks: Buffer[]): Buffer | undefined {
 /** One HTTP/2 connection, reopened lazily after it closes. */
 class Channel {
   private session: http2.ClientHttp2Session | undefined;
-  constructor(private readonly origin: string, private readonly host: string, private readonly port: number) {}
+  constructor(
+    private readonly origin: string,
+    private readonly host: string,
+    private readonly port: number,
+  ) {}
 
   get(): http2.ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
     // noDelay: small unary frames must not wait for Nagle.
-    const s = http2.connect(this.origin, { createConnection: () => net.connect({ host: this.host, port: this.port, noDelay: true }) });
+    const s = http2.connect(this.origin, {
+      createConnection: () => net.connect({ host: this.host, port: this.port, noDelay: true }),
+    });
     s.on('error', () => {}); // surfaces on the streams
     // After a GOAWAY the session takes no new streams; the next call opens a new connection.
     const drop = () => {
@@ -114,10 +124,20 @@ export class GrpcPool {
 
   constructor(private readonly share: GrpcWorkerShare) {
     const codecs = loadServingDefinition()['servebench.v1.Serving'] as unknown as Record<string, Codec>;
-    const codec = (m: string) => codecs[m] ?? (() => { throw new Error(`unknown gRPC method ${m}`); })();
+    const codec = (m: string) =>
+      codecs[m] ??
+      (() => {
+        throw new Error(`unknown gRPC method ${m}`);
+      })();
     // grpc-timeout: the server aborts the work when our deadline passes, as with ghz's --timeout.
     const timeout = `${Math.min(share.timeoutMs, 99_999_999)}m`;
-    this.headers = share.requests.map((r) => ({ ':method': 'POST', ':path': methodPath(r.method), 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': timeout }));
+    this.headers = share.requests.map((r) => ({
+      ':method': 'POST',
+      ':path': methodPath(r.method),
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': timeout,
+    }));
     this.bodies = share.requests.map((r) => frame(codec(r.method).requestSerialize(r.message)));
     this.checks = share.requests.map((r, i) => compileGrpcCheck(codec(r.method), share.expect[i]!));
     const bare = share.host.replace(/^\[(.*)\]$/, '$1');
@@ -162,7 +182,9 @@ export class GrpcPool {
     stream.on('response', meta); // a trailers-only reply carries grpc-status here
     stream.on('trailers', meta);
     stream.on('data', (d: Buffer) => chunks.push(d));
-    stream.on('error', (e: NodeJS.ErrnoException) => this.finish(s, stream, CONNECT_CODES.has(e.code ?? '') || session.connecting ? 'connect' : 'reset'));
+    stream.on('error', (e: NodeJS.ErrnoException) =>
+      this.finish(s, stream, CONNECT_CODES.has(e.code ?? '') || session.connecting ? 'connect' : 'reset'),
+    );
     stream.on('close', () => {
       if (code === undefined) return this.finish(s, stream, 'reset');
       if (code !== '0') {

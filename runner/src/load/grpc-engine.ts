@@ -7,14 +7,17 @@ import type { LoadResult, LoadSpec } from './types.js';
 
 export type { GrpcLoadSpec, GrpcRequestTemplate } from './grpc-types.js';
 
-
 /** The spec as the HTTP engine sees it: a gRPC call is an HTTP/2 POST to its method path. */
-const asHttp = (spec: GrpcLoadSpec): LoadSpec => ({ ...spec, requests: spec.requests.map((r) => ({ method: 'POST', path: methodPath(r.method) })) });
+const asHttp = (spec: GrpcLoadSpec): LoadSpec => ({
+  ...spec,
+  requests: spec.requests.map((r) => ({ method: 'POST', path: methodPath(r.method) })),
+});
 
 export function validateGrpcSpec(spec: GrpcLoadSpec): void {
   validateSpec(asHttp(spec));
   for (const r of spec.requests) {
-    if (!METHODS.includes(r.method) || (r.method as string) === 'Ready') throw new Error(`invalid GrpcLoadSpec: method ${String(r.method)}`);
+    if (!METHODS.includes(r.method) || (r.method as string) === 'Ready')
+      throw new Error(`invalid GrpcLoadSpec: method ${String(r.method)}`);
   }
   const ch = spec.channels;
   if (ch !== undefined && !(Number.isInteger(ch) && ch >= 1)) throw new Error(`invalid GrpcLoadSpec: channels ${ch}`);
@@ -35,5 +38,11 @@ export function splitGrpcSpec(spec: GrpcLoadSpec): GrpcWorkerShare[] {
 export async function runGrpcLoad(spec: GrpcLoadSpec): Promise<LoadResult> {
   validateGrpcSpec(spec);
   // Start-up includes connecting every channel (grpc-worker.ts allows 10 s) and, from TS sources, tsx.
-  return runWorkerShares(new URL('./grpc-worker.js', import.meta.url), splitGrpcSpec(spec), asHttp(spec), 'gRPC load', 40_000);
+  return runWorkerShares(
+    new URL('./grpc-worker.js', import.meta.url),
+    splitGrpcSpec(spec),
+    asHttp(spec),
+    'gRPC load',
+    40_000,
+  );
 }

@@ -9,8 +9,10 @@ const REPORT = JSON.stringify({
   rps: 846.0,
   statusCodeDistribution: { OK: 50, Unavailable: 2 },
   latencyDistribution: [
-    { percentage: 10, latency: 1053268 }, { percentage: 50, latency: 2945307 },
-    { percentage: 90, latency: 8884471 }, { percentage: 99, latency: 9980787 },
+    { percentage: 10, latency: 1053268 },
+    { percentage: 50, latency: 2945307 },
+    { percentage: 90, latency: 8884471 },
+    { percentage: 99, latency: 9980787 },
   ],
 });
 
@@ -28,7 +30,19 @@ describe('ghz cross-check wrapper', () => {
   });
 
   it('builds the command line the README documents', () => {
-    const args = ghzArgs({ host: '127.0.0.1', port: 50051, call: 'servebench.v1.Serving.HelloWorld', data: {}, concurrency: 32, connections: 1, cpus: 1, durationS: 10, timeoutS: 5 });
-    expect(args.join(' ')).toMatch(/--insecure --proto \S+servebench\.proto --call servebench\.v1\.Serving\.HelloWorld -d \{\} -c 32 --connections 1 --cpus 1 -z 10s --duration-stop ignore -t 5s -O json 127\.0\.0\.1:50051$/);
+    const args = ghzArgs({
+      host: '127.0.0.1',
+      port: 50051,
+      call: 'servebench.v1.Serving.HelloWorld',
+      data: {},
+      concurrency: 32,
+      connections: 1,
+      cpus: 1,
+      durationS: 10,
+      timeoutS: 5,
+    });
+    expect(args.join(' ')).toMatch(
+      /--insecure --proto \S+servebench\.proto --call servebench\.v1\.Serving\.HelloWorld -d \{\} -c 32 --connections 1 --cpus 1 -z 10s --duration-stop ignore -t 5s -O json 127\.0\.0\.1:50051$/,
+    );
   });
 });

@@ -41,11 +41,19 @@ interface GhzJson {
 /** ghz -O json: durations are in ns. */
 export function parseGhzJson(text: string): GhzResult {
   const j = JSON.parse(text) as GhzJson;
-  if (typeof j.count !== 'number' || typeof j.total !== 'number') throw new Error(`ghz: unexpected report: ${text.slice(0, 500)}`);
+  if (typeof j.count !== 'number' || typeof j.total !== 'number')
+    throw new Error(`ghz: unexpected report: ${text.slice(0, 500)}`);
   const { OK: ok = 0, ...errors } = j.statusCodeDistribution ?? {};
   const pct = (p: number) => (j.latencyDistribution?.find((x) => x.percentage === p)?.latency ?? NaN) / 1e6;
   const durationS = j.total / 1e9;
-  return { rps: durationS > 0 ? ok / durationS : 0, ok, count: j.count, errors, latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99) }, durationS };
+  return {
+    rps: durationS > 0 ? ok / durationS : 0,
+    ok,
+    count: j.count,
+    errors,
+    latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99) },
+    durationS,
+  };
 }
 
 /** ghz on PATH, or where `go install` puts it. */
@@ -65,10 +73,29 @@ export function ghzPath(): string | undefined {
 /** The argv given to ghz, also printed by the cross-check so the run can be repeated by hand. */
 export function ghzArgs(o: GhzOptions): string[] {
   return [
-    '--insecure', '--proto', PROTO_PATH, '--call', o.call, '-d', JSON.stringify(o.data),
-    '-c', String(o.concurrency), '--connections', String(o.connections), '--cpus', String(o.cpus),
+    '--insecure',
+    '--proto',
+    PROTO_PATH,
+    '--call',
+    o.call,
+    '-d',
+    JSON.stringify(o.data),
+    '-c',
+    String(o.concurrency),
+    '--connections',
+    String(o.connections),
+    '--cpus',
+    String(o.cpus),
     // ignore: calls in flight at the end are dropped, not counted as errors (as our engine and wrk do).
-    '-z', `${Math.max(1, Math.round(o.durationS))}s`, '--duration-stop', 'ignore', '-t', `${Math.max(1, Math.ceil(o.timeoutS))}s`, '-O', 'json', `${o.host}:${o.port}`,
+    '-z',
+    `${Math.max(1, Math.round(o.durationS))}s`,
+    '--duration-stop',
+    'ignore',
+    '-t',
+    `${Math.max(1, Math.ceil(o.timeoutS))}s`,
+    '-O',
+    'json',
+    `${o.host}:${o.port}`,
   ];
 }
 
@@ -78,13 +105,18 @@ export function runGhz(o: GhzOptions): Promise<GhzResult> {
   if (!bin) throw new Error('ghz not found on PATH or in $GOPATH/bin: go install github.com/bojand/ghz/cmd/ghz@latest');
   return new Promise((resolve, reject) => {
     // ghz's run is bounded by -z; the kill timeout only guards against a hung binary.
-    execFile(bin, ghzArgs(o), { timeout: (o.durationS + o.timeoutS + 15) * 1000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`ghz failed: ${err.message}\n${stderr}`.trim()));
-      try {
-        resolve(parseGhzJson(stdout));
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
+    execFile(
+      bin,
+      ghzArgs(o),
+      { timeout: (o.durationS + o.timeoutS + 15) * 1000, maxBuffer: 1 << 24 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`ghz failed: ${err.message}\n${stderr}`.trim()));
+        try {
+          resolve(parseGhzJson(stdout));
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      },
+    );
   });
 }

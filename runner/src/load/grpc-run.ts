@@ -27,6 +27,9 @@ export async function grpcReady(url: string): Promise<Partial<ReadyResponse>> {
 }
 
 /** The gRPC conformance suite (fast subset for the verify phase). Never throws. */
-export function verifyGrpc(url: string, opts: { fast: boolean; embed: (texts: string[]) => Promise<number[][]>; tolerance: number }): Promise<CheckOutcome[]> {
+export function verifyGrpc(
+  url: string,
+  opts: { fast: boolean; embed: (texts: string[]) => Promise<number[][]>; tolerance: number },
+): Promise<CheckOutcome[]> {
   return runGrpcConformance(grpcTarget(url), opts);
 }

@@ -20,7 +20,10 @@ export interface GrpcLoadSpec extends Omit<LoadSpec, 'requests'> {
 }
 
 /** One worker thread's share. `connections` is the number of calls in flight (closed) or their cap (open). */
-export interface GrpcWorkerShare extends Omit<GrpcLoadSpec, 'concurrency' | 'threads' | 'rate' | 'arrivals' | 'seed' | 'channels'> {
+export interface GrpcWorkerShare extends Omit<
+  GrpcLoadSpec,
+  'concurrency' | 'threads' | 'rate' | 'arrivals' | 'seed' | 'channels'
+> {
   connections: number;
   channels: number;
   rate?: number;

@@ -9,14 +9,23 @@ export interface GrpcWorkload {
 }
 
 /** workload.ts for gRPC: the same texts and oracle answers, as servebench.v1.Serving calls. */
-export async function buildGrpcWorkload(task: Task, texts: string[], oracle: Oracle, tolerance: number): Promise<GrpcWorkload> {
-  if (task === 'hello_world') return { requests: [{ method: 'HelloWorld', message: {} }], expect: [{ kind: 'json', value: { hello: 'World' } }] };
+export async function buildGrpcWorkload(
+  task: Task,
+  texts: string[],
+  oracle: Oracle,
+  tolerance: number,
+): Promise<GrpcWorkload> {
+  if (task === 'hello_world')
+    return { requests: [{ method: 'HelloWorld', message: {} }], expect: [{ kind: 'json', value: { hello: 'World' } }] };
   if (task === 'tokenize') {
     return {
       requests: texts.map((text) => ({ method: 'Tokenize', message: { text } })),
       expect: texts.map((t) => {
         const ids = oracle.tokenize(t);
-        return { kind: 'json', value: { input_ids: ids, attention_mask: ids.map(() => 1), token_type_ids: ids.map(() => 0) } };
+        return {
+          kind: 'json',
+          value: { input_ids: ids, attention_mask: ids.map(() => 1), token_type_ids: ids.map(() => 0) },
+        };
       }),
     };
   }

@@ -1,7 +1,14 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildRequest, Http1Client, HttpParseError, ResponseParser, type HttpErrorClass, type HttpResponse } from './http1.js';
+import {
+  buildRequest,
+  Http1Client,
+  HttpParseError,
+  ResponseParser,
+  type HttpErrorClass,
+  type HttpResponse,
+} from './http1.js';
 
 function parseAll(chunks: Array<string | Buffer>): HttpResponse[] {
   const out: HttpResponse[] = [];
@@ -18,9 +25,13 @@ function splits(s: string): Array<Array<string>> {
 }
 
 describe('ResponseParser', () => {
-  const cl = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCONTENT-LENGTH: 5\r\nServer-Timing: infer;dur=0.61\r\n\r\nhello';
+  const cl =
+    'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCONTENT-LENGTH: 5\r\nServer-Timing: infer;dur=0.61\r\n\r\nhello';
   const chunked =
-    'HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n' + '3;ext=1\r\nabc\r\n' + 'A\r\n0123456789\r\n' + '0\r\nx-trailer: 1\r\n\r\n';
+    'HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n' +
+    '3;ext=1\r\nabc\r\n' +
+    'A\r\n0123456789\r\n' +
+    '0\r\nx-trailer: 1\r\n\r\n';
 
   it('parses content-length bodies across every packet split', () => {
     for (const parts of splits(cl)) {
@@ -57,7 +68,9 @@ describe('ResponseParser', () => {
   });
 
   it('skips interim 1xx responses and joins repeated server-timing headers', () => {
-    const rs = parseAll(['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nserver-timing: a;dur=1\r\nServer-Timing: b;dur=2\r\ncontent-length: 0\r\n\r\n']);
+    const rs = parseAll([
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nserver-timing: a;dur=1\r\nServer-Timing: b;dur=2\r\ncontent-length: 0\r\n\r\n',
+    ]);
     expect(rs).toHaveLength(1);
     expect(rs[0]?.serverTiming).toBe('a;dur=1, b;dur=2');
   });
@@ -88,11 +101,16 @@ describe('ResponseParser', () => {
 
 describe('buildRequest', () => {
   it('serializes once with Content-Length (bytes, not chars) and keep-alive', () => {
-    const b = buildRequest({ method: 'POST', path: '/v1/embed', headers: { 'x-a': '1' }, body: '{"t":"é"}' }, '127.0.0.1:8080').toString('utf8');
+    const b = buildRequest(
+      { method: 'POST', path: '/v1/embed', headers: { 'x-a': '1' }, body: '{"t":"é"}' },
+      '127.0.0.1:8080',
+    ).toString('utf8');
     expect(b).toBe(
       'POST /v1/embed HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nx-a: 1\r\nContent-Type: application/json\r\nContent-Length: 10\r\nConnection: keep-alive\r\n\r\n{"t":"é"}',
     );
-    expect(buildRequest({ method: 'GET', path: '/health' }, 'h').toString()).toBe('GET /health HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n\r\n');
+    expect(buildRequest({ method: 'GET', path: '/health' }, 'h').toString()).toBe(
+      'GET /health HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n\r\n',
+    );
   });
 });
 

@@ -192,9 +192,15 @@ export class ResponseParser {
         if (contentLength !== null && contentLength !== n) throw new HttpParseError('conflicting content-length');
         contentLength = n;
       } else if (name === 'transfer-encoding') {
-        chunked = value.toLowerCase().split(',').some((t) => t.trim() === 'chunked');
+        chunked = value
+          .toLowerCase()
+          .split(',')
+          .some((t) => t.trim() === 'chunked');
       } else if (name === 'connection') {
-        const tokens = value.toLowerCase().split(',').map((t) => t.trim());
+        const tokens = value
+          .toLowerCase()
+          .split(',')
+          .map((t) => t.trim());
         if (tokens.includes('close')) close = true;
         else if (tokens.includes('keep-alive')) close = false;
       } else if (name === 'server-timing') {
@@ -237,7 +243,15 @@ export interface Http1ClientOptions {
 }
 
 // Errors raised before the TCP handshake completes.
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * One keep-alive connection with at most one request in flight. Reconnects

@@ -12,5 +12,6 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 export function assertLoopbackHost(host: string): void {
-  if (!isLoopbackHost(host)) throw new Error(`refusing non-loopback host ${JSON.stringify(host)}: benchmarks target 127.0.0.1 / ::1 only`);
+  if (!isLoopbackHost(host))
+    throw new Error(`refusing non-loopback host ${JSON.stringify(host)}: benchmarks target 127.0.0.1 / ::1 only`);
 }

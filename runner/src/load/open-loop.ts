@@ -13,7 +13,10 @@ const LATE_MS = 1;
  * The part of a worker share the scheduler reads; GrpcWorkerShare has the same fields.
  * `connections` bounds the requests in flight.
  */
-export type OpenLoopShare = Pick<WorkerShare, 'connections' | 'rate' | 'arrivals' | 'seed' | 'warmupMs' | 'durationMs' | 'maxRequests' | 'windowMs' | 'timeoutMs'>;
+export type OpenLoopShare = Pick<
+  WorkerShare,
+  'connections' | 'rate' | 'arrivals' | 'seed' | 'warmupMs' | 'durationMs' | 'maxRequests' | 'windowMs' | 'timeoutMs'
+>;
 
 /** How one reply is scored: cls null means success. */
 export interface Verdict {
@@ -68,7 +71,12 @@ class Queue<T> {
  * Runs `share` open-loop from `startAt` (this thread's performance.now() clock), sending the
  * `requestCount` requests round-robin at the share's rate over `transport`.
  */
-export function runOpenLoop<Slot, Reply>(share: OpenLoopShare, requestCount: number, startAt: number, transport: OpenLoopTransport<Slot, Reply>): Promise<WorkerResult> {
+export function runOpenLoop<Slot, Reply>(
+  share: OpenLoopShare,
+  requestCount: number,
+  startAt: number,
+  transport: OpenLoopTransport<Slot, Reply>,
+): Promise<WorkerResult> {
   const rate = share.rate;
   if (rate === undefined || !(rate > 0)) throw new Error('open loop needs rate > 0');
   const n = requestCount;
@@ -129,7 +137,8 @@ export function runOpenLoop<Slot, Reply>(share: OpenLoopShare, requestCount: num
           // Latency from the *scheduled* time, so queueing behind a stall is charged (no coordinated omission).
           const done = performance.now();
           const { cls, serverTiming } = transport.judge(reply, p.i);
-          if (cls === null) rec.success(done - p.sched, Math.floor((p.sched - measStart) / share.windowMs), serverTiming);
+          if (cls === null)
+            rec.success(done - p.sched, Math.floor((p.sched - measStart) / share.windowMs), serverTiming);
           else rec.error(cls);
           pendingCounted--;
         }

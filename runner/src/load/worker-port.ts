@@ -6,15 +6,16 @@ import type { WorkerResult } from './record.js';
 
 export type ToWorker = { type: 'start'; startEpochMs: number };
 export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'result'; result: WorkerResult }
-  | { type: 'error'; message: string };
+  { type: 'ready' } | { type: 'result'; result: WorkerResult } | { type: 'error'; message: string };
 
 /**
  * Serves one share on this worker thread: `run(startAt)` on 'start', where startAt is the common
  * start in this thread's performance.now() clock; 'ready' once `ready` resolves.
  */
-export function serveShare(run: (startAt: number) => Promise<WorkerResult>, ready: Promise<void> = Promise.resolve()): void {
+export function serveShare(
+  run: (startAt: number) => Promise<WorkerResult>,
+  ready: Promise<void> = Promise.resolve(),
+): void {
   const port = parentPort;
   if (!port) throw new Error('a load worker must run in a worker thread');
   const post = (m: FromWorker): void => port.postMessage(m);

@@ -118,14 +118,18 @@ describe('wrk output parser', () => {
 
 describe('runWrk', () => {
   it('refuses non-loopback URLs', () => {
-    expect(() => runWrk({ url: 'http://10.1.2.3:8080/', connections: 1, threads: 1, durationS: 1, timeoutS: 1 })).toThrow(/non-loopback/);
+    expect(() =>
+      runWrk({ url: 'http://10.1.2.3:8080/', connections: 1, threads: 1, durationS: 1, timeoutS: 1 }),
+    ).toThrow(/non-loopback/);
   });
 
   it('says how to install wrk when it is not on PATH', () => {
     const path = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
-      expect(() => runWrk({ url: 'http://127.0.0.1:1/', connections: 1, threads: 1, durationS: 1, timeoutS: 1 })).toThrow(/apt-get install wrk/);
+      expect(() =>
+        runWrk({ url: 'http://127.0.0.1:1/', connections: 1, threads: 1, durationS: 1, timeoutS: 1 }),
+      ).toThrow(/apt-get install wrk/);
     } finally {
       process.env.PATH = path;
     }
@@ -136,7 +140,13 @@ describe('runWrk', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const port = (server.address() as net.AddressInfo).port;
-      const r = await runWrk({ url: `http://127.0.0.1:${port}/`, connections: 4, threads: 1, durationS: 1, timeoutS: 1 });
+      const r = await runWrk({
+        url: `http://127.0.0.1:${port}/`,
+        connections: 4,
+        threads: 1,
+        durationS: 1,
+        timeoutS: 1,
+      });
       expect(r.requests).toBeGreaterThan(0);
       expect(r.errors).toBe(0);
       expect(r.latencyMs.p99).toBeGreaterThanOrEqual(r.latencyMs.p50);

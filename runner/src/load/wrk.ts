@@ -57,7 +57,8 @@ export function parseWrkOutput(text: string): WrkResult {
     if (!m) throw new Error(`wrk: no ${what} in output:\n${text.slice(0, 2000)}`);
     return m;
   };
-  const pct = (p: string): number => parseWrkTime(need(new RegExp(`^\\s*${p}%\\s+(\\S+)\\s*$`, 'm'), `${p}% latency`)[1]!);
+  const pct = (p: string): number =>
+    parseWrkTime(need(new RegExp(`^\\s*${p}%\\s+(\\S+)\\s*$`, 'm'), `${p}% latency`)[1]!);
   const lat = need(/^\s*Latency\s+(\S+)\s+(\S+)\s+(\S+)\s+\S+\s*$/m, 'latency stats');
   const total = need(/^\s*(\d+) requests in (\S+),/m, 'request count');
   const rps = Number(need(/^Requests\/sec:\s+([\d.]+)/m, 'Requests/sec')[1]);
@@ -103,18 +104,35 @@ export function runWrk(opts: WrkOptions): Promise<WrkResult> {
   assertLoopbackHost(url.hostname);
   if (url.protocol !== 'http:') throw new Error(`wrk cross-check supports http:// only, got ${url.protocol}`);
   const bin = onPath('wrk');
-  if (!bin) throw new Error('wrk not found on PATH: install it with `apt-get install wrk` (or skip the wrk cross-check)');
+  if (!bin)
+    throw new Error('wrk not found on PATH: install it with `apt-get install wrk` (or skip the wrk cross-check)');
   const threads = Math.max(1, Math.min(opts.threads, opts.connections)); // wrk requires connections >= threads
-  const args = ['--latency', '-t', String(threads), '-c', String(opts.connections), '-d', `${Math.max(1, Math.round(opts.durationS))}s`, '--timeout', `${Math.max(1, Math.ceil(opts.timeoutS))}s`, url.href];
+  const args = [
+    '--latency',
+    '-t',
+    String(threads),
+    '-c',
+    String(opts.connections),
+    '-d',
+    `${Math.max(1, Math.round(opts.durationS))}s`,
+    '--timeout',
+    `${Math.max(1, Math.ceil(opts.timeoutS))}s`,
+    url.href,
+  ];
   return new Promise((resolve, reject) => {
     // wrk's own run is bounded by -d; the kill timeout only guards against a hung binary.
-    execFile(bin, args, { timeout: (opts.durationS + opts.timeoutS + 15) * 1000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`wrk failed: ${err.message}\n${stderr}${stdout}`.trim()));
-      try {
-        resolve(parseWrkOutput(stdout));
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
+    execFile(
+      bin,
+      args,
+      { timeout: (opts.durationS + opts.timeoutS + 15) * 1000, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`wrk failed: ${err.message}\n${stderr}${stdout}`.trim()));
+        try {
+          resolve(parseWrkOutput(stdout));
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      },
+    );
   });
 }

@@ -22,7 +22,13 @@ export interface RawJob {
 
 const job = workerData as RawJob;
 const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(job.vocab, 'utf8'), { maxLength: job.maxLength });
-const backend = createBackend({ backend: 'ort', modelPath: job.onnx, device: 'cpu', intraOpThreads: job.intraOpThreads, interOpThreads: 1 });
+const backend = createBackend({
+  backend: 'ort',
+  modelPath: job.onnx,
+  device: 'cpu',
+  intraOpThreads: job.intraOpThreads,
+  interOpThreads: 1,
+});
 await backend.load();
 const pipeline = new Pipeline(tokenizer, backend, { maxQueue: Number.MAX_SAFE_INTEGER, batching: job.batching });
 const call =
@@ -45,7 +51,8 @@ async function loop(): Promise<void> {
     if (start >= end) return;
     await call(job.texts[next++ % job.texts.length]!);
     const done = performance.now();
-    if (start >= measureFrom && done <= end) recorder.success(done - start, Math.floor((start - measureFrom) / job.windowMs), undefined);
+    if (start >= measureFrom && done <= end)
+      recorder.success(done - start, Math.floor((start - measureFrom) / job.windowMs), undefined);
   }
 }
 await Promise.all(Array.from({ length: job.concurrency }, loop));

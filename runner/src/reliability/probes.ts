@@ -36,7 +36,12 @@ function httpCaller(baseUrl: string): Caller {
   return {
     async predict() {
       try {
-        const r = await fetch(new URL(ROUTES.predict, baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: HTTP_BODY, signal: AbortSignal.timeout(60_000) });
+        const r = await fetch(new URL(ROUTES.predict, baseUrl), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: HTTP_BODY,
+          signal: AbortSignal.timeout(60_000),
+        });
         await r.arrayBuffer();
         const kind = r.status === 200 ? 'ok' : r.status === 429 ? 'shed' : 'other';
         return { kind, retryAfter: r.headers.get('retry-after') !== null, detail: `HTTP ${r.status}` };
@@ -44,7 +49,11 @@ function httpCaller(baseUrl: string): Caller {
         return { kind: 'other', retryAfter: false, detail: `no answer: ${(e as Error).message}` };
       }
     },
-    healthy: () => fetch(new URL(ROUTES.healthz, baseUrl), { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false),
+    healthy: () =>
+      fetch(new URL(ROUTES.healthz, baseUrl), { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.ok,
+        () => false,
+      ),
     close() {},
   };
 }
@@ -57,10 +66,23 @@ function grpcCaller(target: string): Caller {
     async predict() {
       const r = await client.call('PredictBatch', { texts: TEXTS }, { timeoutMs: 60_000 });
       const code = r.trailers.get('servebench-error-code')[0];
-      const kind = r.code === grpc.status.OK ? 'ok' : r.code === grpc.status.RESOURCE_EXHAUSTED && code === 'OVERLOADED' ? 'shed' : 'other';
-      return { kind, retryAfter: r.trailers.get('retry-after').length > 0, detail: `${grpc.status[r.code]} ${String(code ?? '')} ${r.details}`.trim() };
+      const kind =
+        r.code === grpc.status.OK
+          ? 'ok'
+          : r.code === grpc.status.RESOURCE_EXHAUSTED && code === 'OVERLOADED'
+            ? 'shed'
+            : 'other';
+      return {
+        kind,
+        retryAfter: r.trailers.get('retry-after').length > 0,
+        detail: `${grpc.status[r.code]} ${String(code ?? '')} ${r.details}`.trim(),
+      };
     },
-    healthy: () => health.health('', 2000).then((s) => s === 'SERVING', () => false),
+    healthy: () =>
+      health.health('', 2000).then(
+        (s) => s === 'SERVING',
+        () => false,
+      ),
     close() {
       client.close();
       health.close();
@@ -102,7 +124,8 @@ export async function overload(server: Launched, protocol: Protocol): Promise<Ov
       }
     })();
     const outcomes: Outcome[] = [];
-    for (let wave = 0; wave < 3; wave++) outcomes.push(...(await Promise.all(Array.from({ length: 400 }, () => caller.predict()))));
+    for (let wave = 0; wave < 3; wave++)
+      outcomes.push(...(await Promise.all(Array.from({ length: 400 }, () => caller.predict()))));
     loadDone = true;
     await health;
     const peakRssMb = sampler.stop().peakRssMb;
@@ -112,7 +135,10 @@ export async function overload(server: Launched, protocol: Protocol): Promise<Ov
       served: outcomes.filter((o) => o.kind === 'ok').length,
       shed: shed.length,
       shedWithoutRetryAfter: shed.filter((o) => !o.retryAfter).length,
-      other: outcomes.filter((o) => o.kind === 'other').map((o) => o.detail).slice(0, 5),
+      other: outcomes
+        .filter((o) => o.kind === 'other')
+        .map((o) => o.detail)
+        .slice(0, 5),
       healthFailures,
       peakRssMb,
       recovered: (await caller.predict()).kind === 'ok',
@@ -149,19 +175,30 @@ export async function shutdownUnderLoad(server: Launched, protocol: Protocol): P
     const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
     // Open and use the connections first: a connection still in the listen backlog when the
     // listener closes is reset by the kernel, and that is not a request the server had.
-    const get = () => new Promise<void>((resolve, reject) => request(new URL(ROUTES.healthz, server.baseUrl), { agent }, (res) => res.resume().on('end', resolve)).on('error', reject).end());
+    const get = () =>
+      new Promise<void>((resolve, reject) =>
+        request(new URL(ROUTES.healthz, server.baseUrl), { agent }, (res) => res.resume().on('end', resolve))
+          .on('error', reject)
+          .end(),
+      );
     await Promise.all(Array.from({ length: IN_FLIGHT }, get));
     const sent: Array<Promise<void>> = [];
-    inflight = Array.from({ length: IN_FLIGHT }, () =>
-      new Promise<string | undefined>((resolve) => {
-        const req = request(new URL(ROUTES.predict, server.baseUrl), { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}`));
-        });
-        req.on('error', (e) => resolve(`no answer: ${e.message}`));
-        sent.push(new Promise((r) => req.on('finish', r)));
-        req.end(HTTP_BODY);
-      }),
+    inflight = Array.from(
+      { length: IN_FLIGHT },
+      () =>
+        new Promise<string | undefined>((resolve) => {
+          const req = request(
+            new URL(ROUTES.predict, server.baseUrl),
+            { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}`));
+            },
+          );
+          req.on('error', (e) => resolve(`no answer: ${e.message}`));
+          sent.push(new Promise((r) => req.on('finish', r)));
+          req.end(HTTP_BODY);
+        }),
     );
     cleanup = () => agent.destroy();
     // In flight = fully sent on an accepted connection; after the first answer the rest are queued.

@@ -5,16 +5,30 @@ import { reliabilityOk, renderReliability, type ReliabilityRow } from './report.
 const good: ReliabilityRow = {
   stack: 'a+ort',
   abuse: { cases: 389, crashes: 0, serverErrors: 0, leaks: 0, failures: [] },
-  overload: { sent: 1200, served: 300, shed: 900, shedWithoutRetryAfter: 0, other: [], healthFailures: 0, peakRssMb: 210.4, recovered: true },
+  overload: {
+    sent: 1200,
+    served: 300,
+    shed: 900,
+    shedWithoutRetryAfter: 0,
+    other: [],
+    healthFailures: 0,
+    peakRssMb: 210.4,
+    recovered: true,
+  },
   shutdown: { inFlight: 40, lost: [], exit: { code: 0, signal: null } },
 };
 
 describe('reliability report', () => {
   it('renders one row per stack with the figures, and a skipped stack with its reason', () => {
-    const md = renderReliability([good, { stack: 'b+tfjs-node', skipped: 'cannot run here: @tensorflow/tfjs-node is not installed' }], 'test machine');
+    const md = renderReliability(
+      [good, { stack: 'b+tfjs-node', skipped: 'cannot run here: @tensorflow/tfjs-node is not installed' }],
+      'test machine',
+    );
     expect(md).toContain('Machine: test machine.');
     expect(md).toContain(`peak RSS (bound ${OVERLOAD_RSS_LIMIT_MB} MB)`);
-    expect(md).toContain('| a+ort | 389 | 0 | 0 | 0 | 0 | 300 / 900 (0) / 0 of 1200 | 0 | 210 ok | yes | 0 of 40 | 0 |');
+    expect(md).toContain(
+      '| a+ort | 389 | 0 | 0 | 0 | 0 | 300 / 900 (0) / 0 of 1200 | 0 | 210 ok | yes | 0 of 40 | 0 |',
+    );
     expect(md).toContain('| b+tfjs-node | cannot run here: @tensorflow/tfjs-node is not installed |');
     expect(md).not.toContain('Failures:');
   });
@@ -23,7 +37,9 @@ describe('reliability report', () => {
     expect(reliabilityOk([good, { stack: 'x', skipped: 'cannot run here: no GPU' }])).toBe(true);
     expect(reliabilityOk([{ stack: 'x', skipped: 'failed: exited with 1' }])).toBe(false);
     expect(reliabilityOk([{ ...good, abuse: { ...good.abuse!, serverErrors: 1 } }])).toBe(false);
-    expect(reliabilityOk([{ ...good, overload: { ...good.overload!, peakRssMb: OVERLOAD_RSS_LIMIT_MB + 1 } }])).toBe(false);
+    expect(reliabilityOk([{ ...good, overload: { ...good.overload!, peakRssMb: OVERLOAD_RSS_LIMIT_MB + 1 } }])).toBe(
+      false,
+    );
     const lost = { ...good, shutdown: { ...good.shutdown!, lost: ['no answer: socket hang up'] } };
     expect(reliabilityOk([lost])).toBe(false);
     expect(renderReliability([lost], 'm')).toContain('- a+ort shutdown: no answer: socket hang up');

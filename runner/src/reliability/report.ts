@@ -9,7 +9,15 @@ import { referenceTokenizer, runGrpcAbuse } from '@servebench/contract/grpc';
 import type { StackSpec } from '../discover.js';
 import { modelServerKind } from '../launch/modelserver.js';
 import { LaunchError, launchProcess, type Launched } from '../launch/process.js';
-import { OVERLOAD_ENV, OVERLOAD_RSS_LIMIT_MB, SHUTDOWN_ENV, overload, shutdownUnderLoad, type OverloadResult, type ShutdownResult } from './probes.js';
+import {
+  OVERLOAD_ENV,
+  OVERLOAD_RSS_LIMIT_MB,
+  SHUTDOWN_ENV,
+  overload,
+  shutdownUnderLoad,
+  type OverloadResult,
+  type ShutdownResult,
+} from './probes.js';
 
 export interface AbuseSummary {
   cases: number;
@@ -36,7 +44,13 @@ export async function abuse(server: Launched, stack: StackSpec): Promise<AbuseSu
   if (stack.server.protocol === 'grpc') {
     const parts = await runGrpcAbuse(`${server.host}:${server.port}`, { tokenize: await referenceTokenizer() });
     const sum = (k: 'cases' | 'crashes' | 'serverErrors' | 'leaks') => parts.reduce((n, p) => n + p[k], 0);
-    return { cases: sum('cases'), crashes: sum('crashes') + (server.exited() ? 1 : 0), serverErrors: sum('serverErrors'), leaks: sum('leaks'), failures: parts.flatMap((p) => p.failures).slice(0, 5) };
+    return {
+      cases: sum('cases'),
+      crashes: sum('crashes') + (server.exited() ? 1 : 0),
+      serverErrors: sum('serverErrors'),
+      leaks: sum('leaks'),
+      failures: parts.flatMap((p) => p.failures).slice(0, 5),
+    };
   }
   const tally = newAbuseTally();
   const outcomes = await runConformance(server.baseUrl, { checks: ABUSE_CHECKS, tally });
@@ -45,21 +59,35 @@ export async function abuse(server: Launched, stack: StackSpec): Promise<AbuseSu
     crashes: tally.noAnswer + (server.exited() ? 1 : 0),
     serverErrors: tally.serverErrors,
     leaks: tally.leaks,
-    failures: outcomes.filter((o) => !o.ok).map((o) => `${o.id}: ${o.error ?? ''}`).slice(0, 5),
+    failures: outcomes
+      .filter((o) => !o.ok)
+      .map((o) => `${o.id}: ${o.error ?? ''}`)
+      .slice(0, 5),
   };
 }
 
 /** Runs the three probes on each stack, one launch each; a stack that cannot run here is skipped with its reason. */
-export async function reliabilityReport(stacks: StackSpec[], opts: { note?: (line: string) => void } = {}): Promise<ReliabilityRow[]> {
+export async function reliabilityReport(
+  stacks: StackSpec[],
+  opts: { note?: (line: string) => void } = {},
+): Promise<ReliabilityRow[]> {
   const note = opts.note ?? (() => {});
   const logs = mkdtempSync(join(tmpdir(), 'servebench-reliability-report-'));
   const rows: ReliabilityRow[] = [];
   for (const stack of stacks) {
     const row: ReliabilityRow = { stack: stack.id };
     rows.push(row);
-    const withServer = async <T>(what: string, env: Record<string, string>, f: (s: Launched) => Promise<T>): Promise<T> => {
+    const withServer = async <T>(
+      what: string,
+      env: Record<string, string>,
+      f: (s: Launched) => Promise<T>,
+    ): Promise<T> => {
       note(`${stack.id}: ${what}`);
-      const server = await launchProcess(stack, { env: { MODEL: 'mini', ...env }, readyTimeoutMs: 90_000, logFile: join(logs, `${stack.id}-${what}.log`) });
+      const server = await launchProcess(stack, {
+        env: { MODEL: 'mini', ...env },
+        readyTimeoutMs: 90_000,
+        logFile: join(logs, `${stack.id}-${what}.log`),
+      });
       try {
         return await f(server);
       } finally {
@@ -71,7 +99,8 @@ export async function reliabilityReport(stacks: StackSpec[], opts: { note?: (lin
       row.overload = await withServer('overload', OVERLOAD_ENV, (s) => overload(s, stack.server.protocol));
       row.shutdown = await withServer('shutdown', SHUTDOWN_ENV, (s) => shutdownUnderLoad(s, stack.server.protocol));
     } catch (e) {
-      row.skipped = e instanceof LaunchError && e.unavailable ? `cannot run here: ${e.message}` : `failed: ${(e as Error).message}`;
+      row.skipped =
+        e instanceof LaunchError && e.unavailable ? `cannot run here: ${e.message}` : `failed: ${(e as Error).message}`;
     }
   }
   return rows;
@@ -97,15 +126,31 @@ export function renderReliability(rows: ReliabilityRow[], stamp: string): string
       `| ${r.stack} | ${a.cases} | ${a.crashes} | ${a.serverErrors} | ${a.leaks} | ${a.failures.length} | ${o.served} / ${o.shed} (${o.shedWithoutRetryAfter}) / ${o.other.length} of ${o.sent} | ${o.healthFailures} | ${rss} | ${o.recovered ? 'yes' : '**no**'} | ${s.lost.length} of ${s.inFlight} | ${s.exit.code ?? s.exit.signal} |`,
     );
   }
-  const problems = rows.flatMap((r) => [...(r.abuse?.failures ?? []).map((f) => `${r.stack}: ${f}`), ...(r.overload?.other ?? []).map((f) => `${r.stack} overload: ${f}`), ...(r.shutdown?.lost ?? []).map((f) => `${r.stack} shutdown: ${f}`)]);
+  const problems = rows.flatMap((r) => [
+    ...(r.abuse?.failures ?? []).map((f) => `${r.stack}: ${f}`),
+    ...(r.overload?.other ?? []).map((f) => `${r.stack} overload: ${f}`),
+    ...(r.shutdown?.lost ?? []).map((f) => `${r.stack} shutdown: ${f}`),
+  ]);
   if (problems.length) lines.push('', 'Failures:', ...problems.map((p) => `- ${p.slice(0, 300)}`));
   return lines.join('\n');
 }
 
 /** True when every measured row meets the issue's bars (0 crashes, 0 5xx, 0 leaks, RSS bound, 0 lost, exit 0). */
 export function reliabilityOk(rows: ReliabilityRow[]): boolean {
-  return rows.every((r) => r.skipped?.startsWith('cannot run here') || (
-    !r.skipped && r.abuse!.crashes === 0 && r.abuse!.serverErrors === 0 && r.abuse!.leaks === 0 && r.abuse!.failures.length === 0 &&
-    r.overload!.other.length === 0 && r.overload!.shedWithoutRetryAfter === 0 && r.overload!.healthFailures === 0 && r.overload!.peakRssMb < OVERLOAD_RSS_LIMIT_MB && r.overload!.recovered &&
-    r.shutdown!.lost.length === 0 && r.shutdown!.exit.code === 0));
+  return rows.every(
+    (r) =>
+      r.skipped?.startsWith('cannot run here') ||
+      (!r.skipped &&
+        r.abuse!.crashes === 0 &&
+        r.abuse!.serverErrors === 0 &&
+        r.abuse!.leaks === 0 &&
+        r.abuse!.failures.length === 0 &&
+        r.overload!.other.length === 0 &&
+        r.overload!.shedWithoutRetryAfter === 0 &&
+        r.overload!.healthFailures === 0 &&
+        r.overload!.peakRssMb < OVERLOAD_RSS_LIMIT_MB &&
+        r.overload!.recovered &&
+        r.shutdown!.lost.length === 0 &&
+        r.shutdown!.exit.code === 0),
+  );
 }

@@ -2,7 +2,8 @@ import { TASKS } from '@servebench/contract';
 import { machineStamp } from '../environment.js';
 import type { CellResult, RunResults, StackResult } from '../results.js';
 
-const num = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2));
+const num = (x: number) =>
+  x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2);
 
 function flags(c: CellResult): string {
   const f: string[] = [];
@@ -14,7 +15,11 @@ function flags(c: CellResult): string {
 }
 
 const cellText = (c: CellResult | undefined) =>
-  !c ? 'not measured' : c.status === 'failed' ? 'failed' : `${num(c.load.rps)} / ${num(c.load.latencyMs.p99)}${flags(c)}`;
+  !c
+    ? 'not measured'
+    : c.status === 'failed'
+      ? 'failed'
+      : `${num(c.load.rps)} / ${num(c.load.latencyMs.p99)}${flags(c)}`;
 
 /** One table per run: a row per stack and task, a column per concurrency: "req/s / p99 ms". */
 export function renderTable(r: RunResults): string {
@@ -47,7 +52,9 @@ export function renderPeers(r: RunResults): string {
   const levels = [...new Set(others.flatMap((s) => s.cells.map((c) => c.concurrency)))].sort((a, b) => a - b);
   const lines = [
     '',
-    '**Against the Python peers** (req/s ratio / p99 ratio to the best of ' + peers.map((p) => `\`${p.id}\``).join(', ') + ' in this run; req/s above 1 and p99 below 1 favour the stack):',
+    '**Against the Python peers** (req/s ratio / p99 ratio to the best of ' +
+      peers.map((p) => `\`${p.id}\``).join(', ') +
+      ' in this run; req/s above 1 and p99 below 1 favour the stack):',
     '',
     `| stack | task | ${levels.map((c) => `c=${c}`).join(' | ')} |`,
     `|---|---|${levels.map(() => '---:').join('|')}|`,
@@ -60,7 +67,9 @@ export function renderPeers(r: RunResults): string {
           .map((p) => p.cells.find((x) => x.task === task && x.concurrency === c && ok(x)))
           .filter((x): x is CellResult => x !== undefined)
           .sort((a, b) => b.load.rps - a.load.rps)[0];
-        return mine && best ? `${(mine.load.rps / best.load.rps).toFixed(2)}x / ${(mine.load.latencyMs.p99 / best.load.latencyMs.p99).toFixed(2)}x` : '';
+        return mine && best
+          ? `${(mine.load.rps / best.load.rps).toFixed(2)}x / ${(mine.load.latencyMs.p99 / best.load.latencyMs.p99).toFixed(2)}x`
+          : '';
       });
       if (row.some((x) => x)) lines.push(`| ${s.id} | ${task} | ${row.join(' | ')} |`);
     }
@@ -71,7 +80,12 @@ export function renderPeers(r: RunResults): string {
 function notMeasured(stacks: StackResult[]): string {
   const out = stacks.filter((s) => s.status !== 'ok');
   if (!out.length) return '';
-  return ['', '**Not measured:**', '', ...out.map((s) => `- \`${s.id}\`: ${s.status}${s.reason ? ` — ${s.reason.split('\n')[0]!.slice(0, 300)}` : ''}`)].join('\n');
+  return [
+    '',
+    '**Not measured:**',
+    '',
+    ...out.map((s) => `- \`${s.id}\`: ${s.status}${s.reason ? ` — ${s.reason.split('\n')[0]!.slice(0, 300)}` : ''}`),
+  ].join('\n');
 }
 
 function stackFacts(stacks: StackResult[]): string {
@@ -79,15 +93,26 @@ function stackFacts(stacks: StackResult[]): string {
     .filter((s) => s.status === 'ok' && s.protocol !== 'in-process')
     .map((s) => {
       const peak = Math.max(0, ...s.cells.map((c) => c.resources?.peakRssMb ?? 0));
-      const info = s.backendInfo ? Object.entries(s.backendInfo).map(([k, v]) => `${k}=${v}`).join(', ') : '';
+      const info = s.backendInfo
+        ? Object.entries(s.backendInfo)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')
+        : '';
       return `| ${s.id} | ${s.coldStartMs ?? ''} | ${s.modelLoadMs ?? ''} | ${peak.toFixed(0)} | ${info} |`;
     });
   if (!rows.length) return '';
-  return ['', '| stack | cold start ms | model load ms | peak RSS MB | backend |', '|---|---:|---:|---:|---|', ...rows].join('\n');
+  return [
+    '',
+    '| stack | cold start ms | model load ms | peak RSS MB | backend |',
+    '|---|---:|---:|---:|---|',
+    ...rows,
+  ].join('\n');
 }
 
 const batchPolicy = (s: RunResults['settings']) =>
-  (s.maxBatchSize ?? 1) > 1 ? `dynamic batching up to ${s.maxBatchSize} rows with ${s.maxQueueDelayUs} µs max queue delay` : 'no dynamic batching';
+  (s.maxBatchSize ?? 1) > 1
+    ? `dynamic batching up to ${s.maxBatchSize} rows with ${s.maxQueueDelayUs} µs max queue delay`
+    : 'no dynamic batching';
 
 /** The markdown summary of one run: stamp, settings, the table, flags legend, failures. */
 export function renderMarkdown(r: RunResults): string {

@@ -16,7 +16,11 @@ const measured = (r: RunResults) => r.stacks.filter((s) => s.cells.length > 0);
 
 /** Requests/s against concurrency, one line per stack, one panel per task. */
 function throughputSpec(r: RunResults): Spec {
-  const values = measured(r).flatMap((s) => s.cells.filter((c) => c.status !== 'failed').map((c) => ({ stack: s.id, task: c.task, concurrency: c.concurrency, rps: c.load.rps })));
+  const values = measured(r).flatMap((s) =>
+    s.cells
+      .filter((c) => c.status !== 'failed')
+      .map((c) => ({ stack: s.id, task: c.task, concurrency: c.concurrency, rps: c.load.rps })),
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: `Verified requests/s against concurrency (${r.runId})`,
@@ -42,7 +46,9 @@ function cdfSpec(r: RunResults): Spec {
     TASKS.flatMap((task) => {
       const cells = s.cells.filter((c) => c.task === task && c.status !== 'failed');
       const top = cells.sort((a, b) => b.concurrency - a.concurrency)[0];
-      return top ? top.load.cdf.map(([p, ms]) => ({ stack: s.id, task: `${task} c=${top.concurrency}`, percentile: p, ms })) : [];
+      return top
+        ? top.load.cdf.map(([p, ms]) => ({ stack: s.id, task: `${task} c=${top.concurrency}`, percentile: p, ms }))
+        : [];
     }),
   );
   return {

@@ -6,30 +6,81 @@ import { renderCsv } from './csv.js';
 import { renderMarkdown, renderPeers } from './markdown.js';
 import { BEGIN, END, replaceBetweenMarkers } from './readme.js';
 
-function cell(task: CellResult['task'], concurrency: number, rps: number, p99: number, extra: Partial<CellResult> = {}): CellResult {
+function cell(
+  task: CellResult['task'],
+  concurrency: number,
+  rps: number,
+  p99: number,
+  extra: Partial<CellResult> = {},
+): CellResult {
   const lat = { count: 10, min: 1, mean: 2, p50: 2, p90: 3, p99, p999: p99, max: p99 };
   return {
-    task, concurrency, status: 'ok', startedAt: '2026-01-01T00:00:00Z', clientBound: false,
+    task,
+    concurrency,
+    status: 'ok',
+    startedAt: '2026-01-01T00:00:00Z',
+    clientBound: false,
     stability: { stable: true, spread: 0.01, threshold: 0.1, lastN: 3 },
-    load: { mode: 'closed', concurrency, durationS: 1, successes: rps, errors: {}, rps, latencyMs: lat, cdf: [], windows: [], serverTiming: {}, clientElu: 0.5, threads: 1 },
+    load: {
+      mode: 'closed',
+      concurrency,
+      durationS: 1,
+      successes: rps,
+      errors: {},
+      rps,
+      latencyMs: lat,
+      cdf: [],
+      windows: [],
+      serverTiming: {},
+      clientElu: 0.5,
+      threads: 1,
+    },
     ...extra,
   };
 }
 
 function run(id: string, stacks: StackResult[]): RunResults {
   return {
-    schema: 1, runId: id, status: 'complete', startedAt: '', wallS: 12, settings: PROFILES.smoke!,
-    environment: { cpu: 'Test CPU', cores: 2, memoryGiB: 24, os: 'Debian', kernel: '6', node: 'v20', packages: { fastify: '5.0.0' }, git: { commit: 'a'.repeat(40), dirty: false }, hostname: 'h' },
+    schema: 1,
+    runId: id,
+    status: 'complete',
+    startedAt: '',
+    wallS: 12,
+    settings: PROFILES.smoke!,
+    environment: {
+      cpu: 'Test CPU',
+      cores: 2,
+      memoryGiB: 24,
+      os: 'Debian',
+      kernel: '6',
+      node: 'v20',
+      packages: { fastify: '5.0.0' },
+      git: { commit: 'a'.repeat(40), dirty: false },
+      hostname: 'h',
+    },
     model: { name: 'tiny', seed: 0, sha256: 'x', hiddenSize: 128, layers: 2 },
     stacks,
   };
 }
 
-const stack = (id: string, cells: CellResult[], extra: Partial<StackResult> = {}): StackResult => ({ id, server: id.split('+')[0]!, backend: 'ort', protocol: 'http', launcher: 'process', status: 'ok', cells, ...extra });
+const stack = (id: string, cells: CellResult[], extra: Partial<StackResult> = {}): StackResult => ({
+  id,
+  server: id.split('+')[0]!,
+  backend: 'ort',
+  protocol: 'http',
+  launcher: 'process',
+  status: 'ok',
+  cells,
+  ...extra,
+});
 
 describe('rendering', () => {
   const r = run('r1', [
-    stack('fastify+ort', [cell('hello_world', 1, 1000, 0.5), cell('predict', 1, 500, 2.5, { status: 'unstable' }), cell('predict', 8, 800, 12, { clientBound: true })]),
+    stack('fastify+ort', [
+      cell('hello_world', 1, 1000, 0.5),
+      cell('predict', 1, 500, 2.5, { status: 'unstable' }),
+      cell('predict', 8, 800, 12, { clientBound: true }),
+    ]),
     stack('broken+none', [], { status: 'failed-verification', reason: 'tokenize ids differ' }),
   ]);
 

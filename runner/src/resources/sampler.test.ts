@@ -7,7 +7,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('parseStat', () => {
   it('handles comm with spaces and parentheses', () => {
-    const text = '4242 (node (worker) x) S 17 4242 17 0 -1 4194304 98 0 0 0 150 25 0 0 20 0 11 0 58111 3133440 3000 18446744073709551615 0';
+    const text =
+      '4242 (node (worker) x) S 17 4242 17 0 -1 4194304 98 0 0 0 150 25 0 0 20 0 11 0 58111 3133440 3000 18446744073709551615 0';
     expect(parseStat(text)).toEqual({ pid: 4242, ppid: 17, cpuTicks: 175, startTicks: 58111, rssPages: 3000 });
     expect(parseStat('garbage')).toBeUndefined();
   });
@@ -17,7 +18,11 @@ describe('processTree', () => {
   it('collects every descendant of the root, not siblings', () => {
     const p = (pid: number, ppid: number): ProcStat => ({ pid, ppid, cpuTicks: 0, startTicks: 0, rssPages: 0 });
     const all = [p(1, 0), p(10, 1), p(11, 10), p(12, 11), p(13, 10), p(20, 1)];
-    expect(processTree(10, all).map((s) => s.pid).sort()).toEqual([10, 11, 12, 13]);
+    expect(
+      processTree(10, all)
+        .map((s) => s.pid)
+        .sort(),
+    ).toEqual([10, 11, 12, 13]);
     expect(processTree(99, all)).toEqual([]);
   });
 });
@@ -25,7 +30,11 @@ describe('processTree', () => {
 describe('startSampler', () => {
   it("sees a (grand)child process's CPU when it spins, and its RSS", async () => {
     // sh -> node spinning ~1.2 s: the spinner is a grandchild of the root.
-    const child = spawn('sh', ['-c', `"${process.execPath}" -e "const e=Date.now()+1200; while(Date.now()<e){}"; true`], { stdio: 'ignore' });
+    const child = spawn(
+      'sh',
+      ['-c', `"${process.execPath}" -e "const e=Date.now()+1200; while(Date.now()<e){}"; true`],
+      { stdio: 'ignore' },
+    );
     try {
       await sleep(100);
       const sampler = startSampler(child.pid!, 100);

@@ -11,7 +11,9 @@ describe('parseServerTiming', () => {
     ]);
   });
   it('tolerates desc, quotes, case and spacing; skips entries without dur', () => {
-    expect(parseServerTiming('cache;desc="hit", db ; DUR = "2.5" ;desc=x,miss,bad;dur=abc')).toEqual([{ name: 'db', dur: 2.5 }]);
+    expect(parseServerTiming('cache;desc="hit", db ; DUR = "2.5" ;desc=x,miss,bad;dur=abc')).toEqual([
+      { name: 'db', dur: 2.5 },
+    ]);
     expect(parseServerTiming('')).toEqual([]);
   });
 });

@@ -18,7 +18,10 @@ export interface StabilityVerdict {
 
 export const DEFAULT_STABILITY: StabilityOptions = { lastN: 3, tolerance: 0.1 };
 
-export function assessStability(windows: ReadonlyArray<{ rps: number }>, opts: StabilityOptions = DEFAULT_STABILITY): StabilityVerdict {
+export function assessStability(
+  windows: ReadonlyArray<{ rps: number }>,
+  opts: StabilityOptions = DEFAULT_STABILITY,
+): StabilityVerdict {
   const { lastN, tolerance } = opts;
   const base = { threshold: tolerance, lastN };
   if (lastN < 1 || windows.length < lastN) return { stable: false, spread: Infinity, ...base };

@@ -3,17 +3,22 @@
 import { createServer } from 'node:http';
 
 const ready = {
-  status: 'ready', server: 'broken-standin', backend: 'none', backend_info: {},
+  status: 'ready',
+  server: 'broken-standin',
+  backend: 'none',
+  backend_info: {},
   model: { name: 'tiny', seed: 0, hidden_size: 4, max_length: 512, sha256: '' },
   limits: { max_body_bytes: 1024, max_texts: 4, max_text_chars: 100 },
 };
 const server = createServer((req, res) => {
-  const send = (status, body) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const send = (status, body) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   req.resume();
   req.on('end', () => {
     if (req.url === '/hello_world') return send(200, { Hello: 'World' });
     if (req.url === '/readyz' || req.url === '/healthz') return send(200, ready);
-    if (req.url === '/tokenize') return send(200, { input_ids: [101, 102], attention_mask: [1, 1], token_type_ids: [0, 0] });
+    if (req.url === '/tokenize')
+      return send(200, { input_ids: [101, 102], attention_mask: [1, 1], token_type_ids: [0, 0] });
     if (req.url === '/predict') return send(200, { embedding: [0, 0, 0, 0] });
     send(404, { error: { code: 'NOT_FOUND', message: 'no such route' } });
   });

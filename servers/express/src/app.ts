@@ -25,9 +25,18 @@ export function buildApp(service: Service): express.Express {
   app.use((_req, res) => send(res, service.notFound()));
 
   const onError: ErrorRequestHandler = (err: { type?: string; status?: number }, _req, res, _next) => {
-    if (err.type === 'entity.too.large') return send(res, errorReply(new ServeError('BODY_TOO_LARGE', `body exceeds ${service.config.limits.maxBodyBytes} bytes`)));
-    if (err.status === 415) return send(res, errorReply(new ServeError('UNSUPPORTED_MEDIA_TYPE', 'compressed request bodies are not supported')));
-    if (err.status && err.status < 500) return send(res, errorReply(new ServeError('INVALID_REQUEST', 'the request body could not be read')));
+    if (err.type === 'entity.too.large')
+      return send(
+        res,
+        errorReply(new ServeError('BODY_TOO_LARGE', `body exceeds ${service.config.limits.maxBodyBytes} bytes`)),
+      );
+    if (err.status === 415)
+      return send(
+        res,
+        errorReply(new ServeError('UNSUPPORTED_MEDIA_TYPE', 'compressed request bodies are not supported')),
+      );
+    if (err.status && err.status < 500)
+      return send(res, errorReply(new ServeError('INVALID_REQUEST', 'the request body could not be read')));
     send(res, errorReply(err));
   };
   app.use(onError);

@@ -1,5 +1,13 @@
 import { ServeError } from '@servebench/contract';
-import { closeHttp, drainBody, errorReply, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
+import {
+  closeHttp,
+  drainBody,
+  errorReply,
+  type Listening,
+  type Reply,
+  type ServerConfig,
+  type Service,
+} from '@servebench/core';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 
 const send = (reply: FastifyReply, r: Reply) => reply.code(r.status).headers(r.headers).send(r.body);
@@ -18,15 +26,22 @@ export function buildApp(service: Service): FastifyInstance {
   app.get('/readyz', async (_req, reply) => send(reply, await service.ready()));
   app.get('/metrics', async (_req, reply) => send(reply, await service.metricsText()));
   app.post('/tokenize', (req, reply) => send(reply, service.tokenize(bodyOf(req.body), req.headers['content-type'])));
-  app.post('/predict', async (req, reply) => send(reply, await service.predict(bodyOf(req.body), req.headers['content-type'])));
+  app.post('/predict', async (req, reply) =>
+    send(reply, await service.predict(bodyOf(req.body), req.headers['content-type'])),
+  );
   app.setNotFoundHandler((_req, reply) => send(reply, service.notFound()));
   app.setErrorHandler(async (err: { code?: string; statusCode?: number }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       await drainBody(req.raw); // fastify stops reading at the limit; answering now would reset the client
-      return send(reply, errorReply(new ServeError('BODY_TOO_LARGE', `body exceeds ${service.config.limits.maxBodyBytes} bytes`)));
+      return send(
+        reply,
+        errorReply(new ServeError('BODY_TOO_LARGE', `body exceeds ${service.config.limits.maxBodyBytes} bytes`)),
+      );
     }
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, errorReply(new ServeError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json')));
-    if (err.statusCode && err.statusCode < 500) return send(reply, errorReply(new ServeError('INVALID_REQUEST', 'the request body could not be read')));
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return send(reply, errorReply(new ServeError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json')));
+    if (err.statusCode && err.statusCode < 500)
+      return send(reply, errorReply(new ServeError('INVALID_REQUEST', 'the request body could not be read')));
     return send(reply, errorReply(err));
   });
   return app;
@@ -37,5 +52,8 @@ export async function listen(service: Service, config: Readonly<ServerConfig>): 
   const app = buildApp(service);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
-  return { port: typeof address === 'object' && address ? address.port : config.port, close: () => closeHttp(app.server) };
+  return {
+    port: typeof address === 'object' && address ? address.port : config.port,
+    close: () => closeHttp(app.server),
+  };
 }

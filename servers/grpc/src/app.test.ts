@@ -14,7 +14,11 @@ let embed: (texts: string[]) => Promise<number[][]>;
 let target: string;
 let tokenize: Awaited<ReturnType<typeof referenceTokenizer>>;
 beforeAll(async () => {
-  [server, embed, tokenize] = await Promise.all([startForTest('grpc', listen), inProcessEmbedder('tiny'), referenceTokenizer()]);
+  [server, embed, tokenize] = await Promise.all([
+    startForTest('grpc', listen),
+    inProcessEmbedder('tiny'),
+    referenceTokenizer(),
+  ]);
   target = grpcTarget(server.baseUrl);
 }, 120_000);
 afterAll(() => server?.close());
@@ -26,7 +30,9 @@ function hangingPredict(): Promise<AbortSignal> {
   return new Promise((seen) => {
     vi.spyOn(server.service, 'predictTexts').mockImplementationOnce((_texts, signal) => {
       seen(signal!);
-      return new Promise((_, reject) => signal!.addEventListener('abort', () => reject(new ServeError('BACKEND_TIMEOUT', 'cancelled'))));
+      return new Promise((_, reject) =>
+        signal!.addEventListener('abort', () => reject(new ServeError('BACKEND_TIMEOUT', 'cancelled'))),
+      );
     });
   });
 }
@@ -58,7 +64,10 @@ describe('grpc server: reflection', () => {
   it('lists Serving and Health, as grpcurl and ghz need', async () => {
     const root = dirname(createRequire(import.meta.url).resolve('@grpc/reflection'));
     const proto = join(root, '../proto/grpc/reflection/v1/reflection.proto');
-    type Reply = { list_services_response?: { service: { name: string }[] }; file_descriptor_response?: { file_descriptor_proto: Buffer[] } };
+    type Reply = {
+      list_services_response?: { service: { name: string }[] };
+      file_descriptor_response?: { file_descriptor_proto: Buffer[] };
+    };
     type Reflection = grpc.Client & { ServerReflectionInfo(): grpc.ClientDuplexStream<object, Reply> };
     const def = grpc.loadPackageDefinition(loadSync(proto, { keepCase: true })) as unknown as {
       grpc: { reflection: { v1: { ServerReflection: new (t: string, c: grpc.ChannelCredentials) => Reflection } } };
@@ -73,7 +82,9 @@ describe('grpc server: reflection', () => {
     const names = await reply;
     // The health descriptor must not carry grpc-health-check's List call: its map field breaks grpcurl.
     const files = new Promise<string>((resolve, reject) => {
-      stream.once('data', (m: Reply) => resolve(Buffer.concat(m.file_descriptor_response?.file_descriptor_proto ?? []).toString('latin1')));
+      stream.once('data', (m: Reply) =>
+        resolve(Buffer.concat(m.file_descriptor_response?.file_descriptor_proto ?? []).toString('latin1')),
+      );
       stream.once('error', reject);
     });
     stream.write({ file_containing_symbol: 'grpc.health.v1.Health' });

@@ -23,11 +23,17 @@ export function buildApp(service: Service): GrpcApp {
   const limit = service.config.limits.maxBodyBytes;
   // Message size limit = the contract's body limit; larger messages get RESOURCE_EXHAUSTED.
   // The interceptor gives grpc-js's own answers to malformed requests their contract status.
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': limit, interceptors: [contractStatusInterceptor] });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': limit,
+    interceptors: [contractStatusInterceptor],
+  });
   const definition = loadServingDefinition([HEALTH_PROTO]);
   const serving = definition[SERVICE_NAME] as grpc.ServiceDefinition;
   const lenient = Object.fromEntries(
-    Object.entries(serving).map(([name, m]) => [name, { ...m, requestDeserialize: TEXT_METHODS.has(name) ? decodeTexts : decodeEmpty }]),
+    Object.entries(serving).map(([name, m]) => [
+      name,
+      { ...m, requestDeserialize: TEXT_METHODS.has(name) ? decodeTexts : decodeEmpty },
+    ]),
   ) as grpc.ServiceDefinition;
   server.addService(lenient, handlers(service));
   // NOT_SERVING until listen() has seen the model answer.
@@ -47,7 +53,9 @@ export async function listen(service: Service, config: Readonly<ServerConfig>): 
   const { server, health } = buildApp(service);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${config.port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    server.bindAsync(`${host}:${config.port}`, grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
   );
   if ((await service.ready()).status === 200) setHealth(health, 'SERVING');
   return {

@@ -45,7 +45,11 @@ function timing(t: Record<string, number>, batch?: number): grpc.Metadata {
   return m;
 }
 
-const encoding = (ids: number[]) => ({ input_ids: ids, attention_mask: ids.map(() => 1), token_type_ids: ids.map(() => 0) });
+const encoding = (ids: number[]) => ({
+  input_ids: ids,
+  attention_mask: ids.map(() => 1),
+  token_type_ids: ids.map(() => 0),
+});
 
 /** The servebench.v1.Serving handlers over the shared core. */
 export function handlers(service: Service): grpc.UntypedServiceImplementation {
@@ -54,7 +58,8 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
     // proto3: an absent text is "", and the last occurrence of a singular field wins.
     return validateTexts(single ? { text: req.at(-1) ?? '' } : { texts: req }, service.config.limits).texts;
   };
-  const observe = (route: string, status: number, t0: number) => service.metrics.observe(route, status, (performance.now() - t0) / 1000);
+  const observe = (route: string, status: number, t0: number) =>
+    service.metrics.observe(route, status, (performance.now() - t0) / 1000);
 
   const tokenize = (single: boolean) => (call: Call, cb: Cb) => {
     const t0 = performance.now();
@@ -76,7 +81,11 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
     try {
       const r = await service.predictTexts(texts(call.request, single), abort.signal);
       const vectors = r.vectors.map((v) => Array.from(v));
-      cb(null, single ? { embedding: vectors[0] } : { embeddings: vectors.map((values) => ({ values })) }, timing({ ...r.timing }, r.batch));
+      cb(
+        null,
+        single ? { embedding: vectors[0] } : { embeddings: vectors.map((values) => ({ values })) },
+        timing({ ...r.timing }, r.batch),
+      );
       observe('predict', 200, t0);
     } catch (e) {
       observe('predict', fail(cb, e), t0);

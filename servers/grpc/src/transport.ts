@@ -21,12 +21,41 @@ interface Rewrite {
 }
 
 const REWRITES: readonly Rewrite[] = [
-  { from: grpc.status.INTERNAL, details: /^Failed to decompress message$/, code: 'INVALID_REQUEST', message: 'the compressed message does not decompress' },
-  { from: grpc.status.INTERNAL, details: /^Invalid grpc-timeout value/, code: 'INVALID_REQUEST', message: 'the grpc-timeout header is not valid' },
-  { from: grpc.status.INTERNAL, details: /^Error deserializing request/, code: 'INVALID_REQUEST', message: 'the request is not a valid protobuf message' },
-  { from: grpc.status.UNIMPLEMENTED, details: /^Received no request message for /, code: 'INVALID_REQUEST', message: 'the call ended before one whole request message' },
-  { from: grpc.status.UNIMPLEMENTED, details: /^Received a second request message for /, code: 'INVALID_REQUEST', message: 'a unary call carries exactly one request message' },
-  { from: grpc.status.RESOURCE_EXHAUSTED, details: /^Received message (larger than max|that decompresses to a size larger than)/, code: 'BODY_TOO_LARGE' },
+  {
+    from: grpc.status.INTERNAL,
+    details: /^Failed to decompress message$/,
+    code: 'INVALID_REQUEST',
+    message: 'the compressed message does not decompress',
+  },
+  {
+    from: grpc.status.INTERNAL,
+    details: /^Invalid grpc-timeout value/,
+    code: 'INVALID_REQUEST',
+    message: 'the grpc-timeout header is not valid',
+  },
+  {
+    from: grpc.status.INTERNAL,
+    details: /^Error deserializing request/,
+    code: 'INVALID_REQUEST',
+    message: 'the request is not a valid protobuf message',
+  },
+  {
+    from: grpc.status.UNIMPLEMENTED,
+    details: /^Received no request message for /,
+    code: 'INVALID_REQUEST',
+    message: 'the call ended before one whole request message',
+  },
+  {
+    from: grpc.status.UNIMPLEMENTED,
+    details: /^Received a second request message for /,
+    code: 'INVALID_REQUEST',
+    message: 'a unary call carries exactly one request message',
+  },
+  {
+    from: grpc.status.RESOURCE_EXHAUSTED,
+    details: /^Received message (larger than max|that decompresses to a size larger than)/,
+    code: 'BODY_TOO_LARGE',
+  },
 ];
 
 /** The contract's status for one of grpc-js's own answers, or the status unchanged. */

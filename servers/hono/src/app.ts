@@ -1,11 +1,20 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeHttp, errorReply, readBody, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
+import {
+  closeHttp,
+  errorReply,
+  readBody,
+  type Listening,
+  type Reply,
+  type ServerConfig,
+  type Service,
+} from '@servebench/core';
 import { serve, type HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-const send = (c: Context<{ Bindings: HttpBindings }>, r: Reply) => c.body(r.body, r.status as ContentfulStatusCode, r.headers);
+const send = (c: Context<{ Bindings: HttpBindings }>, r: Reply) =>
+  c.body(r.body, r.status as ContentfulStatusCode, r.headers);
 
 /** Builds the hono app; never listens. */
 export function buildApp(service: Service): Hono<{ Bindings: HttpBindings }> {

@@ -8,17 +8,36 @@ import { join } from 'node:path';
 import { ROUTES, runConformance } from '@servebench/contract';
 import { inProcessEmbedder } from '@servebench/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMON_DIR, childPids, pythonUnavailable, runPythonUnitTests, startPythonServer, type PythonServer } from './server.js';
+import {
+  COMMON_DIR,
+  childPids,
+  pythonUnavailable,
+  runPythonUnitTests,
+  startPythonServer,
+  type PythonServer,
+} from './server.js';
 
-const TEXTS = JSON.stringify({ texts: Array.from({ length: 16 }, (_, i) => `sentence number ${i} about serving BERT models quickly`) });
+const TEXTS = JSON.stringify({
+  texts: Array.from({ length: 16 }, (_, i) => `sentence number ${i} about serving BERT models quickly`),
+});
 
 /** POSTs on `agent` and resolves with the status, or with why the request was lost. */
-function post(baseUrl: string, path: string, body: string, agent: Agent | false, sent?: () => void): Promise<number | string> {
+function post(
+  baseUrl: string,
+  path: string,
+  body: string,
+  agent: Agent | false,
+  sent?: () => void,
+): Promise<number | string> {
   return new Promise((resolve) => {
-    const req = request(new URL(path, baseUrl), { method: 'POST', agent, headers: { 'content-type': 'application/json' }, timeout: 60_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      new URL(path, baseUrl),
+      { method: 'POST', agent, headers: { 'content-type': 'application/json' }, timeout: 60_000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', (e) => resolve(`lost: ${e.message}`));
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('finish', () => sent?.());
@@ -26,7 +45,8 @@ function post(baseUrl: string, path: string, body: string, agent: Agent | false,
   });
 }
 
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+const alive = (pid: number) =>
+  existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 
 /** The server's worker processes (multiprocessing's resource tracker, a child of uvicorn's parent, is not one). */
 function workerPids(pid: number): number[] {
@@ -61,7 +81,9 @@ export function describeLifecycle(name: 'fastapi' | 'flask', workspace: string):
     });
 
     it('answers every request over fresh connections (spread over the workers)', async () => {
-      const statuses = await Promise.all(Array.from({ length: 24 }, () => post(server.baseUrl, ROUTES.predict, TEXTS, false)));
+      const statuses = await Promise.all(
+        Array.from({ length: 24 }, () => post(server.baseUrl, ROUTES.predict, TEXTS, false)),
+      );
       expect(statuses.filter((s) => s !== 200)).toEqual([]);
     });
 
@@ -70,8 +92,17 @@ export function describeLifecycle(name: 'fastapi' | 'flask', workspace: string):
       const agent = new Agent({ keepAlive: true, maxSockets: 12 });
       // Accepted connections first: one still in the listen backlog when the listener closes is
       // reset by the kernel, and that is not a request the server had.
-      await Promise.all(Array.from({ length: 12 }, () => new Promise<void>((resolve, reject) =>
-        request(new URL(ROUTES.healthz, server.baseUrl), { agent }, (res) => res.resume().on('end', resolve)).on('error', reject).end())));
+      await Promise.all(
+        Array.from(
+          { length: 12 },
+          () =>
+            new Promise<void>((resolve, reject) =>
+              request(new URL(ROUTES.healthz, server.baseUrl), { agent }, (res) => res.resume().on('end', resolve))
+                .on('error', reject)
+                .end(),
+            ),
+        ),
+      );
       const sent: Array<Promise<void>> = [];
       const inflight = Array.from({ length: 12 }, () => {
         let done!: () => void;
@@ -83,7 +114,10 @@ export function describeLifecycle(name: 'fastapi' | 'flask', workspace: string):
       const exit = await server.stop('SIGTERM');
       const statuses = await Promise.all(inflight);
       agent.destroy();
-      expect(statuses.filter((s) => s !== 200), 'requests lost or failed at shutdown').toEqual([]);
+      expect(
+        statuses.filter((s) => s !== 200),
+        'requests lost or failed at shutdown',
+      ).toEqual([]);
       expect(exit).toEqual({ code: 0, signal: null });
       expect(workers.filter(alive)).toEqual([]);
     }, 60_000);
@@ -94,17 +128,21 @@ export function describeLifecycle(name: 'fastapi' | 'flask', workspace: string):
       ['BACKEND=tfjs', 78, { BACKEND: 'tfjs' }, /BACKEND=tfjs is not available/],
       ['DEVICE=cuda on a machine without its runtime', 78, { DEVICE: 'cuda' }, /DEVICE=cuda/],
       ['WORKERS=0', 2, { WORKERS: '0' }, /WORKERS=0 is invalid/],
-    ])('%s exits %i with the reason on stderr', async (_label, code, env, reason) => {
-      const err = await startPythonServer(workspace, env).then(
-        async (s) => {
-          await s.stop('SIGKILL');
-          return new Error('it started');
-        },
-        (e: Error) => e,
-      );
-      expect(err.message).toMatch(new RegExp(`exited with ${code} before listening`));
-      expect(err.message).toMatch(reason);
-    }, 60_000);
+    ])(
+      '%s exits %i with the reason on stderr',
+      async (_label, code, env, reason) => {
+        const err = await startPythonServer(workspace, env).then(
+          async (s) => {
+            await s.stop('SIGKILL');
+            return new Error('it started');
+          },
+          (e: Error) => e,
+        );
+        expect(err.message).toMatch(new RegExp(`exited with ${code} before listening`));
+        expect(err.message).toMatch(reason);
+      },
+      60_000,
+    );
   });
 
   describe.skipIf(unavailable)(`${name} venv`, () => {
@@ -132,7 +170,10 @@ export function describeLifecycle(name: 'fastapi' | 'flask', workspace: string):
         const build = run(process.execPath, [join(COMMON_DIR, 'build-venv.mjs')], dir, env);
         expect(build.status, build.stderr).toBe(0);
         expect(build.stderr).toMatch(/WARNING: python3 >= 3\.9 was not found/);
-        const start = run('/bin/sh', [join(COMMON_DIR, 'start.sh'), name], dir, { ...process.env, PATH: '/usr/bin:/bin' });
+        const start = run('/bin/sh', [join(COMMON_DIR, 'start.sh'), name], dir, {
+          ...process.env,
+          PATH: '/usr/bin:/bin',
+        });
         expect(start.status).toBe(78);
         expect(start.stderr).toMatch(/python3 >= 3\.9 was not found/);
       } finally {

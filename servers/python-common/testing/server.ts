@@ -57,7 +57,11 @@ function startCommand(workspace: string): [string, string[]] {
 }
 
 /** Starts the workspace's server on 127.0.0.1:0 with the tiny model (plus `env`) and resolves once it prints its listening line. */
-export function startPythonServer(workspace: string, env: Record<string, string> = {}, timeoutMs = 90_000): Promise<PythonServer> {
+export function startPythonServer(
+  workspace: string,
+  env: Record<string, string> = {},
+  timeoutMs = 90_000,
+): Promise<PythonServer> {
   const [cmd, args] = startCommand(workspace);
   const child = spawn(cmd, args, {
     cwd: workspace,
@@ -121,12 +125,16 @@ export function startPythonServer(workspace: string, env: Record<string, string>
 
 /** Runs the shared Python unit tests (servers/python-common/tests) with this workspace's venv. */
 export function runPythonUnitTests(workspace: string): SpawnSyncReturns<string> {
-  return spawnSync(join(workspace, '.venv', 'bin', 'python'), ['-m', 'unittest', 'discover', '-s', join(COMMON_DIR, 'tests'), '-t', COMMON_DIR], {
-    cwd: workspace,
-    env: { ...process.env, PYTHONPATH: join(COMMON_DIR, 'src') },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  return spawnSync(
+    join(workspace, '.venv', 'bin', 'python'),
+    ['-m', 'unittest', 'discover', '-s', join(COMMON_DIR, 'tests'), '-t', COMMON_DIR],
+    {
+      cwd: workspace,
+      env: { ...process.env, PYTHONPATH: join(COMMON_DIR, 'src') },
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
 }
 
 /** The pids of a process's direct children, from /proc. */

@@ -29,8 +29,14 @@ export function describeOverRealTriton(name: 'fastapi' | 'flask', workspace: str
     beforeAll(async () => {
       embed = await inProcessEmbedder('tiny');
       triton = await launchModelServer({
-        backend: 'triton-http', files: await ensureModel('tiny'), root: ROOT, logFile: join(tmpdir(), `servebench-${name}-triton-${process.pid}.log`),
-        readyTimeoutMs: 150_000, maxBatchSize: 1, maxQueueDelayUs: 0, intraOpThreads: 1,
+        backend: 'triton-http',
+        files: await ensureModel('tiny'),
+        root: ROOT,
+        logFile: join(tmpdir(), `servebench-${name}-triton-${process.pid}.log`),
+        readyTimeoutMs: 150_000,
+        maxBatchSize: 1,
+        maxQueueDelayUs: 0,
+        intraOpThreads: 1,
       });
       server = await startPythonServer(workspace, env());
     }, 240_000);
@@ -40,9 +46,16 @@ export function describeOverRealTriton(name: 'fastapi' | 'flask', workspace: str
     }, 60_000);
 
     it('/readyz names the real Triton behind it', async () => {
-      const r = (await (await fetch(`${server.baseUrl}/readyz`)).json()) as { backend: string; backend_info: Record<string, string> };
+      const r = (await (await fetch(`${server.baseUrl}/readyz`)).json()) as {
+        backend: string;
+        backend_info: Record<string, string>;
+      };
       expect(r.backend).toBe('triton-http');
-      expect(r.backend_info).toMatchObject({ model_server_url: triton.urls.http, model: 'bert', tensor_form: 'binary' });
+      expect(r.backend_info).toMatchObject({
+        model_server_url: triton.urls.http,
+        model: 'bert',
+        tensor_form: 'binary',
+      });
       expect(r.backend_info.runtime).toMatch(/^triton 2\.\d+\.\d+ \(KServe v2 HTTP, Python client\)$/);
     });
 
@@ -50,9 +63,15 @@ export function describeOverRealTriton(name: 'fastapi' | 'flask', workspace: str
       const json = await startPythonServer(workspace, { ...env(), TRITON_HTTP_TENSORS: 'json' });
       try {
         const texts = ['the same model behind another wire format', 'short'];
-        const r = await fetch(`${json.baseUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ texts }) });
+        const r = await fetch(`${json.baseUrl}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ texts }),
+        });
         expect(r.status).toBe(200);
-        expect(maxDiff(((await r.json()) as { embeddings: number[][] }).embeddings, await embed(texts))).toBeLessThan(1e-5);
+        expect(maxDiff(((await r.json()) as { embeddings: number[][] }).embeddings, await embed(texts))).toBeLessThan(
+          1e-5,
+        );
       } finally {
         await json.stop();
       }

@@ -6,7 +6,10 @@ import { listen } from './app.js';
 let server: TestServer;
 let embed: (texts: string[]) => Promise<number[][]>;
 beforeAll(async () => {
-  [server, embed] = await Promise.all([startForTest('tfjs', listen, { BACKEND: 'tfjs-wasm' }), inProcessEmbedder('tiny')]);
+  [server, embed] = await Promise.all([
+    startForTest('tfjs', listen, { BACKEND: 'tfjs-wasm' }),
+    inProcessEmbedder('tiny'),
+  ]);
 }, 120_000);
 afterAll(() => server?.close());
 
@@ -15,7 +18,10 @@ describeConformance('tfjs', () => ({ baseUrl: server.baseUrl, embed, tolerance: 
 
 describe('tfjs /readyz', () => {
   it('names the runtime that ran, its threads, and that it runs on a worker thread', async () => {
-    const body = (await (await fetch(`${server.baseUrl}/readyz`)).json()) as { backend: string; backend_info: Record<string, string> };
+    const body = (await (await fetch(`${server.baseUrl}/readyz`)).json()) as {
+      backend: string;
+      backend_info: Record<string, string>;
+    };
     expect(body.backend).toBe('tfjs-wasm');
     expect(body.backend_info.runtime).toMatch(/^tfjs-wasm \d+\.\d+\.\d+$/);
     expect(Number(body.backend_info.threads)).toBeGreaterThanOrEqual(1);

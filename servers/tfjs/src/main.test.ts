@@ -12,7 +12,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 function runMain(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const base: Record<string, string | undefined> = { ...process.env, MODEL: 'tiny', HOST: '127.0.0.1', PORT: '0' };
   delete base.BACKEND;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let probing = false;
@@ -41,10 +45,15 @@ describe('tfjs main', () => {
   it('defaults to tfjs (auto) and logs the runtime it picked before listening', async () => {
     const r = await runMain({});
     expect(r.code).toBe(0);
-    const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, string>);
+    const events = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, string>);
     const runtime = events.find((e) => e.event === 'backend_runtime');
     expect(runtime?.backend).toBe('tfjs');
     expect(runtime?.runtime).toMatch(/^tfjs-(wasm|node) /);
-    expect(events.findIndex((e) => e.event === 'backend_runtime')).toBeLessThan(events.findIndex((e) => e.event === 'listening'));
+    expect(events.findIndex((e) => e.event === 'backend_runtime')).toBeLessThan(
+      events.findIndex((e) => e.event === 'listening'),
+    );
   }, 60_000);
 });

@@ -9,7 +9,10 @@ import { ABUSE_CHECKS, abuseCases, newAbuseTally } from './abuse.js';
 import { runConformance } from './checks.js';
 
 const ready: ReadyResponse = {
-  status: 'ready', server: 'leaky-standin', backend: 'none', backend_info: {},
+  status: 'ready',
+  server: 'leaky-standin',
+  backend: 'none',
+  backend_info: {},
   model: { name: 'tiny', seed: 0, hidden_size: 8, max_length: 128, sha256: '0' },
   limits: { max_body_bytes: 1024 * 1024, max_texts: 64, max_text_chars: 20_000 },
 };
@@ -21,8 +24,11 @@ describe('bad-input tally against a leaky stand-in', () => {
     server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        if (req.url === ROUTES.readyz || req.url === ROUTES.healthz) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ready));
-        res.writeHead(500, { 'content-type': 'text/plain' }).end('Error: boom\n    at handler (/srv/app/src/main.ts:12:3)');
+        if (req.url === ROUTES.readyz || req.url === ROUTES.healthz)
+          return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ready));
+        res
+          .writeHead(500, { 'content-type': 'text/plain' })
+          .end('Error: boom\n    at handler (/srv/app/src/main.ts:12:3)');
       });
       req.on('error', () => res.destroy());
     });

@@ -38,27 +38,110 @@ export function abuseCases(limits: { max_body_bytes: number; max_texts: number }
     { name: 'both text and texts', body: '{"text":"a","texts":["b"]}', status: [400], codes: ['INVALID_REQUEST'] },
     { name: 'texts holds objects', body: '{"texts":[{"text":"a"}]}', status: [400], codes: ['INVALID_REQUEST'] },
     { name: 'text is an array', body: '{"text":["a"]}', status: [400], codes: ['INVALID_REQUEST'] },
-    { name: 'deeply nested JSON', body: `{"text":${'['.repeat(50_000)}${']'.repeat(50_000)}}`, status: [400], codes: BAD_SHAPE },
-    { name: 'deeply nested objects', body: `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`, status: [400], codes: BAD_SHAPE },
-    { name: 'overlong UTF-8 encoding', body: new Uint8Array([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d]), status: [400], codes: ['INVALID_UTF8'] },
-    { name: 'truncated UTF-8 sequence', body: new Uint8Array([...enc('{"text":"'), 0xe6, 0x97, ...enc('"}')]), status: [400], codes: ['INVALID_UTF8'] },
-    { name: 'NUL and control characters are text', body: JSON.stringify({ text: 'a\u0000b\u0007c\u001b[31m\u007f' }), status: [200] },
+    {
+      name: 'deeply nested JSON',
+      body: `{"text":${'['.repeat(50_000)}${']'.repeat(50_000)}}`,
+      status: [400],
+      codes: BAD_SHAPE,
+    },
+    {
+      name: 'deeply nested objects',
+      body: `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`,
+      status: [400],
+      codes: BAD_SHAPE,
+    },
+    {
+      name: 'overlong UTF-8 encoding',
+      body: new Uint8Array([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d]),
+      status: [400],
+      codes: ['INVALID_UTF8'],
+    },
+    {
+      name: 'truncated UTF-8 sequence',
+      body: new Uint8Array([...enc('{"text":"'), 0xe6, 0x97, ...enc('"}')]),
+      status: [400],
+      codes: ['INVALID_UTF8'],
+    },
+    {
+      name: 'NUL and control characters are text',
+      body: JSON.stringify({ text: 'a\u0000b\u0007c\u001b[31m\u007f' }),
+      status: [200],
+    },
     { name: 'escaped lone surrogate is text', body: '{"text":"x\\ud800y"}', status: [200] },
     { name: 'empty string', body: '{"text":""}', status: [200] },
     { name: 'list of empty strings', body: '{"texts":["",""]}', status: [200] },
     // Sent 5 times: a server that answers 413 before reading the body and then closes makes the
     // kernel reset the connection, and the client often never sees the answer (fastify did, 1 in 5).
-    ...Array.from({ length: 5 }, (_, i) => ({ name: `10 MB single string (${i + 1} of 5)`, body: huge, status: [413], codes: ['BODY_TOO_LARGE'] as ErrorCode[] })),
-    { name: 'huge texts array', body: JSON.stringify({ texts: Array.from({ length: Math.min(200_000, Math.floor(limits.max_body_bytes / 5)) }, () => 'a') }), status: [400, 413], codes: ['TOO_MANY_TEXTS', 'BODY_TOO_LARGE'] },
-    { name: 'missing content type', contentType: null, body: '{"text":"a"}', status: [415], codes: ['UNSUPPORTED_MEDIA_TYPE'] },
-    { name: 'form content type', contentType: 'application/x-www-form-urlencoded', body: 'text=a', status: [415], codes: ['UNSUPPORTED_MEDIA_TYPE'] },
-    { name: 'multipart content type', contentType: 'multipart/form-data; boundary=x', body: '--x--', status: [415], codes: ['UNSUPPORTED_MEDIA_TYPE'] },
-    { name: 'PUT on predict', method: 'PUT', body: '{"text":"a"}', status: [404, 405], codes: ['NOT_FOUND', 'METHOD_NOT_ALLOWED'] },
-    { name: 'DELETE on tokenize', method: 'DELETE', path: ROUTES.tokenize, status: [404, 405], codes: ['NOT_FOUND', 'METHOD_NOT_ALLOWED'] },
-    { name: 'path traversal', method: 'GET', path: '/../../etc/passwd', status: [400, 404], codes: ['NOT_FOUND', 'INVALID_REQUEST'] },
-    { name: 'long unknown path', method: 'GET', path: `/${'x'.repeat(6000)}`, status: [404, 414], codes: ['NOT_FOUND'] },
+    ...Array.from({ length: 5 }, (_, i) => ({
+      name: `10 MB single string (${i + 1} of 5)`,
+      body: huge,
+      status: [413],
+      codes: ['BODY_TOO_LARGE'] as ErrorCode[],
+    })),
+    {
+      name: 'huge texts array',
+      body: JSON.stringify({
+        texts: Array.from({ length: Math.min(200_000, Math.floor(limits.max_body_bytes / 5)) }, () => 'a'),
+      }),
+      status: [400, 413],
+      codes: ['TOO_MANY_TEXTS', 'BODY_TOO_LARGE'],
+    },
+    {
+      name: 'missing content type',
+      contentType: null,
+      body: '{"text":"a"}',
+      status: [415],
+      codes: ['UNSUPPORTED_MEDIA_TYPE'],
+    },
+    {
+      name: 'form content type',
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'text=a',
+      status: [415],
+      codes: ['UNSUPPORTED_MEDIA_TYPE'],
+    },
+    {
+      name: 'multipart content type',
+      contentType: 'multipart/form-data; boundary=x',
+      body: '--x--',
+      status: [415],
+      codes: ['UNSUPPORTED_MEDIA_TYPE'],
+    },
+    {
+      name: 'PUT on predict',
+      method: 'PUT',
+      body: '{"text":"a"}',
+      status: [404, 405],
+      codes: ['NOT_FOUND', 'METHOD_NOT_ALLOWED'],
+    },
+    {
+      name: 'DELETE on tokenize',
+      method: 'DELETE',
+      path: ROUTES.tokenize,
+      status: [404, 405],
+      codes: ['NOT_FOUND', 'METHOD_NOT_ALLOWED'],
+    },
+    {
+      name: 'path traversal',
+      method: 'GET',
+      path: '/../../etc/passwd',
+      status: [400, 404],
+      codes: ['NOT_FOUND', 'INVALID_REQUEST'],
+    },
+    {
+      name: 'long unknown path',
+      method: 'GET',
+      path: `/${'x'.repeat(6000)}`,
+      status: [404, 414],
+      codes: ['NOT_FOUND'],
+    },
     { name: 'query string is ignored', path: `${p}?debug=1`, body: '{"text":"a"}', status: [200] },
-    { name: 'oversized header', headers: { 'x-pad': 'a'.repeat(64 * 1024) }, body: '{"text":"a"}', status: [400, 413, 431] },
+    {
+      name: 'oversized header',
+      headers: { 'x-pad': 'a'.repeat(64 * 1024) },
+      body: '{"text":"a"}',
+      status: [400, 413, 431],
+    },
   ];
 }
 
@@ -77,7 +160,10 @@ export interface AbuseTally {
 export const newAbuseTally = (): AbuseTally => ({ cases: 0, noAnswer: 0, serverErrors: 0, leaks: 0 });
 
 /** send(), counted into the context's tally when there is one. */
-async function send(ctx: { baseUrl: string; tally?: AbuseTally }, c: AbuseCase): Promise<{ status: number; contentType: string; text: string }> {
+async function send(
+  ctx: { baseUrl: string; tally?: AbuseTally },
+  c: AbuseCase,
+): Promise<{ status: number; contentType: string; text: string }> {
   const t = ctx.tally;
   if (t) t.cases++;
   try {
@@ -92,17 +178,28 @@ async function send(ctx: { baseUrl: string; tally?: AbuseTally }, c: AbuseCase):
 }
 
 function sendRaw(baseUrl: string, c: AbuseCase): Promise<{ status: number; contentType: string; text: string }> {
-  const body = c.body === undefined ? undefined : typeof c.body === 'string' ? Buffer.from(c.body) : Buffer.from(c.body);
+  const body =
+    c.body === undefined ? undefined : typeof c.body === 'string' ? Buffer.from(c.body) : Buffer.from(c.body);
   const headers: Record<string, string> = { ...c.headers };
   if (c.contentType !== null && body !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
   if (body !== undefined) headers['content-length'] = String(body.length);
   return new Promise((resolve, reject) => {
     // A fresh connection each: reusing an idle keep-alive socket races the server closing it.
-    const req = request(new URL(c.path ?? ROUTES.predict, baseUrl), { method: c.method ?? 'POST', headers, timeout: 30_000, agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(parts).toString() }));
-    });
+    const req = request(
+      new URL(c.path ?? ROUTES.predict, baseUrl),
+      { method: c.method ?? 'POST', headers, timeout: 30_000, agent: false },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            text: Buffer.concat(parts).toString(),
+          }),
+        );
+      },
+    );
     let answered = false;
     req.on('response', () => (answered = true));
     req.on('error', (e) => (answered ? undefined : reject(e)));
@@ -113,13 +210,20 @@ function sendRaw(baseUrl: string, c: AbuseCase): Promise<{ status: number; conte
 
 function judge(c: AbuseCase, r: { status: number; contentType: string; text: string }): void {
   assert.ok(r.status < 500, `${c.name}: got ${r.status} ${r.text.slice(0, 200)}`);
-  assert.ok(c.status.includes(r.status), `${c.name}: expected ${c.status.join(' or ')}, got ${r.status} ${r.text.slice(0, 200)}`);
+  assert.ok(
+    c.status.includes(r.status),
+    `${c.name}: expected ${c.status.join(' or ')}, got ${r.status} ${r.text.slice(0, 200)}`,
+  );
   assert.ok(!LEAK.test(r.text), `${c.name}: the answer leaks internals: ${r.text.slice(0, 200)}`);
   // 431/414 may come from the HTTP parser itself, before any route code runs.
   if (r.status >= 400 && r.status !== 431 && r.status !== 414) {
     const body = JSON.parse(r.text) as { error?: { code?: unknown } };
     assert.ok(isErrorCode(body.error?.code), `${c.name}: error body without a contract code: ${r.text.slice(0, 200)}`);
-    if (c.codes) assert.ok(c.codes.includes(body.error!.code as ErrorCode), `${c.name}: code ${String(body.error!.code)} not in ${c.codes.join(', ')}`);
+    if (c.codes)
+      assert.ok(
+        c.codes.includes(body.error!.code as ErrorCode),
+        `${c.name}: code ${String(body.error!.code)} not in ${c.codes.join(', ')}`,
+      );
   }
 }
 
@@ -179,7 +283,10 @@ export const ABUSE_CHECKS: readonly Check[] = [
       const { baseUrl } = ctx;
       await fc.assert(
         fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (bytes) => {
-          judge({ name: `bytes ${Buffer.from(bytes).toString('hex').slice(0, 120)}`, status: [200, 400] }, await send(ctx, { name: 'bytes', path: ROUTES.tokenize, body: bytes, status: [] }));
+          judge(
+            { name: `bytes ${Buffer.from(bytes).toString('hex').slice(0, 120)}`, status: [200, 400] },
+            await send(ctx, { name: 'bytes', path: ROUTES.tokenize, body: bytes, status: [] }),
+          );
         }),
         FUZZ,
       );
@@ -193,7 +300,12 @@ export const ABUSE_CHECKS: readonly Check[] = [
       const { baseUrl, ready } = ctx;
       await fc.assert(
         fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), async (text) => {
-          const r = await send(ctx, { name: 'text', path: ROUTES.tokenize, body: JSON.stringify({ text }), status: [] });
+          const r = await send(ctx, {
+            name: 'text',
+            path: ROUTES.tokenize,
+            body: JSON.stringify({ text }),
+            status: [],
+          });
           assert.equal(r.status, 200, `text ${JSON.stringify(text)}: ${r.text.slice(0, 200)}`);
           await checkTokenIds(text, (JSON.parse(r.text) as { input_ids: number[] }).input_ids, ready.model.max_length);
         }),

@@ -4,7 +4,14 @@ import { HELLO_BODY, ROUTES } from '../routes.js';
 import type { ReadyResponse } from '../types.js';
 import { ABUSE_CHECKS, type AbuseTally } from './abuse.js';
 import { call, postJson, postLarge, type HttpReply } from './http.js';
-import { predictBatchEqualsAlone, predictMatchesReference, predictShapes, runChecks, tokenizeEveryFixture, tokenizeSomeFixtures } from './shared.js';
+import {
+  predictBatchEqualsAlone,
+  predictMatchesReference,
+  predictShapes,
+  runChecks,
+  tokenizeEveryFixture,
+  tokenizeSomeFixtures,
+} from './shared.js';
 import type { CheckOutcome, CommonContext, ConformanceCheck, Probe } from './shared.js';
 
 export { maxAbsDiff, type CheckOutcome } from './shared.js';
@@ -18,12 +25,22 @@ export interface ConformanceContext extends CommonContext {
 export type Check = ConformanceCheck<ConformanceContext>;
 
 export function expectError(reply: HttpReply, status: number, code: ErrorCode): void {
-  assert.equal(reply.status, status, `expected HTTP ${status} (${code}), got ${reply.status}: ${reply.text.slice(0, 200)}`);
+  assert.equal(
+    reply.status,
+    status,
+    `expected HTTP ${status} (${code}), got ${reply.status}: ${reply.text.slice(0, 200)}`,
+  );
   const body = reply.json() as { error?: { code?: unknown; message?: unknown } };
-  assert.ok(body.error && isErrorCode(body.error.code), `error body must be {"error":{"code","message"}}: ${reply.text.slice(0, 200)}`);
+  assert.ok(
+    body.error && isErrorCode(body.error.code),
+    `error body must be {"error":{"code","message"}}: ${reply.text.slice(0, 200)}`,
+  );
   assert.equal(body.error.code, code);
   assert.equal(typeof body.error.message, 'string');
-  assert.ok(!/\bat .+:\d+:\d+|node_modules|\/src\/|\/dist\//.test(reply.text), 'error body must not leak stack traces or paths');
+  assert.ok(
+    !/\bat .+:\d+:\d+|node_modules|\/src\/|\/dist\//.test(reply.text),
+    'error body must not leak stack traces or paths',
+  );
   assert.match(reply.headers.get('content-type') ?? '', /application\/json/);
 }
 
@@ -36,8 +53,14 @@ function okJson(reply: HttpReply): unknown {
 function ids(reply: HttpReply): number[] {
   const body = okJson(reply) as { input_ids: number[]; attention_mask: number[]; token_type_ids: number[] };
   assert.equal(body.attention_mask.length, body.input_ids.length);
-  assert.ok(body.attention_mask.every((m) => m === 1), 'unpadded attention_mask is all 1');
-  assert.ok(body.token_type_ids.every((t) => t === 0), 'single-segment token_type_ids are all 0');
+  assert.ok(
+    body.attention_mask.every((m) => m === 1),
+    'unpadded attention_mask is all 1',
+  );
+  assert.ok(
+    body.token_type_ids.every((t) => t === 0),
+    'single-segment token_type_ids are all 0',
+  );
   return body.input_ids;
 }
 
@@ -45,9 +68,13 @@ function ids(reply: HttpReply): number[] {
 const http = ({ baseUrl }: ConformanceContext): Probe => ({
   tokenize: async (text) => ids(await postJson(baseUrl, ROUTES.tokenize, { text })),
   tokenizeBatch: async (texts) =>
-    (okJson(await postJson(baseUrl, ROUTES.tokenize, { texts })) as { results: { input_ids: number[] }[] }).results.map((x) => x.input_ids),
-  predict: async (text) => (okJson(await postJson(baseUrl, ROUTES.predict, { text })) as { embedding: unknown }).embedding,
-  predictBatch: async (texts) => (okJson(await postJson(baseUrl, ROUTES.predict, { texts })) as { embeddings: unknown[] }).embeddings,
+    (okJson(await postJson(baseUrl, ROUTES.tokenize, { texts })) as { results: { input_ids: number[] }[] }).results.map(
+      (x) => x.input_ids,
+    ),
+  predict: async (text) =>
+    (okJson(await postJson(baseUrl, ROUTES.predict, { text })) as { embedding: unknown }).embedding,
+  predictBatch: async (texts) =>
+    (okJson(await postJson(baseUrl, ROUTES.predict, { texts })) as { embeddings: unknown[] }).embeddings,
 });
 
 const bodyOf = (size: number) => JSON.stringify({ text: 'a'.repeat(size) });
@@ -83,10 +110,22 @@ const CONTRACT_CHECKS: readonly Check[] = [
     },
   },
   { id: 'tokenize matches a few golden fixtures', fast: true, run: (ctx) => tokenizeSomeFixtures(http(ctx)) },
-  { id: 'tokenize matches every golden fixture, one by one and batched', fast: false, run: (ctx) => tokenizeEveryFixture(http(ctx), ctx.ready) },
-  { id: 'predict returns one finite embedding of hidden_size per text', fast: true, run: (ctx) => predictShapes(http(ctx), ctx.ready) },
+  {
+    id: 'tokenize matches every golden fixture, one by one and batched',
+    fast: false,
+    run: (ctx) => tokenizeEveryFixture(http(ctx), ctx.ready),
+  },
+  {
+    id: 'predict returns one finite embedding of hidden_size per text',
+    fast: true,
+    run: (ctx) => predictShapes(http(ctx), ctx.ready),
+  },
   { id: 'predict matches the reference embeddings', fast: true, run: (ctx) => predictMatchesReference(http(ctx), ctx) },
-  { id: 'predict in a batch equals predict alone (padding does not leak)', fast: false, run: (ctx) => predictBatchEqualsAlone(http(ctx), ctx.ready) },
+  {
+    id: 'predict in a batch equals predict alone (padding does not leak)',
+    fast: false,
+    run: (ctx) => predictBatchEqualsAlone(http(ctx), ctx.ready),
+  },
   {
     id: 'Server-Timing names the tokenize and infer layers',
     fast: false,
@@ -110,8 +149,18 @@ const CONTRACT_CHECKS: readonly Check[] = [
       expectError(await postJson(baseUrl, ROUTES.tokenize, { texts: [] }), 400, 'EMPTY_TEXTS');
       const many = Array.from({ length: ready.limits.max_texts + 1 }, () => 'a');
       expectError(await postJson(baseUrl, ROUTES.tokenize, { texts: many }), 400, 'TOO_MANY_TEXTS');
-      expectError(await call(baseUrl, p, { body: '{"text":"x"}', contentType: 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-      expectError(await call(baseUrl, p, { body: new Uint8Array([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]) }), 400, 'INVALID_UTF8');
+      expectError(
+        await call(baseUrl, p, { body: '{"text":"x"}', contentType: 'text/plain' }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
+      expectError(
+        await call(baseUrl, p, {
+          body: new Uint8Array([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+        }),
+        400,
+        'INVALID_UTF8',
+      );
     },
   },
   {
@@ -120,10 +169,18 @@ const CONTRACT_CHECKS: readonly Check[] = [
     async run({ baseUrl, ready }) {
       const limit = ready.limits.max_body_bytes;
       for (const chunked of [false, true]) {
-        expectError(await postLarge(baseUrl, ROUTES.predict, '{"text":"', limit + 256 * 1024, { chunked }), 413, 'BODY_TOO_LARGE');
+        expectError(
+          await postLarge(baseUrl, ROUTES.predict, '{"text":"', limit + 256 * 1024, { chunked }),
+          413,
+          'BODY_TOO_LARGE',
+        );
       }
       if (ready.limits.max_text_chars + 16 < limit) {
-        expectError(await call(baseUrl, ROUTES.tokenize, { body: bodyOf(ready.limits.max_text_chars + 1) }), 400, 'TEXT_TOO_LONG');
+        expectError(
+          await call(baseUrl, ROUTES.tokenize, { body: bodyOf(ready.limits.max_text_chars + 1) }),
+          400,
+          'TEXT_TOO_LONG',
+        );
       }
     },
   },
@@ -159,7 +216,13 @@ export async function fetchReady(baseUrl: string): Promise<ReadyResponse> {
 /** Runs the checks outside any test framework (the runner's verify phase). Never throws. */
 export function runConformance(
   baseUrl: string,
-  opts: { fast?: boolean; embed?: ConformanceContext['embed']; tolerance?: number; checks?: readonly Check[]; tally?: AbuseTally } = {},
+  opts: {
+    fast?: boolean;
+    embed?: ConformanceContext['embed'];
+    tolerance?: number;
+    checks?: readonly Check[];
+    tally?: AbuseTally;
+  } = {},
 ): Promise<CheckOutcome[]> {
   const context = async (): Promise<ConformanceContext> => ({
     baseUrl,

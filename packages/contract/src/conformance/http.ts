@@ -14,7 +14,8 @@ export async function call(
   init: { method?: string; body?: string | Uint8Array; contentType?: string | null; timeoutMs?: number } = {},
 ): Promise<HttpReply> {
   const headers: Record<string, string> = {};
-  if (init.body !== undefined && init.contentType !== null) headers['content-type'] = init.contentType ?? 'application/json';
+  if (init.body !== undefined && init.contentType !== null)
+    headers['content-type'] = init.contentType ?? 'application/json';
   const res = await fetch(new URL(path, baseUrl), {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
     headers,
@@ -49,7 +50,10 @@ export function postLarge(
   const chunk = Buffer.alloc(64 * 1024, 'a');
   const chunks = Math.ceil((totalBytes - prefix.length) / chunk.length);
   const length = prefix.length + chunks * chunk.length;
-  const headers = { 'content-type': 'application/json', ...(opts.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(length) }) };
+  const headers = {
+    'content-type': 'application/json',
+    ...(opts.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(length) }),
+  };
   return new Promise((resolve, reject) => {
     const req = request(new URL(path, baseUrl), { method: 'POST', headers, timeout: timeoutMs, agent: false });
     let sent = 0;

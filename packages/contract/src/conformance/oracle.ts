@@ -16,7 +16,11 @@ export type Outcome = { ok: true; texts: string[] } | { ok: false; code: ErrorCo
 /** The contract's answer to a decoded request body (`{text}` / `{texts}` / anything else). */
 export function expectedOutcome(body: unknown, limits: ReadyResponse['limits']): Outcome {
   try {
-    const { texts } = validateTexts(body, { maxBodyBytes: limits.max_body_bytes, maxTexts: limits.max_texts, maxTextChars: limits.max_text_chars });
+    const { texts } = validateTexts(body, {
+      maxBodyBytes: limits.max_body_bytes,
+      maxTexts: limits.max_texts,
+      maxTextChars: limits.max_text_chars,
+    });
     return { ok: true, texts };
   } catch (e) {
     if (e instanceof ServeError) return { ok: false, code: e.code };
@@ -47,8 +51,12 @@ export async function checkTokenIds(
   reference?: (text: string) => Promise<number[]> | number[],
 ): Promise<void> {
   const what = `text ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`;
-  assert.ok(ids[0] === 101 && ids[ids.length - 1] === 102 && ids.length <= maxLength, `${what}: ${ids.slice(0, 20).join(',')}`);
+  assert.ok(
+    ids[0] === 101 && ids[ids.length - 1] === 102 && ids.length <= maxLength,
+    `${what}: ${ids.slice(0, 20).join(',')}`,
+  );
   golden ??= new Map(tokenizeFixtures().cases.map((c) => [c.text, c.input_ids]));
   const want = reference ? await reference(text) : golden.get(text);
-  if (want) assert.deepEqual(ids, want, `${what}: ids differ from the ${reference ? 'reference tokenizer' : 'golden fixture'}`);
+  if (want)
+    assert.deepEqual(ids, want, `${what}: ids differ from the ${reference ? 'reference tokenizer' : 'golden fixture'}`);
 }

@@ -38,7 +38,12 @@ export interface Probe {
   predictBatch(texts: string[]): Promise<unknown[]>;
 }
 
-export const EMBED_SAMPLE = ['hello world', 'The quick brown fox jumps over the lazy dog.', '', 'naïve café [MASK] 東京'];
+export const EMBED_SAMPLE = [
+  'hello world',
+  'The quick brown fox jumps over the lazy dog.',
+  '',
+  'naïve café [MASK] 東京',
+];
 
 export function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
   assert.equal(a.length, b.length, 'vector lengths differ');
@@ -50,7 +55,10 @@ export function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
 function checkVector(v: unknown, dim: number): number[] {
   assert.ok(Array.isArray(v), 'embedding must be an array');
   assert.equal(v.length, dim, `embedding length must be hidden_size ${dim}`);
-  assert.ok(v.every((x) => typeof x === 'number' && Number.isFinite(x)), 'embedding values must be finite numbers');
+  assert.ok(
+    v.every((x) => typeof x === 'number' && Number.isFinite(x)),
+    'embedding values must be finite numbers',
+  );
   return v as number[];
 }
 
@@ -78,7 +86,10 @@ export async function tokenizeEveryFixture(probe: Probe, ready: ReadyResponse): 
   assert.deepEqual(mismatches, [], `fixtures with wrong ids: ${mismatches.join(', ')}`);
   for (let i = 0; i < cases.length; i += ready.limits.max_texts) {
     const chunk = cases.slice(i, i + ready.limits.max_texts);
-    assert.deepEqual(await probe.tokenizeBatch(chunk.map((c) => c.text)), chunk.map((c) => c.input_ids));
+    assert.deepEqual(
+      await probe.tokenizeBatch(chunk.map((c) => c.text)),
+      chunk.map((c) => c.input_ids),
+    );
   }
 }
 

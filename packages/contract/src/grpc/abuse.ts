@@ -7,7 +7,15 @@ import { LEAK, checkTokenIds, expectedOutcome, outcomeOf, type Outcome } from '.
 import type { ReadyResponse } from '../types.js';
 import { ServingClient } from './client.js';
 import { fetchGrpcReady } from './checks.js';
-import { METADATA_KEYS, METHODS, SERVICE_NAME, loadServingDefinition, methodPath, type EncodingMessage, type Method } from './proto.js';
+import {
+  METADATA_KEYS,
+  METHODS,
+  SERVICE_NAME,
+  loadServingDefinition,
+  methodPath,
+  type EncodingMessage,
+  type Method,
+} from './proto.js';
 import { RawGrpcConnection, frame, grpcHeaders, type RawAnswer } from './raw.js';
 import { decodeTextField, encodeTextField, forEachField } from './wire.js';
 
@@ -59,7 +67,8 @@ const MAX_FAILURES = 20;
 const TEXT_METHODS: readonly Method[] = ['Tokenize', 'TokenizeBatch', 'Predict', 'PredictBatch'];
 const single = (m: Method) => m === 'Tokenize' || m === 'Predict';
 const enc = (s: string) => Buffer.from(s, 'utf8');
-const hex = (b: Uint8Array, n = 48) => Buffer.from(b.subarray(0, n)).toString('hex') + (b.length > n ? `…(${b.length} bytes)` : '');
+const hex = (b: Uint8Array, n = 48) =>
+  Buffer.from(b.subarray(0, n)).toString('hex') + (b.length > n ? `…(${b.length} bytes)` : '');
 
 /** What the contract says about a message to one of the Serving methods, from the contract's own decoders. */
 export function expectFor(method: Method | string, message: Uint8Array, ready: ReadyResponse): Expect {
@@ -73,7 +82,10 @@ export function expectFor(method: Method | string, message: Uint8Array, ready: R
   const decoded = outcomeOf(() => decodeTextField(message));
   if (!decoded.ok) return { outcome: decoded, method: m };
   // proto3: an absent text is "", and the last occurrence of a singular field wins.
-  return { outcome: expectedOutcome(single(m) ? { text: decoded.texts.at(-1) ?? '' } : { texts: decoded.texts }, ready.limits), method: m };
+  return {
+    outcome: expectedOutcome(single(m) ? { text: decoded.texts.at(-1) ?? '' } : { texts: decoded.texts }, ready.limits),
+    method: m,
+  };
 }
 
 /** The bad-input matrix. Expectations name what grpc-js itself answers where no server code runs. */
@@ -81,7 +93,13 @@ export function grpcAbuseCases(ready: ReadyResponse): GrpcAbuseCase[] {
   const { max_texts: maxTexts, max_text_chars: maxChars } = ready.limits;
   const out: GrpcAbuseCase[] = [];
   const msg = (name: string, m: Method | string, message: Uint8Array, extra: Partial<GrpcAbuseCase> = {}) =>
-    out.push({ name: `${m}: ${name}`, path: m.startsWith('/') ? m : methodPath(m as Method), body: frame(message), expect: expectFor(m, message, ready), ...extra });
+    out.push({
+      name: `${m}: ${name}`,
+      path: m.startsWith('/') ? m : methodPath(m as Method),
+      body: frame(message),
+      expect: expectFor(m, message, ready),
+      ...extra,
+    });
   const invalid = { status: 'INVALID_ARGUMENT', code: 'INVALID_REQUEST' } as const;
   const unknown = [`/${SERVICE_NAME}/NoSuchMethod`, '/no.such.Service/Call'];
 
@@ -90,7 +108,11 @@ export function grpcAbuseCases(ready: ReadyResponse): GrpcAbuseCase[] {
     const path = known ? methodPath(m as Method) : m;
     const valid = encodeTextField(['hello']);
     // Message-level: the bytes of one well-framed message.
-    msg('raw garbage bytes', m, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x13, 0x37]));
+    msg(
+      'raw garbage bytes',
+      m,
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x13, 0x37]),
+    );
     msg('truncated protobuf (length 5, 1 byte follows)', m, Buffer.from([0x0a, 0x05, 0x61]));
     msg('truncated varint key', m, Buffer.from([0x80]));
     msg('field 1 as a varint', m, Buffer.from([0x08, 0x01]));
@@ -99,10 +121,21 @@ export function grpcAbuseCases(ready: ReadyResponse): GrpcAbuseCase[] {
     msg('field 1 as a group start', m, Buffer.from([0x0b, 0x0c]));
     msg('wire type 7', m, Buffer.from([0x0f]));
     msg('field number 0', m, Buffer.from([0x02, 0x00]));
-    msg('unknown fields of every valid wire type around a text', m, Buffer.concat([Buffer.from([0x10, 0x96, 0x01, 0x19, 1, 2, 3, 4, 5, 6, 7, 8, 0x1d, 1, 2, 3, 4, 0x22, 0x01, 0xff]), valid]));
+    msg(
+      'unknown fields of every valid wire type around a text',
+      m,
+      Buffer.concat([
+        Buffer.from([0x10, 0x96, 0x01, 0x19, 1, 2, 3, 4, 5, 6, 7, 8, 0x1d, 1, 2, 3, 4, 0x22, 0x01, 0xff]),
+        valid,
+      ]),
+    );
     msg('invalid UTF-8 (0xff) in the text', m, encodeTextField([new Uint8Array([0x61, 0xff, 0x62])]));
     msg('overlong UTF-8 (C0 AF) in the text', m, encodeTextField([new Uint8Array([0xc0, 0xaf])]));
-    msg('UTF-8 encoded lone surrogate (ED A0 80), as protobufjs writes one', m, encodeTextField([new Uint8Array([0x61, 0xed, 0xa0, 0x80])]));
+    msg(
+      'UTF-8 encoded lone surrogate (ED A0 80), as protobufjs writes one',
+      m,
+      encodeTextField([new Uint8Array([0x61, 0xed, 0xa0, 0x80])]),
+    );
     msg('truncated UTF-8 sequence at the end', m, encodeTextField(['ok', new Uint8Array([0xe6, 0x97])]));
     msg('NUL and control characters are text', m, encodeTextField(['a\u0000b\u0007c\u001b[31m\u007f\u0085\u200b']));
     msg('empty message (no text: "", or no texts)', m, Buffer.alloc(0));
@@ -115,23 +148,57 @@ export function grpcAbuseCases(ready: ReadyResponse): GrpcAbuseCase[] {
     msg('a 10 MB single text (over max_body_bytes)', m, encodeTextField(['a'.repeat(10 * 1024 * 1024)]));
     // Wire-level: framing and headers.
     const body = frame(valid);
-    const wire = (name: string, c: Omit<GrpcAbuseCase, 'name' | 'path'>) => out.push({ name: `${m}: ${name}`, path, ...c });
+    const wire = (name: string, c: Omit<GrpcAbuseCase, 'name' | 'path'>) =>
+      out.push({ name: `${m}: ${name}`, path, ...c });
     const asIs = expectFor(m, valid, ready);
-    wire('compressed flag set without grpc-encoding (grpc-js reads it as identity)', { body: frame(valid, { compressed: true }), expect: asIs });
-    wire('gzip-compressed message', { body: frame(gzipSync(valid), { compressed: true }), headers: { 'grpc-encoding': 'gzip' }, expect: asIs });
-    wire('grpc-encoding gzip, payload not gzip', { body: frame(valid, { compressed: true }), headers: { 'grpc-encoding': 'gzip' }, expect: known ? invalid : asIs });
-    wire('unsupported grpc-encoding (grpc-js: UNIMPLEMENTED)', { body: frame(valid, { compressed: true }), headers: { 'grpc-encoding': 'snappy' }, expect: known ? { status: 'UNIMPLEMENTED', code: null } : asIs });
-    wire('length prefix longer than the data', { body: frame(valid, { length: valid.length + 100 }), expect: known ? invalid : asIs });
+    wire('compressed flag set without grpc-encoding (grpc-js reads it as identity)', {
+      body: frame(valid, { compressed: true }),
+      expect: asIs,
+    });
+    wire('gzip-compressed message', {
+      body: frame(gzipSync(valid), { compressed: true }),
+      headers: { 'grpc-encoding': 'gzip' },
+      expect: asIs,
+    });
+    wire('grpc-encoding gzip, payload not gzip', {
+      body: frame(valid, { compressed: true }),
+      headers: { 'grpc-encoding': 'gzip' },
+      expect: known ? invalid : asIs,
+    });
+    wire('unsupported grpc-encoding (grpc-js: UNIMPLEMENTED)', {
+      body: frame(valid, { compressed: true }),
+      headers: { 'grpc-encoding': 'snappy' },
+      expect: known ? { status: 'UNIMPLEMENTED', code: null } : asIs,
+    });
+    wire('length prefix longer than the data', {
+      body: frame(valid, { length: valid.length + 100 }),
+      expect: known ? invalid : asIs,
+    });
     wire('a partial 5-byte prefix', { body: body.subarray(0, 3), expect: known ? invalid : asIs });
     wire('no message at all', { body: new Uint8Array(0), expect: known ? invalid : asIs });
     wire('two messages on a unary call', { body: Buffer.concat([body, body]), expect: known ? invalid : asIs });
-    wire('a prefix announcing 10 MB, then end of stream', { body: frame(valid, { length: 10 * 1024 * 1024 }), expect: known ? { status: 'RESOURCE_EXHAUSTED', code: 'BODY_TOO_LARGE' } : asIs });
-    wire('content-type text/plain (grpc-js: HTTP 415)', { body, headers: { 'content-type': 'text/plain' }, expect: { http: 415 } });
-    wire('content-type application/json (grpc-js: HTTP 415)', { body, headers: { 'content-type': 'application/json' }, expect: { http: 415 } });
+    wire('a prefix announcing 10 MB, then end of stream', {
+      body: frame(valid, { length: 10 * 1024 * 1024 }),
+      expect: known ? { status: 'RESOURCE_EXHAUSTED', code: 'BODY_TOO_LARGE' } : asIs,
+    });
+    wire('content-type text/plain (grpc-js: HTTP 415)', {
+      body,
+      headers: { 'content-type': 'text/plain' },
+      expect: { http: 415 },
+    });
+    wire('content-type application/json (grpc-js: HTTP 415)', {
+      body,
+      headers: { 'content-type': 'application/json' },
+      expect: { http: 415 },
+    });
     wire('no content-type (grpc-js: HTTP 415)', { body, headers: { 'content-type': null }, expect: { http: 415 } });
     wire('no te: trailers (grpc-js does not require it)', { body, headers: { te: null }, expect: asIs });
     wire('unparsable grpc-timeout', { body, headers: { 'grpc-timeout': 'soon' }, expect: known ? invalid : asIs });
-    wire('application/grpc+proto content-type', { body, headers: { 'content-type': 'application/grpc+proto' }, expect: asIs });
+    wire('application/grpc+proto content-type', {
+      body,
+      headers: { 'content-type': 'application/grpc+proto' },
+      expect: asIs,
+    });
   }
   return out;
 }
@@ -144,7 +211,8 @@ function fail(t: GrpcAbuseTally, message: string): void {
   if (t.failures.length < MAX_FAILURES) t.failures.push(message.slice(0, 400));
 }
 
-const statusName = (code: number | undefined) => (code === undefined ? 'no grpc-status' : (status[code] ?? String(code)));
+const statusName = (code: number | undefined) =>
+  code === undefined ? 'no grpc-status' : (status[code] ?? String(code));
 
 /** Decodes an OK reply payload (after the 5-byte prefix) as the method's reply message. */
 interface Decoders {
@@ -152,7 +220,14 @@ interface Decoders {
 }
 
 /** Judges one answer; counts it; records a failure message when it is not what `expect` allows. */
-async function judge(t: GrpcAbuseTally, ctx: GrpcAbuseContext, dec: Decoders, name: string, expect: Expect, r: RawAnswer & { payload: Buffer }): Promise<void> {
+async function judge(
+  t: GrpcAbuseTally,
+  ctx: GrpcAbuseContext,
+  dec: Decoders,
+  name: string,
+  expect: Expect,
+  r: RawAnswer & { payload: Buffer },
+): Promise<void> {
   t.cases++;
   const where = `${name}: got ${r.httpStatus}/${statusName(r.grpcStatus)} ${JSON.stringify(r.message).slice(0, 160)}`;
   if (r.grpcStatus === undefined && !('http' in expect && r.httpStatus === expect.http)) {
@@ -165,21 +240,26 @@ async function judge(t: GrpcAbuseTally, ctx: GrpcAbuseContext, dec: Decoders, na
     fail(t, `${where}: the status message leaks internals`);
   }
   const code = r.headers[METADATA_KEYS.errorCode];
-  if (code !== undefined && !isErrorCode(code)) fail(t, `${where}: ${METADATA_KEYS.errorCode} "${code}" is not a contract code`);
+  if (code !== undefined && !isErrorCode(code))
+    fail(t, `${where}: ${METADATA_KEYS.errorCode} "${code}" is not a contract code`);
   try {
     if ('http' in expect) {
-      if (r.httpStatus !== expect.http || r.grpcStatus !== undefined) fail(t, `${where}: expected HTTP ${expect.http} without a gRPC status`);
+      if (r.httpStatus !== expect.http || r.grpcStatus !== undefined)
+        fail(t, `${where}: expected HTTP ${expect.http} without a gRPC status`);
       return;
     }
     if ('status' in expect) {
-      if (r.grpcStatus !== status[expect.status]) return fail(t, `${where}: expected ${expect.status}${expect.code ? ` (${expect.code})` : ''}`);
-      if ((code ?? null) !== expect.code) fail(t, `${where}: expected ${METADATA_KEYS.errorCode} ${expect.code ?? 'absent'}, got ${code ?? 'none'}`);
+      if (r.grpcStatus !== status[expect.status])
+        return fail(t, `${where}: expected ${expect.status}${expect.code ? ` (${expect.code})` : ''}`);
+      if ((code ?? null) !== expect.code)
+        fail(t, `${where}: expected ${METADATA_KEYS.errorCode} ${expect.code ?? 'absent'}, got ${code ?? 'none'}`);
       return;
     }
     const { outcome, method } = expect;
     if (!outcome.ok) {
       const want = ERRORS[outcome.code].grpc;
-      if (statusName(r.grpcStatus) !== want || code !== outcome.code) fail(t, `${where} ${code ?? ''}: expected ${want} (${outcome.code})`);
+      if (statusName(r.grpcStatus) !== want || code !== outcome.code)
+        fail(t, `${where} ${code ?? ''}: expected ${want} (${outcome.code})`);
       return;
     }
     if (r.grpcStatus !== status.OK) return fail(t, `${where} ${code ?? ''}: expected OK`);
@@ -192,17 +272,25 @@ async function judge(t: GrpcAbuseTally, ctx: GrpcAbuseContext, dec: Decoders, na
 async function verifyReply(ctx: GrpcAbuseContext, method: Method, texts: string[], reply: unknown): Promise<void> {
   const { hidden_size: dim, max_length: maxLength } = ctx.ready.model;
   const encoding = async (text: string, e: EncodingMessage) => {
-    if (e.attention_mask.length !== e.input_ids.length || !e.attention_mask.every((x) => x === 1) || !e.token_type_ids.every((x) => x === 0)) {
+    if (
+      e.attention_mask.length !== e.input_ids.length ||
+      !e.attention_mask.every((x) => x === 1) ||
+      !e.token_type_ids.every((x) => x === 0)
+    ) {
       throw new Error('attention_mask must be all 1 and token_type_ids all 0, one per id');
     }
     await checkTokenIds(text, e.input_ids, maxLength, ctx.tokenize);
   };
   const vector = (v: number[]) => {
-    if (v.length !== dim || !v.every(Number.isFinite)) throw new Error(`embedding must be ${dim} finite values, got ${v.length}`);
+    if (v.length !== dim || !v.every(Number.isFinite))
+      throw new Error(`embedding must be ${dim} finite values, got ${v.length}`);
   };
   if (method === 'Tokenize') return encoding(texts[0]!, reply as EncodingMessage);
   if (method === 'Predict') return vector((reply as { embedding: number[] }).embedding);
-  const items: unknown[] = method === 'TokenizeBatch' ? (reply as { results: unknown[] }).results : (reply as { embeddings: unknown[] }).embeddings;
+  const items: unknown[] =
+    method === 'TokenizeBatch'
+      ? (reply as { results: unknown[] }).results
+      : (reply as { embeddings: unknown[] }).embeddings;
   if (items.length !== texts.length) throw new Error(`${texts.length} texts, ${items.length} results`);
   for (let i = 0; i < texts.length; i++) {
     if (method === 'TokenizeBatch') await encoding(texts[i]!, items[i] as EncodingMessage);
@@ -211,7 +299,10 @@ async function verifyReply(ctx: GrpcAbuseContext, method: Method, texts: string[
 }
 
 /** Sends one case over `conn` and keeps the first message of an OK answer. */
-async function send(conn: RawGrpcConnection, c: Pick<GrpcAbuseCase, 'path' | 'body' | 'headers'>): Promise<RawAnswer & { payload: Buffer }> {
+async function send(
+  conn: RawGrpcConnection,
+  c: Pick<GrpcAbuseCase, 'path' | 'body' | 'headers'>,
+): Promise<RawAnswer & { payload: Buffer }> {
   const r = await conn.call(grpcHeaders(c.path, c.headers), c.body, 30_000);
   const data = r.data;
   return { ...r, payload: data.length >= 5 ? data.subarray(5, 5 + data.readUInt32BE(1)) : Buffer.alloc(0) };
@@ -250,7 +341,12 @@ function textArb(maxChars: number): fc.Arbitrary<Uint8Array> {
     { weight: 2, arbitrary: fc.constantFrom(...fixtures).map(enc) },
     { weight: 1, arbitrary: fc.constant(new Uint8Array(0)) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 24 }) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('a', 'é', '東', '😀 '), fc.integer({ min: -2, max: 1 })).map(([ch, d]) => enc(ch.repeat(Math.max(0, Math.ceil((maxChars + d) / ch.length))))) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom('a', 'é', '東', '😀 '), fc.integer({ min: -2, max: 1 }))
+        .map(([ch, d]) => enc(ch.repeat(Math.max(0, Math.ceil((maxChars + d) / ch.length))))),
+    },
   );
 }
 
@@ -268,7 +364,11 @@ function fieldSoupArb(): fc.Arbitrary<Uint8Array> {
   const field = fc.record({
     number: fc.oneof(fc.constant(1), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 2 ** 29 - 1 })),
     wireType: fc.integer({ min: 0, max: 7 }),
-    value: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.uint8Array({ maxLength: 16 }), fc.string({ maxLength: 16 }).map(enc)),
+    value: fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      fc.uint8Array({ maxLength: 16 }),
+      fc.string({ maxLength: 16 }).map(enc),
+    ),
     cut: fc.integer({ min: 0, max: 20 }),
   });
   return fc.array(field, { maxLength: 8 }).map((fields) => {
@@ -277,7 +377,8 @@ function fieldSoupArb(): fc.Arbitrary<Uint8Array> {
       out.push(...varint((BigInt(f.number) << 3n) | BigInt(f.wireType)));
       const bytes = typeof f.value === 'bigint' ? Uint8Array.from(varint(f.value)) : f.value;
       if (f.wireType === 0) out.push(...(typeof f.value === 'bigint' ? bytes : varint(BigInt(bytes.length))));
-      else if (f.wireType === 1 || f.wireType === 5) out.push(...Array.from({ length: f.wireType === 1 ? 8 : 4 }, (_, k) => bytes[k] ?? k));
+      else if (f.wireType === 1 || f.wireType === 5)
+        out.push(...Array.from({ length: f.wireType === 1 ? 8 : 4 }, (_, k) => bytes[k] ?? k));
       else if (f.wireType === 2) out.push(...varint(BigInt(bytes.length)), ...bytes);
       // The last field is sometimes cut short.
       if (i === fields.length - 1 && f.cut === 0) out.pop();
@@ -302,7 +403,12 @@ export interface GrpcAbusePart {
 
 const pathOf = (m: Method | string) => (m.startsWith('/') ? m : methodPath(m as Method));
 
-async function sample<T>(arb: fc.Arbitrary<T>, numRuns: number, t: GrpcAbuseTally, each: (v: T, i: number) => Promise<void>): Promise<void> {
+async function sample<T>(
+  arb: fc.Arbitrary<T>,
+  numRuns: number,
+  t: GrpcAbuseTally,
+  each: (v: T, i: number) => Promise<void>,
+): Promise<void> {
   const values = fc.sample(arb, { seed: GRPC_FUZZ.seed, numRuns });
   for (let i = 0; i < values.length; i++) {
     try {
@@ -317,7 +423,8 @@ export const GRPC_ABUSE_PARTS: readonly GrpcAbusePart[] = [
   {
     id: 'bad-input matrix: every method gets its status and contract code (never INTERNAL/UNKNOWN, never a crash, never internals)',
     async run(ctx, t) {
-      for (const c of grpcAbuseCases(ctx.ready)) await judge(t, ctx, ctx.dec, c.name, c.expect, await send(ctx.conn, c));
+      for (const c of grpcAbuseCases(ctx.ready))
+        await judge(t, ctx, ctx.dec, c.name, c.expect, await send(ctx.conn, c));
     },
   },
   {
@@ -328,28 +435,60 @@ export const GRPC_ABUSE_PARTS: readonly GrpcAbusePart[] = [
         method: fc.constantFrom<Method>(...TEXT_METHODS),
         texts: fc.oneof(
           { weight: 6, arbitrary: fc.array(textArb(maxChars), { minLength: 0, maxLength: 6 }) },
-          { weight: 1, arbitrary: fc.array(fc.string({ maxLength: 3 }).map(enc), { minLength: maxTexts - 1, maxLength: maxTexts + 2 }) },
+          {
+            weight: 1,
+            arbitrary: fc.array(fc.string({ maxLength: 3 }).map(enc), {
+              minLength: maxTexts - 1,
+              maxLength: maxTexts + 2,
+            }),
+          },
         ),
       });
       await sample(arb, GRPC_FUZZ.numRuns, t, async ({ method, texts }, i) => {
         const message = encodeTextField(texts);
-        await judge(t, ctx, ctx.dec, `schema ${i} ${method} ${hex(message)}`, expectFor(method, message, ctx.ready), await send(ctx.conn, { path: methodPath(method), body: frame(message) }));
+        await judge(
+          t,
+          ctx,
+          ctx.dec,
+          `schema ${i} ${method} ${hex(message)}`,
+          expectFor(method, message, ctx.ready),
+          await send(ctx.conn, { path: methodPath(method), body: frame(message) }),
+        );
       });
     },
   },
   {
     id: 'fuzz (bytes): arbitrary bytes as the message of every method get the decoder-predicted status',
     async run(ctx, t) {
-      await sample(fc.tuple(methodArb, fc.uint8Array({ maxLength: 256 })), GRPC_FUZZ.numRuns, t, async ([m, bytes], i) => {
-        await judge(t, ctx, ctx.dec, `bytes ${i} ${m} ${hex(bytes)}`, expectFor(m, bytes, ctx.ready), await send(ctx.conn, { path: pathOf(m), body: frame(bytes) }));
-      });
+      await sample(
+        fc.tuple(methodArb, fc.uint8Array({ maxLength: 256 })),
+        GRPC_FUZZ.numRuns,
+        t,
+        async ([m, bytes], i) => {
+          await judge(
+            t,
+            ctx,
+            ctx.dec,
+            `bytes ${i} ${m} ${hex(bytes)}`,
+            expectFor(m, bytes, ctx.ready),
+            await send(ctx.conn, { path: pathOf(m), body: frame(bytes) }),
+          );
+        },
+      );
     },
   },
   {
     id: 'fuzz (field soup): random field numbers and wire types get the decoder-predicted status',
     async run(ctx, t) {
       await sample(fc.tuple(methodArb, fieldSoupArb()), GRPC_FUZZ.numRuns, t, async ([m, bytes], i) => {
-        await judge(t, ctx, ctx.dec, `soup ${i} ${m} ${hex(bytes)}`, expectFor(m, bytes, ctx.ready), await send(ctx.conn, { path: pathOf(m), body: frame(bytes) }));
+        await judge(
+          t,
+          ctx,
+          ctx.dec,
+          `soup ${i} ${m} ${hex(bytes)}`,
+          expectFor(m, bytes, ctx.ready),
+          await send(ctx.conn, { path: pathOf(m), body: frame(bytes) }),
+        );
       });
     },
   },
@@ -364,7 +503,11 @@ export const GRPC_ABUSE_PARTS: readonly GrpcAbusePart[] = [
           t.crashes++;
           fail(t, `health after fuzzing: ${health}`);
         }
-        const r = await client.call<{ embedding: number[] }>('Predict', { text: 'still alive after the fuzzing' }, { timeoutMs: 10_000 });
+        const r = await client.call<{ embedding: number[] }>(
+          'Predict',
+          { text: 'still alive after the fuzzing' },
+          { timeoutMs: 10_000 },
+        );
         if (r.code !== status.OK || r.value?.embedding.length !== ctx.ready.model.hidden_size) {
           t.crashes++;
           fail(t, `Predict after fuzzing: ${statusName(r.code)} ${r.details}`);
@@ -397,7 +540,10 @@ export async function runGrpcAbusePart(part: GrpcAbusePart, ctx: GrpcAbuseContex
 }
 
 /** The whole gRPC abuse suite outside any test framework: one tally per part, for reports. Never throws. */
-export async function runGrpcAbuse(target: string, opts: { ready?: ReadyResponse; tokenize?: GrpcAbuseContext['tokenize'] } = {}): Promise<GrpcAbuseTally[]> {
+export async function runGrpcAbuse(
+  target: string,
+  opts: { ready?: ReadyResponse; tokenize?: GrpcAbuseContext['tokenize'] } = {},
+): Promise<GrpcAbuseTally[]> {
   let ready = opts.ready;
   if (!ready) {
     const client = new ServingClient(target);
@@ -410,7 +556,8 @@ export async function runGrpcAbuse(target: string, opts: { ready?: ReadyResponse
     }
   }
   const out: GrpcAbuseTally[] = [];
-  for (const part of GRPC_ABUSE_PARTS) out.push(await runGrpcAbusePart(part, { target, ready, tokenize: opts.tokenize }));
+  for (const part of GRPC_ABUSE_PARTS)
+    out.push(await runGrpcAbusePart(part, { target, ready, tokenize: opts.tokenize }));
   return out;
 }
 

@@ -1,11 +1,27 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { ERRORS, isErrorCode, type ErrorCode } from '../errors.js';
-import { predictBatchEqualsAlone, predictMatchesReference, predictShapes, runChecks, tokenizeEveryFixture, tokenizeSomeFixtures } from '../conformance/shared.js';
+import {
+  predictBatchEqualsAlone,
+  predictMatchesReference,
+  predictShapes,
+  runChecks,
+  tokenizeEveryFixture,
+  tokenizeSomeFixtures,
+} from '../conformance/shared.js';
 import type { CheckOutcome, CommonContext, ConformanceCheck, Probe } from '../conformance/shared.js';
 import type { ReadyResponse } from '../types.js';
 import { ServingClient, type GrpcReply } from './client.js';
-import { METADATA_KEYS, readyResponse, type EncodingMessage, type HelloReply, type PredictBatchReply, type PredictReply, type ReadyReply, type TokenizeBatchReply } from './proto.js';
+import {
+  METADATA_KEYS,
+  readyResponse,
+  type EncodingMessage,
+  type HelloReply,
+  type PredictBatchReply,
+  type PredictReply,
+  type ReadyReply,
+  type TokenizeBatchReply,
+} from './proto.js';
 import { encodeTextField } from './wire.js';
 
 export interface GrpcConformanceContext extends CommonContext {
@@ -29,22 +45,33 @@ export function expectGrpcError(r: GrpcReply<unknown>, code: ErrorCode): void {
   const got = r.trailers.get(METADATA_KEYS.errorCode)[0];
   assert.ok(isErrorCode(got), `trailer ${METADATA_KEYS.errorCode} must name a contract code, got ${String(got)}`);
   assert.equal(got, code);
-  assert.ok(r.details.length > 0 && !LEAK.test(r.details), `details must say what went wrong without stack traces: ${r.details}`);
+  assert.ok(
+    r.details.length > 0 && !LEAK.test(r.details),
+    `details must say what went wrong without stack traces: ${r.details}`,
+  );
 }
 
 function ids(e: EncodingMessage): number[] {
   assert.equal(e.attention_mask.length, e.input_ids.length);
-  assert.ok(e.attention_mask.every((m) => m === 1), 'unpadded attention_mask is all 1');
-  assert.ok(e.token_type_ids.every((t) => t === 0), 'single-segment token_type_ids are all 0');
+  assert.ok(
+    e.attention_mask.every((m) => m === 1),
+    'unpadded attention_mask is all 1',
+  );
+  assert.ok(
+    e.token_type_ids.every((t) => t === 0),
+    'single-segment token_type_ids are all 0',
+  );
   return e.input_ids;
 }
 
 /** Tokenize(Batch) and Predict(Batch) for the checks shared with HTTP. */
 const grpc = ({ client }: GrpcConformanceContext): Probe => ({
   tokenize: async (text) => ids(ok(await client.call<EncodingMessage>('Tokenize', { text }))),
-  tokenizeBatch: async (texts) => ok(await client.call<TokenizeBatchReply>('TokenizeBatch', { texts })).results.map(ids),
+  tokenizeBatch: async (texts) =>
+    ok(await client.call<TokenizeBatchReply>('TokenizeBatch', { texts })).results.map(ids),
   predict: async (text) => ok(await client.call<PredictReply>('Predict', { text })).embedding,
-  predictBatch: async (texts) => ok(await client.call<PredictBatchReply>('PredictBatch', { texts })).embeddings.map((e) => e.values),
+  predictBatch: async (texts) =>
+    ok(await client.call<PredictBatchReply>('PredictBatch', { texts })).embeddings.map((e) => e.values),
 });
 
 export const GRPC_CHECKS: readonly GrpcCheck[] = [
@@ -68,10 +95,22 @@ export const GRPC_CHECKS: readonly GrpcCheck[] = [
     },
   },
   { id: 'Tokenize matches a few golden fixtures', fast: true, run: (ctx) => tokenizeSomeFixtures(grpc(ctx)) },
-  { id: 'Tokenize matches every golden fixture, one by one and batched', fast: false, run: (ctx) => tokenizeEveryFixture(grpc(ctx), ctx.ready) },
-  { id: 'Predict returns one finite embedding of hidden_size per text', fast: true, run: (ctx) => predictShapes(grpc(ctx), ctx.ready) },
+  {
+    id: 'Tokenize matches every golden fixture, one by one and batched',
+    fast: false,
+    run: (ctx) => tokenizeEveryFixture(grpc(ctx), ctx.ready),
+  },
+  {
+    id: 'Predict returns one finite embedding of hidden_size per text',
+    fast: true,
+    run: (ctx) => predictShapes(grpc(ctx), ctx.ready),
+  },
   { id: 'Predict matches the reference embeddings', fast: true, run: (ctx) => predictMatchesReference(grpc(ctx), ctx) },
-  { id: 'PredictBatch equals Predict alone (padding does not leak)', fast: false, run: (ctx) => predictBatchEqualsAlone(grpc(ctx), ctx.ready) },
+  {
+    id: 'PredictBatch equals Predict alone (padding does not leak)',
+    fast: false,
+    run: (ctx) => predictBatchEqualsAlone(grpc(ctx), ctx.ready),
+  },
   {
     id: 'server-timing trailer names the queue, tokenize and infer layers',
     fast: false,
@@ -88,8 +127,14 @@ export const GRPC_CHECKS: readonly GrpcCheck[] = [
     async run({ client, ready }) {
       expectGrpcError(await client.call('Predict', Buffer.from([0x0a, 0x05, 0x61])), 'INVALID_REQUEST'); // truncated
       expectGrpcError(await client.call('Predict', Buffer.from([0x08, 0x01])), 'INVALID_REQUEST'); // field 1 as a varint
-      expectGrpcError(await client.call('Tokenize', encodeTextField([new Uint8Array([0x61, 0xff, 0x62])])), 'INVALID_UTF8');
-      expectGrpcError(await client.call('PredictBatch', encodeTextField(['ok', new Uint8Array([0xc3])])), 'INVALID_UTF8');
+      expectGrpcError(
+        await client.call('Tokenize', encodeTextField([new Uint8Array([0x61, 0xff, 0x62])])),
+        'INVALID_UTF8',
+      );
+      expectGrpcError(
+        await client.call('PredictBatch', encodeTextField(['ok', new Uint8Array([0xc3])])),
+        'INVALID_UTF8',
+      );
       expectGrpcError(await client.call('TokenizeBatch', { texts: [] }), 'EMPTY_TEXTS');
       expectGrpcError(await client.call('PredictBatch', { texts: [] }), 'EMPTY_TEXTS');
       const many = Array.from({ length: ready.limits.max_texts + 1 }, () => 'a');
@@ -123,7 +168,10 @@ export const GRPC_CHECKS: readonly GrpcCheck[] = [
       const calls = Array.from({ length: 8 }, () => client.call('PredictBatch', { texts }, { timeoutMs: 1 }));
       const codes = (await Promise.all(calls)).map((r) => status[r.code]);
       // 64 texts in 1 ms: at least one is late; a late call must end in nothing but DEADLINE_EXCEEDED.
-      assert.ok(codes.every((c) => c === 'DEADLINE_EXCEEDED' || c === 'OK'), codes.join(', '));
+      assert.ok(
+        codes.every((c) => c === 'DEADLINE_EXCEEDED' || c === 'OK'),
+        codes.join(', '),
+      );
       assert.ok(codes.includes('DEADLINE_EXCEEDED'), codes.join(', '));
       ok(await client.call<PredictReply>('Predict', { text: 'after the deadline' }));
     },

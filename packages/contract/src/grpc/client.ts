@@ -43,7 +43,13 @@ export class ServingClient {
     const path = codec ? methodPath(method as Method) : method;
     const serialize = Buffer.isBuffer(request) || !codec ? raw : codec.requestSerialize;
     const deserialize = codec ? (b: Buffer) => codec.responseDeserialize(b) as T : (b: Buffer) => b as unknown as T;
-    return this.unary(path, serialize as (v: object | Buffer) => Buffer, deserialize, request, opts.timeoutMs ?? 30_000);
+    return this.unary(
+      path,
+      serialize as (v: object | Buffer) => Buffer,
+      deserialize,
+      request,
+      opts.timeoutMs ?? 30_000,
+    );
   }
 
   /** grpc.health.v1.Health/Check for `service` ('' = the whole server). Rejects on a non-OK status. */
@@ -62,14 +68,30 @@ export class ServingClient {
     this.client.close();
   }
 
-  private unary<Req, T>(path: string, serialize: (v: Req) => Buffer, deserialize: (b: Buffer) => T, request: Req, timeoutMs: number): Promise<GrpcReply<T>> {
+  private unary<Req, T>(
+    path: string,
+    serialize: (v: Req) => Buffer,
+    deserialize: (b: Buffer) => T,
+    request: Req,
+    timeoutMs: number,
+  ): Promise<GrpcReply<T>> {
     return new Promise((resolve) => {
       let value: T | undefined;
-      const call = this.client.makeUnaryRequest(path, serialize, deserialize, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (_err, v) => {
-        value = v;
-      });
+      const call = this.client.makeUnaryRequest(
+        path,
+        serialize,
+        deserialize,
+        request,
+        new grpc.Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (_err, v) => {
+          value = v;
+        },
+      );
       // 'status' follows the callback and carries the trailers, for successes and failures alike.
-      call.on('status', (s: grpc.StatusObject) => resolve({ code: s.code, details: s.details, value, trailers: s.metadata }));
+      call.on('status', (s: grpc.StatusObject) =>
+        resolve({ code: s.code, details: s.details, value, trailers: s.metadata }),
+      );
     });
   }
 }

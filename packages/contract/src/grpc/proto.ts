@@ -19,22 +19,50 @@ export type Method = (typeof METHODS)[number];
 export const methodPath = (m: Method): string => `/${SERVICE_NAME}/${m}`;
 
 /** keepCase so messages use the proto's snake_case names, like the HTTP JSON bodies. */
-export const LOADER_OPTIONS: Readonly<Options> = Object.freeze({ keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
+export const LOADER_OPTIONS: Readonly<Options> = Object.freeze({
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+});
 
 /** The package definition of servebench.proto (plus any extra protos, e.g. health for reflection). */
 export function loadServingDefinition(extraProtos: string[] = []): PackageDefinition {
   return loadSync([PROTO_PATH, ...extraProtos], LOADER_OPTIONS);
 }
 
-export interface HelloReply { hello: string }
-export interface TextRequest { text: string }
-export interface TextsRequest { texts: string[] }
-export interface EncodingMessage { input_ids: number[]; attention_mask: number[]; token_type_ids: number[] }
-export interface TokenizeBatchReply { results: EncodingMessage[] }
-export interface PredictReply { embedding: number[] }
-export interface PredictBatchReply { embeddings: Array<{ values: number[] }> }
+export interface HelloReply {
+  hello: string;
+}
+export interface TextRequest {
+  text: string;
+}
+export interface TextsRequest {
+  texts: string[];
+}
+export interface EncodingMessage {
+  input_ids: number[];
+  attention_mask: number[];
+  token_type_ids: number[];
+}
+export interface TokenizeBatchReply {
+  results: EncodingMessage[];
+}
+export interface PredictReply {
+  embedding: number[];
+}
+export interface PredictBatchReply {
+  embeddings: Array<{ values: number[] }>;
+}
 /** The HTTP /readyz body, with backend_info as a key/value list. */
 export type ReadyReply = Omit<ReadyResponse, 'backend_info'> & { backend_info: Array<{ key: string; value: string }> };
 
-export const readyReply = (r: ReadyResponse): ReadyReply => ({ ...r, backend_info: Object.entries(r.backend_info).map(([key, value]) => ({ key, value })) });
-export const readyResponse = (r: ReadyReply): ReadyResponse => ({ ...r, backend_info: Object.fromEntries(r.backend_info.map((kv) => [kv.key, kv.value])) });
+export const readyReply = (r: ReadyResponse): ReadyReply => ({
+  ...r,
+  backend_info: Object.entries(r.backend_info).map(([key, value]) => ({ key, value })),
+});
+export const readyResponse = (r: ReadyReply): ReadyResponse => ({
+  ...r,
+  backend_info: Object.fromEntries(r.backend_info.map((kv) => [kv.key, kv.value])),
+});

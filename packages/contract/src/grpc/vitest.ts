@@ -10,23 +10,43 @@ import { ServingClient } from './client.js';
  */
 export function describeGrpcConformance(
   name: string,
-  target: () => { target: string; embed?: GrpcConformanceContext['embed']; tolerance?: number; tokenize?: GrpcAbuseContext['tokenize'] },
+  target: () => {
+    target: string;
+    embed?: GrpcConformanceContext['embed'];
+    tolerance?: number;
+    tokenize?: GrpcAbuseContext['tokenize'];
+  },
 ): void {
   describe(`gRPC contract conformance: ${name}`, () => {
     let ctx: GrpcConformanceContext & { tokenize?: GrpcAbuseContext['tokenize']; target: string };
     beforeAll(async () => {
       const t = target();
       const client = new ServingClient(t.target);
-      ctx = { client, target: t.target, embed: t.embed, tokenize: t.tokenize, tolerance: t.tolerance ?? 1e-4, ready: await fetchGrpcReady(client) };
+      ctx = {
+        client,
+        target: t.target,
+        embed: t.embed,
+        tokenize: t.tokenize,
+        tolerance: t.tolerance ?? 1e-4,
+        ready: await fetchGrpcReady(client),
+      };
     });
     afterAll(() => ctx?.client.close());
     for (const check of GRPC_CHECKS) it(check.id, () => check.run(ctx), 60_000);
     for (const part of GRPC_ABUSE_PARTS) {
-      it(part.id, async () => {
-        const t = await runGrpcAbusePart(part, ctx);
-        expect(t.failures, t.failures.join('\n')).toEqual([]);
-        expect({ crashes: t.crashes, serverErrors: t.serverErrors, leaks: t.leaks }).toEqual({ crashes: 0, serverErrors: 0, leaks: 0 });
-      }, 60_000);
+      it(
+        part.id,
+        async () => {
+          const t = await runGrpcAbusePart(part, ctx);
+          expect(t.failures, t.failures.join('\n')).toEqual([]);
+          expect({ crashes: t.crashes, serverErrors: t.serverErrors, leaks: t.leaks }).toEqual({
+            crashes: 0,
+            serverErrors: 0,
+            leaks: 0,
+          });
+        },
+        60_000,
+      );
     }
   });
 }

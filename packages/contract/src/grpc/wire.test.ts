@@ -6,7 +6,10 @@ import { LOADER_OPTIONS, PROTO_PATH, SERVICE_NAME, loadServingDefinition } from 
 import { grpcTarget } from './target.js';
 import { decodeTextField, encodeTextField } from './wire.js';
 
-const serving = loadServingDefinition()[SERVICE_NAME] as unknown as Record<string, { requestSerialize(v: unknown): Buffer }>;
+const serving = loadServingDefinition()[SERVICE_NAME] as unknown as Record<
+  string,
+  { requestSerialize(v: unknown): Buffer }
+>;
 const codeOf = (f: () => unknown): string => {
   try {
     f();
@@ -49,9 +52,19 @@ describe('decodeTextField', () => {
 describe('servebench.proto', () => {
   it('declares the six calls of servebench.v1.Serving with packed numeric fields', () => {
     const def = loadSync(PROTO_PATH, LOADER_OPTIONS);
-    expect(Object.keys(def[SERVICE_NAME]!).sort()).toEqual(['HelloWorld', 'Predict', 'PredictBatch', 'Ready', 'Tokenize', 'TokenizeBatch']);
+    expect(Object.keys(def[SERVICE_NAME]!).sort()).toEqual([
+      'HelloWorld',
+      'Predict',
+      'PredictBatch',
+      'Ready',
+      'Tokenize',
+      'TokenizeBatch',
+    ]);
     // proto3 packs repeated scalars: 3 floats are one tag, one length and 12 bytes.
-    const reply = loadServingDefinition()[SERVICE_NAME] as unknown as Record<string, { responseSerialize(v: unknown): Buffer }>;
+    const reply = loadServingDefinition()[SERVICE_NAME] as unknown as Record<
+      string,
+      { responseSerialize(v: unknown): Buffer }
+    >;
     expect(reply.Predict!.responseSerialize({ embedding: [1, 2, 3] })).toHaveLength(14);
   });
 

@@ -11,7 +11,10 @@ const malformed = () => new ServeError('INVALID_REQUEST', 'the request is not a 
  * Calls `on` per field: varints as numbers, length-delimited and fixed32/64 fields as views (the
  * wire type tells them apart). Groups and wire types 6/7 are malformed.
  */
-export function forEachField(buf: Uint8Array, on: (field: number, value: number | Uint8Array, wireType: 0 | 1 | 2 | 5) => void): void {
+export function forEachField(
+  buf: Uint8Array,
+  on: (field: number, value: number | Uint8Array, wireType: 0 | 1 | 2 | 5) => void,
+): void {
   let p = 0;
   const varint = (): number => {
     let x = 0;

@@ -40,7 +40,10 @@ export async function openTfjsSession(o: TfjsSessionInit): Promise<ModelSession>
   const weights = bertTensors(tf, readOnnxWeights(bytes), config);
   const dim = config.hiddenSize;
   return {
-    info: { ...rt.info, ...(o.backend === 'tfjs' ? { selected_by: 'auto', passed_over: passedOver.join('; ') || 'none' } : {}) },
+    info: {
+      ...rt.info,
+      ...(o.backend === 'tfjs' ? { selected_by: 'auto', passed_over: passedOver.join('; ') || 'none' } : {}),
+    },
     async run(b) {
       if (b.batch === 0 || b.seqLen === 0) return { data: new Float32Array(b.batch * dim), dim };
       const out = tf.tidy(() => bertForward(tf, weights, config, b));
@@ -93,7 +96,12 @@ export class TfjsBackend implements Backend {
   async load(): Promise<void> {
     const { backend, modelPath, device, intraOpThreads, thread } = this.opts;
     const init: TfjsSessionInit = { backend, modelPath, device, intraOpThreads };
-    this.session = await openSession(thread ?? 'worker', { open: openTfjsSession, module: import.meta.url, init, label: 'TensorFlow.js' });
+    this.session = await openSession(thread ?? 'worker', {
+      open: openTfjsSession,
+      module: import.meta.url,
+      init,
+      label: 'TensorFlow.js',
+    });
   }
 
   async ready(): Promise<boolean> {
@@ -103,7 +111,11 @@ export class TfjsBackend implements Backend {
   async embed(b: EncodedBatch): Promise<Embeddings> {
     if (!this.session) throw new BackendError('BACKEND_UNAVAILABLE', 'the TensorFlow.js model is not loaded');
     const { data, dim } = await this.session.run(b);
-    if (data.length !== b.batch * dim) throw new BackendError('BAD_BACKEND_RESPONSE', `TensorFlow.js returned ${data.length} values for a batch of ${b.batch}`);
+    if (data.length !== b.batch * dim)
+      throw new BackendError(
+        'BAD_BACKEND_RESPONSE',
+        `TensorFlow.js returned ${data.length} values for a batch of ${b.batch}`,
+      );
     return { data, batch: b.batch, dim };
   }
 
@@ -121,7 +133,11 @@ async function readConfig(modelPath: string): Promise<BertConfig> {
   try {
     c = JSON.parse(await readFile(path, 'utf8')) as BertConfig;
   } catch (e) {
-    throw new BackendError('BACKEND_CONFIG', `TensorFlow.js needs the model's config.json beside ${modelPath}: ${(e as Error).message}`, { cause: e });
+    throw new BackendError(
+      'BACKEND_CONFIG',
+      `TensorFlow.js needs the model's config.json beside ${modelPath}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   if (!Number.isInteger(c.numHeads) || c.numHeads < 1 || c.hiddenSize % c.numHeads !== 0 || !(c.layerNormEps > 0)) {
     throw new BackendError('BACKEND_CONFIG', `${path} lacks a valid numHeads / hiddenSize / layerNormEps`);

@@ -8,9 +8,24 @@ import type { Tf } from './runtime.js';
 
 export type WeightMap = Map<string, { dims: number[]; data: Float32Array }>;
 
-interface Dense { w: Tensor2D; b: Tensor1D }
-interface Norm { g: Tensor1D; b: Tensor1D }
-interface Layer { q: Dense; k: Dense; v: Dense; attnOut: Dense; attnNorm: Norm; inter: Dense; out: Dense; outNorm: Norm }
+interface Dense {
+  w: Tensor2D;
+  b: Tensor1D;
+}
+interface Norm {
+  g: Tensor1D;
+  b: Tensor1D;
+}
+interface Layer {
+  q: Dense;
+  k: Dense;
+  v: Dense;
+  attnOut: Dense;
+  attnNorm: Norm;
+  inter: Dense;
+  out: Dense;
+  outNorm: Norm;
+}
 
 export interface BertTensors {
   word: Tensor2D;
@@ -29,7 +44,10 @@ export function bertTensors(tf: Tf, w: WeightMap, c: BertConfig): BertTensors {
   const get = (name: string, dims: number[]): Float32Array => {
     const x = w.get(name);
     if (!x || x.dims.join() !== dims.join()) {
-      throw new BackendError('BACKEND_CONFIG', `model weight ${name} is ${x ? JSON.stringify(x.dims) : 'missing'}, expected ${JSON.stringify(dims)}`);
+      throw new BackendError(
+        'BACKEND_CONFIG',
+        `model weight ${name} is ${x ? JSON.stringify(x.dims) : 'missing'}, expected ${JSON.stringify(dims)}`,
+      );
     }
     return x.data;
   };
@@ -37,7 +55,10 @@ export function bertTensors(tf: Tf, w: WeightMap, c: BertConfig): BertTensors {
   const t1 = (name: string, n: number): Tensor1D => tf.tensor1d(get(name, [n]));
   const H = c.hiddenSize;
   const I = c.intermediateSize;
-  const dense = (p: string, nIn: number, nOut: number): Dense => ({ w: t2(`${p}.weight`, nIn, nOut), b: t1(`${p}.bias`, nOut) });
+  const dense = (p: string, nIn: number, nOut: number): Dense => ({
+    w: t2(`${p}.weight`, nIn, nOut),
+    b: t1(`${p}.bias`, nOut),
+  });
   const norm = (p: string): Norm => ({ g: t1(`${p}.weight`, H), b: t1(`${p}.bias`, H) });
   // tidy frees what was uploaded if a later weight is missing; the returned tensors are kept.
   const upload = (): BertTensors => ({

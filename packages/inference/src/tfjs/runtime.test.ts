@@ -19,7 +19,10 @@ const backend = async (id: string, device: 'cpu' | 'cuda' = 'cpu') => {
 };
 
 const loadError = async (id: string, device: 'cpu' | 'cuda' = 'cpu'): Promise<BackendError> => {
-  const err: unknown = await (await backend(id, device)).load().then(() => undefined, (e: unknown) => e);
+  const err: unknown = await (await backend(id, device)).load().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(BackendError);
   expect((err as BackendError).code).toBe('BACKEND_CONFIG');
   return err as BackendError;
@@ -30,9 +33,12 @@ describe('TensorFlow.js runtime selection', () => {
     expect((await loadError('tfjs-node')).message).toMatch(/@tensorflow\/tfjs-node\b.*not installed/);
   });
 
-  it.skipIf(installed('@tensorflow/tfjs-node-gpu'))('forcing tfjs-node-gpu without the package names the package', async () => {
-    expect((await loadError('tfjs-node-gpu')).message).toMatch(/@tensorflow\/tfjs-node-gpu.*not installed/);
-  });
+  it.skipIf(installed('@tensorflow/tfjs-node-gpu'))(
+    'forcing tfjs-node-gpu without the package names the package',
+    async () => {
+      expect((await loadError('tfjs-node-gpu')).message).toMatch(/@tensorflow\/tfjs-node-gpu.*not installed/);
+    },
+  );
 
   it('refuses DEVICE=cuda on a CPU-only runtime instead of ignoring it', async () => {
     expect((await loadError('tfjs-wasm', 'cuda')).message).toMatch(/tfjs-node-gpu/);

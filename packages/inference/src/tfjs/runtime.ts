@@ -42,7 +42,10 @@ export function probeRuntime(id: TfjsRuntimeId): void {
   }
   // tfjs-node-gpu runs on the CPU when CUDA is missing; refuse instead of falling back silently.
   if (id === 'tfjs-node-gpu' && !existsSync('/dev/nvidiactl') && !existsSync('/dev/nvidia0')) {
-    throw new BackendError('BACKEND_CONFIG', `BACKEND=${id} needs an NVIDIA GPU and none is present (/dev/nvidia0 missing); use BACKEND=tfjs-node or tfjs-wasm`);
+    throw new BackendError(
+      'BACKEND_CONFIG',
+      `BACKEND=${id} needs an NVIDIA GPU and none is present (/dev/nvidia0 missing); use BACKEND=tfjs-node or tfjs-wasm`,
+    );
   }
 }
 
@@ -53,7 +56,10 @@ let active: { id: TfjsRuntimeId; runtime: Promise<TfjsRuntime> } | undefined;
 export async function loadRuntime(id: TfjsRuntimeId, threads: number): Promise<TfjsRuntime> {
   probeRuntime(id);
   if (active && active.id !== id) {
-    throw new BackendError('BACKEND_CONFIG', `this process already runs TensorFlow.js on ${active.id}; the engine is global, so it cannot also run ${id}`);
+    throw new BackendError(
+      'BACKEND_CONFIG',
+      `this process already runs TensorFlow.js on ${active.id}; the engine is global, so it cannot also run ${id}`,
+    );
   }
   if (!active) {
     const runtime = id === 'tfjs-wasm' ? loadWasm(threads) : loadNode(id, threads);
@@ -72,7 +78,8 @@ async function loadWasm(threads: number): Promise<TfjsRuntime> {
   wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
   // tfjs 4.x disables wasm threads under Node (tensorflow/tfjs#3830), so XNNPACK reports 1.
   wasm.setThreadsCount(threads);
-  if (!(await tf.setBackend('wasm'))) throw new BackendError('BACKEND_CONFIG', 'the TensorFlow.js wasm backend failed to initialise');
+  if (!(await tf.setBackend('wasm')))
+    throw new BackendError('BACKEND_CONFIG', 'the TensorFlow.js wasm backend failed to initialise');
   tf.enableProdMode();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return {
@@ -97,10 +104,15 @@ async function loadNode(id: 'tfjs-node' | 'tfjs-node-gpu', threads: number): Pro
   try {
     mod = (await import(pkg)) as typeof mod;
   } catch (e) {
-    throw new BackendError('BACKEND_CONFIG', `${pkg} is installed but failed to load (is libtensorflow missing?): ${(e as Error).message}`, { cause: e });
+    throw new BackendError(
+      'BACKEND_CONFIG',
+      `${pkg} is installed but failed to load (is libtensorflow missing?): ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   const tf = mod.default ?? mod;
-  if (!(await tf.setBackend('tensorflow'))) throw new BackendError('BACKEND_CONFIG', `${pkg} did not register its "tensorflow" backend`);
+  if (!(await tf.setBackend('tensorflow')))
+    throw new BackendError('BACKEND_CONFIG', `${pkg} did not register its "tensorflow" backend`);
   tf.enableProdMode();
   return {
     id,

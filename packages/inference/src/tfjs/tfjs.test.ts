@@ -27,7 +27,9 @@ describe.each(['tiny', 'mini'] as const)('tfjs-wasm vs onnxruntime, %s', (name) 
   let tfjs: TfjsBackend;
   beforeAll(async () => {
     const files = await ensureModel(name);
-    tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), { maxLength: files.config.maxPositions });
+    tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), {
+      maxLength: files.config.maxPositions,
+    });
     ort = new OrtBackend({ modelPath: files.onnx, device: 'cpu', intraOpThreads: 1, interOpThreads: 1 });
     tfjs = new TfjsBackend({ backend: 'tfjs-wasm', modelPath: files.onnx, device: 'cpu', intraOpThreads: 1 });
     await Promise.all([ort.load(), tfjs.load()]);
@@ -37,10 +39,15 @@ describe.each(['tiny', 'mini'] as const)('tfjs-wasm vs onnxruntime, %s', (name) 
   });
 
   const compare = async (b: EncodedBatch): Promise<number> => maxAbsDiff(await ort.embed(b), await tfjs.embed(b));
-  const encode = (ts: string[]): EncodedBatch => packBatch(ts.map((t) => tokenizer.encode(t)), tokenizer.padId);
+  const encode = (ts: string[]): EncodedBatch =>
+    packBatch(
+      ts.map((t) => tokenizer.encode(t)),
+      tokenizer.padId,
+    );
 
   it('agrees on every fixture sentence alone', async () => {
-    for (const [i, t] of texts.entries()) expect(await compare(encode([t])), `case ${i}`).toBeLessThanOrEqual(TOLERANCE);
+    for (const [i, t] of texts.entries())
+      expect(await compare(encode([t])), `case ${i}`).toBeLessThanOrEqual(TOLERANCE);
   }, 120_000);
 
   it('agrees on padded batches of mixed lengths', async () => {
@@ -68,7 +75,13 @@ describe.each(['tiny', 'mini'] as const)('tfjs-wasm vs onnxruntime, %s', (name) 
   it('runs on a worker thread by default, giving exactly what the main thread gives and leaving no tensors there', async () => {
     expect(tfjs.info().session_thread).toBe('worker');
     const files = await ensureModel(name);
-    const main = new TfjsBackend({ backend: 'tfjs-wasm', modelPath: files.onnx, device: 'cpu', intraOpThreads: 1, thread: 'main' });
+    const main = new TfjsBackend({
+      backend: 'tfjs-wasm',
+      modelPath: files.onnx,
+      device: 'cpu',
+      intraOpThreads: 1,
+      thread: 'main',
+    });
     await main.load();
     try {
       expect(main.info().session_thread).toBe('main');
@@ -91,11 +104,25 @@ describe('tfjs-wasm and the event loop', () => {
   let long: EncodedBatch;
   beforeAll(async () => {
     const files = await ensureModel('mini');
-    const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), { maxLength: files.config.maxPositions });
+    const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), {
+      maxLength: files.config.maxPositions,
+    });
     // Long sequences, so that one call computes for a good while whichever thread runs it.
-    long = packBatch(texts.filter((t) => tokenizer.encode(t).length > 128).slice(0, 2).map((t) => tokenizer.encode(t)), tokenizer.padId);
+    long = packBatch(
+      texts
+        .filter((t) => tokenizer.encode(t).length > 128)
+        .slice(0, 2)
+        .map((t) => tokenizer.encode(t)),
+      tokenizer.padId,
+    );
     for (const thread of ['main', 'worker'] as const) {
-      backends[thread] = new TfjsBackend({ backend: 'tfjs-wasm', modelPath: files.onnx, device: 'cpu', intraOpThreads: 1, thread });
+      backends[thread] = new TfjsBackend({
+        backend: 'tfjs-wasm',
+        modelPath: files.onnx,
+        device: 'cpu',
+        intraOpThreads: 1,
+        thread,
+      });
     }
     await Promise.all(Object.values(backends).map((b) => b.load()));
   }, 120_000);

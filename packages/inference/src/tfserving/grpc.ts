@@ -1,6 +1,14 @@
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
 import { GrpcPool, grpcTarget, loadProto, serviceCtor } from '../triton/grpc-pool.js';
-import { INPUTS, OUTPUT, bytesOf, embeddingsFrom, inputArrays, ModelServerBackend, type ModelServerOptions } from '../triton/remote.js';
+import {
+  INPUTS,
+  OUTPUT,
+  bytesOf,
+  embeddingsFrom,
+  inputArrays,
+  ModelServerBackend,
+  type ModelServerOptions,
+} from '../triton/remote.js';
 import { SIGNATURE } from './rest.js';
 
 interface TensorProto {
@@ -14,8 +22,14 @@ let services: { predict: ReturnType<typeof serviceCtor>; model: ReturnType<typeo
 /** tensorflow.serving.PredictionService and ModelService from proto/tensorflow_serving, loaded once. */
 export function tfServingServices(): NonNullable<typeof services> {
   if (!services) {
-    const pkg = loadProto('tensorflow_serving/apis/prediction_service.proto', 'tensorflow_serving/apis/model_service.proto');
-    services = { predict: serviceCtor(pkg, 'tensorflow.serving.PredictionService'), model: serviceCtor(pkg, 'tensorflow.serving.ModelService') };
+    const pkg = loadProto(
+      'tensorflow_serving/apis/prediction_service.proto',
+      'tensorflow_serving/apis/model_service.proto',
+    );
+    services = {
+      predict: serviceCtor(pkg, 'tensorflow.serving.PredictionService'),
+      model: serviceCtor(pkg, 'tensorflow.serving.ModelService'),
+    };
   }
   return services;
 }
@@ -33,7 +47,11 @@ export class TfServingGrpcBackend extends ModelServerBackend implements Backend 
     const target = grpcTarget(this.o.url, '127.0.0.1:8500');
     this.label = `TF Serving gRPC at ${target}`;
     const s = tfServingServices();
-    this.predict = new GrpcPool(s.predict, target, { label: this.label, connections: this.o.connections, keepAliveMs: this.o.keepAliveMs });
+    this.predict = new GrpcPool(s.predict, target, {
+      label: this.label,
+      connections: this.o.connections,
+      keepAliveMs: this.o.keepAliveMs,
+    });
     this.status = new GrpcPool(s.model, target, { label: this.label, connections: 1, keepAliveMs: 0 });
   }
 
@@ -55,7 +73,9 @@ export class TfServingGrpcBackend extends ModelServerBackend implements Backend 
   async ready(): Promise<boolean> {
     try {
       const r = await this.status.call<{ model_version_status: { version: number; state: string }[] }>(
-        'GetModelStatus', { model_spec: { name: this.o.model } }, this.o.timeoutMs,
+        'GetModelStatus',
+        { model_spec: { name: this.o.model } },
+        this.o.timeoutMs,
       );
       const ok = r.model_version_status.find((v) => v.state === 'AVAILABLE');
       this.version = ok ? String(ok.version) : undefined;
@@ -71,13 +91,21 @@ export class TfServingGrpcBackend extends ModelServerBackend implements Backend 
     const arrays = inputArrays(b);
     const req = {
       model_spec: { name: this.o.model, signature_name: SIGNATURE },
-      inputs: Object.fromEntries(INPUTS.map((name, i) => [name, { dtype: 'DT_INT64', tensor_shape, tensor_content: bytesOf(arrays[i]!) }])),
+      inputs: Object.fromEntries(
+        INPUTS.map((name, i) => [name, { dtype: 'DT_INT64', tensor_shape, tensor_content: bytesOf(arrays[i]!) }]),
+      ),
       output_filter: [OUTPUT],
     };
-    const res = await this.predict.call<{ outputs: Record<string, TensorProto> }>('Predict', req, this.o.timeoutMs, signal);
+    const res = await this.predict.call<{ outputs: Record<string, TensorProto> }>(
+      'Predict',
+      req,
+      this.o.timeoutMs,
+      signal,
+    );
     const t = res.outputs[OUTPUT];
     if (!t) throw new BackendError('BAD_BACKEND_RESPONSE', `${this.label} answered without an "${OUTPUT}" output`);
-    if (t.dtype !== 'DT_FLOAT') throw new BackendError('BAD_BACKEND_RESPONSE', `${this.label}: "${OUTPUT}" is ${t.dtype}, expected DT_FLOAT`);
+    if (t.dtype !== 'DT_FLOAT')
+      throw new BackendError('BAD_BACKEND_RESPONSE', `${this.label}: "${OUTPUT}" is ${t.dtype}, expected DT_FLOAT`);
     const shape = (t.tensor_shape?.dim ?? []).map((d) => d.size);
     return embeddingsFrom(this.label, b.batch, shape, t.tensor_content.byteLength > 0 ? t.tensor_content : t.float_val);
   }

@@ -1,6 +1,13 @@
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
 import { HttpPool, jsonBody, statusError } from '../triton/http-pool.js';
-import { INPUTS, OUTPUT, embeddingsFrom, inputArrays, ModelServerBackend, type ModelServerOptions } from '../triton/remote.js';
+import {
+  INPUTS,
+  OUTPUT,
+  embeddingsFrom,
+  inputArrays,
+  ModelServerBackend,
+  type ModelServerOptions,
+} from '../triton/remote.js';
 
 export const SIGNATURE = 'serving_default';
 
@@ -22,10 +29,18 @@ export class TfServingRestBackend extends ModelServerBackend implements Backend 
     try {
       base = new URL(this.o.url || 'http://127.0.0.1:8501');
     } catch {
-      throw new BackendError('BACKEND_CONFIG', `MODEL_SERVER_URL=${this.o.url} is not a URL; expected http://host:port`);
+      throw new BackendError(
+        'BACKEND_CONFIG',
+        `MODEL_SERVER_URL=${this.o.url} is not a URL; expected http://host:port`,
+      );
     }
     this.label = `TF Serving at ${base.origin}`;
-    this.pool = new HttpPool(base, { label: this.label, connections: this.o.connections, keepAliveMs: this.o.keepAliveMs, timeoutMs: this.o.timeoutMs });
+    this.pool = new HttpPool(base, {
+      label: this.label,
+      connections: this.o.connections,
+      keepAliveMs: this.o.keepAliveMs,
+      timeoutMs: this.o.timeoutMs,
+    });
   }
 
   info(): Record<string, string> {
@@ -62,16 +77,24 @@ export class TfServingRestBackend extends ModelServerBackend implements Backend 
     const arrays = inputArrays(b);
     const inputs = Object.fromEntries(INPUTS.map((name, i) => [name, rows(arrays[i]!, b.batch, b.seqLen)]));
     const body = Buffer.from(JSON.stringify({ signature_name: SIGNATURE, inputs }));
-    const r = await this.pool.request('POST', `${this.modelPath()}:predict`, body, { 'content-type': 'application/json' }, signal);
+    const r = await this.pool.request(
+      'POST',
+      `${this.modelPath()}:predict`,
+      body,
+      { 'content-type': 'application/json' },
+      signal,
+    );
     if (r.status !== 200) throw statusError(this.label, r);
     // One output: `outputs` is the tensor itself; several: an object keyed by output name.
     const j = jsonBody<{ outputs?: unknown }>(this.label, r.body);
     const t = Array.isArray(j.outputs) ? j.outputs : (j.outputs as Record<string, unknown> | undefined)?.[OUTPUT];
-    if (!Array.isArray(t)) throw new BackendError('BAD_BACKEND_RESPONSE', `${this.label} answered without "outputs" (or outputs.${OUTPUT})`);
+    if (!Array.isArray(t))
+      throw new BackendError('BAD_BACKEND_RESPONSE', `${this.label} answered without "outputs" (or outputs.${OUTPUT})`);
     const dim = Array.isArray(t[0]) ? (t[0] as unknown[]).length : -1;
     const flat: unknown[] = [];
     for (const row of t) {
-      if (!Array.isArray(row) || row.length !== dim) throw new BackendError('BAD_BACKEND_RESPONSE', `${this.label} sent ragged or non-2-D "${OUTPUT}" rows`);
+      if (!Array.isArray(row) || row.length !== dim)
+        throw new BackendError('BAD_BACKEND_RESPONSE', `${this.label} sent ragged or non-2-D "${OUTPUT}" rows`);
       for (const v of row) flat.push(v);
     }
     return embeddingsFrom(this.label, b.batch, [t.length, dim], flat);

@@ -10,7 +10,10 @@ import { TfServingGrpcBackend, tfServingServices } from './grpc.js';
 import { TfServingRestBackend } from './rest.js';
 
 const DIM = 4;
-const batch = packBatch([[101, 7592, 102], [101, 102]]);
+const batch = packBatch([
+  [101, 7592, 102],
+  [101, 102],
+]);
 
 /** Row r -> [sum of masked ids * (j + 1)]. */
 function fake(rows: number[][], mask: number[][]): number[][] {
@@ -19,7 +22,16 @@ function fake(rows: number[][], mask: number[][]): number[][] {
     return Array.from({ length: DIM }, (_, j) => s * (j + 1));
   });
 }
-const expected = fake([[101, 7592, 102], [101, 102, 0]], [[1, 1, 1], [1, 1, 0]]).flat();
+const expected = fake(
+  [
+    [101, 7592, 102],
+    [101, 102, 0],
+  ],
+  [
+    [1, 1, 1],
+    [1, 1, 0],
+  ],
+).flat();
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -48,10 +60,16 @@ describe('tfserving-rest against a TF Serving REST test stand-in', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const send = (status: number, body: string) => res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+        const send = (status: number, body: string) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(body);
         if (req.method === 'GET' && req.url === '/v1/models/bert') {
           const state = mode === 'loading' ? 'LOADING' : 'AVAILABLE';
-          return send(200, JSON.stringify({ model_version_status: [{ version: '1', state, status: { error_code: 'OK', error_message: '' } }] }));
+          return send(
+            200,
+            JSON.stringify({
+              model_version_status: [{ version: '1', state, status: { error_code: 'OK', error_message: '' } }],
+            }),
+          );
         }
         if (req.url !== '/v1/models/bert:predict') return send(404, '{"error":"Servable not found"}');
         if (mode === 'hang') return;
@@ -81,8 +99,14 @@ describe('tfserving-rest against a TF Serving REST test stand-in', () => {
     expect(b.info()).toMatchObject({ model_version: '1', signature: 'serving_default' });
     const e = await b.embed(batch);
     expect(lastBody.signature_name).toBe('serving_default');
-    expect(lastBody.inputs!.input_ids).toEqual([[101, 7592, 102], [101, 102, 0]]);
-    expect(lastBody.inputs!.token_type_ids).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(lastBody.inputs!.input_ids).toEqual([
+      [101, 7592, 102],
+      [101, 102, 0],
+    ]);
+    expect(lastBody.inputs!.token_type_ids).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     expect([e.batch, e.dim]).toEqual([2, DIM]);
     expect(Array.from(e.data)).toEqual(expected);
   });
@@ -102,7 +126,10 @@ describe('tfserving-rest against a TF Serving REST test stand-in', () => {
     expect(await make().ready()).toBe(false);
     const down = make({ url: `http://127.0.0.1:${await freePort()}` });
     expect(await down.ready()).toBe(false);
-    await expect(down.embed(batch)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('TF Serving at') });
+    await expect(down.embed(batch)).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: expect.stringContaining('TF Serving at'),
+    });
     mode = 'hang';
     await expect(make({ timeoutMs: 200 }).embed(batch)).rejects.toMatchObject({ code: 'BACKEND_TIMEOUT' });
   });
@@ -128,31 +155,52 @@ describe('tfserving-grpc against a PredictionService/ModelService test stand-in'
     server.addService(s.model.service, {
       GetModelStatus: (call: Call, cb: Cb) => {
         const name = (call.request.model_spec as { name: string }).name;
-        if (name !== 'bert') return cb({ code: grpc.status.NOT_FOUND, details: `Could not find any versions of model ${name}` });
-        cb(null, { model_version_status: [{ version: 1, state: mode === 'loading' ? 'LOADING' : 'AVAILABLE', status: { error_code: 0 } }] });
+        if (name !== 'bert')
+          return cb({ code: grpc.status.NOT_FOUND, details: `Could not find any versions of model ${name}` });
+        cb(null, {
+          model_version_status: [
+            { version: 1, state: mode === 'loading' ? 'LOADING' : 'AVAILABLE', status: { error_code: 0 } },
+          ],
+        });
       },
     });
     server.addService(s.predict.service, {
       Predict: (call: Call, cb: Cb) => {
         if (mode === 'hang') return;
-        const r = call.request as { model_spec: { name: string; signature_name: string }; inputs: Record<string, Tensor>; output_filter: string[] };
+        const r = call.request as {
+          model_spec: { name: string; signature_name: string };
+          inputs: Record<string, Tensor>;
+          output_filter: string[];
+        };
         expect(r.model_spec).toMatchObject({ name: 'bert', signature_name: 'serving_default' });
         expect(r.output_filter).toEqual(['embedding']);
         const toRows = (t: Tensor) => {
           expect(t.dtype).toBe('DT_INT64');
           const [b, n] = t.tensor_shape.dim.map((d) => d.size) as [number, number];
-          const a = new BigInt64Array(t.tensor_content.buffer.slice(t.tensor_content.byteOffset, t.tensor_content.byteOffset + t.tensor_content.byteLength));
+          const a = new BigInt64Array(
+            t.tensor_content.buffer.slice(
+              t.tensor_content.byteOffset,
+              t.tensor_content.byteOffset + t.tensor_content.byteLength,
+            ),
+          );
           return Array.from({ length: b }, (_, i) => Array.from(a.subarray(i * n, (i + 1) * n), Number));
         };
         const emb = fake(toRows(r.inputs.input_ids!), toRows(r.inputs.attention_mask!));
         const flat = new Float32Array(emb.flat());
         const dims = [{ size: emb.length }, { size: mode === 'ragged' ? DIM + 1 : DIM }];
         const dtype = mode === 'wrong-dtype' ? 'DT_DOUBLE' : 'DT_FLOAT';
-        if (mode === 'float_val') return cb(null, { outputs: { embedding: { dtype, tensor_shape: { dim: dims }, float_val: Array.from(flat) } } });
-        cb(null, { outputs: { embedding: { dtype, tensor_shape: { dim: dims }, tensor_content: Buffer.from(flat.buffer) } } });
+        if (mode === 'float_val')
+          return cb(null, {
+            outputs: { embedding: { dtype, tensor_shape: { dim: dims }, float_val: Array.from(flat) } },
+          });
+        cb(null, {
+          outputs: { embedding: { dtype, tensor_shape: { dim: dims }, tensor_content: Buffer.from(flat.buffer) } },
+        });
       },
     });
-    const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+    const port = await new Promise<number>((res, rej) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+    );
     target = `127.0.0.1:${port}`;
   });
   afterEach(() => {

@@ -222,17 +222,96 @@ const opaqueChars: string[] = [];
 for (let i = 0; i < NFD_OPAQUE_RANGES.length; i += 8) opaqueChars.push(String.fromCodePoint(NFD_OPAQUE_RANGES[i]!));
 const POOL: string[] = [
   ...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
-  ' ', ' ', ' ', ' ', '\t', '\n', '\r\n',
+  ' ',
+  ' ',
+  ' ',
+  ' ',
+  '\t',
+  '\n',
+  '\r\n',
   ...'!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~',
-  '[MASK]', '[CLS]', '[SEP]', '[PAD]', '[UNK]', '[mask]', '[MASK', '##',
-  ...'éÉèàçñøÅåßẞİıΣσςΟΔΩЁйﬁǄǅ', 'e\u0301', 'A\u030a', '\u0301', '\u0323', '\u0345', '\u0334', '\u1e9b\u0323',
-  ...'我爱中文日本語のテキストカタカナ한국어', '𠀀', '豈', '😀', '👋🏽', '👨‍👩‍👧', '🇺🇸', '❤️', '1️⃣',
-  '\u0000', '\u0007', '\u001f', '\u007f', '\u0085', '\u000b', '\u200b', '\u200d', '\ufeff', '\u00ad', '\ufffd',
-  '\u00a0', '\u202f', '\u3000', '\u2028', '\u180e', '\ue000', '\u{e0041}', '\ud800', '\udc00',
-  '\u0890', '\u061d', '\u0897', '\u1734', '\u166d', '\u1c89', '\ua7cb', ...opaqueChars,
-  '“', '”', '—', '…', '¿', '¡', '«', '»', '€', '£', '∑', '√', '≥', '½', '²',
-  'tokenization', 'Straße', 'unaffordable', 'x'.repeat(45), 'é'.repeat(30), 'мир', 'مرحبا', 'שָׁלוֹם', 'नमस्ते',
-  'สวัสดี', 'ὃ', 'ᾼ', '\u0958', '\u0ca7\u0cd5',
+  '[MASK]',
+  '[CLS]',
+  '[SEP]',
+  '[PAD]',
+  '[UNK]',
+  '[mask]',
+  '[MASK',
+  '##',
+  ...'éÉèàçñøÅåßẞİıΣσςΟΔΩЁйﬁǄǅ',
+  'e\u0301',
+  'A\u030a',
+  '\u0301',
+  '\u0323',
+  '\u0345',
+  '\u0334',
+  '\u1e9b\u0323',
+  ...'我爱中文日本語のテキストカタカナ한국어',
+  '𠀀',
+  '豈',
+  '😀',
+  '👋🏽',
+  '👨‍👩‍👧',
+  '🇺🇸',
+  '❤️',
+  '1️⃣',
+  '\u0000',
+  '\u0007',
+  '\u001f',
+  '\u007f',
+  '\u0085',
+  '\u000b',
+  '\u200b',
+  '\u200d',
+  '\ufeff',
+  '\u00ad',
+  '\ufffd',
+  '\u00a0',
+  '\u202f',
+  '\u3000',
+  '\u2028',
+  '\u180e',
+  '\ue000',
+  '\u{e0041}',
+  '\ud800',
+  '\udc00',
+  '\u0890',
+  '\u061d',
+  '\u0897',
+  '\u1734',
+  '\u166d',
+  '\u1c89',
+  '\ua7cb',
+  ...opaqueChars,
+  '“',
+  '”',
+  '—',
+  '…',
+  '¿',
+  '¡',
+  '«',
+  '»',
+  '€',
+  '£',
+  '∑',
+  '√',
+  '≥',
+  '½',
+  '²',
+  'tokenization',
+  'Straße',
+  'unaffordable',
+  'x'.repeat(45),
+  'é'.repeat(30),
+  'мир',
+  'مرحبا',
+  'שָׁלוֹם',
+  'नमस्ते',
+  'สวัสดี',
+  'ὃ',
+  'ᾼ',
+  '\u0958',
+  '\u0ca7\u0cd5',
 ];
 
 describe.skipIf(!reference)('randomized cross-check against HF tokenizers', () => {
@@ -271,11 +350,15 @@ describe.skipIf(!reference)('randomized cross-check against HF tokenizers', () =
       for (let i = 0; i < len; i++) {
         const r = rnd();
         s +=
-          r < 0.3 ? String.fromCharCode(32 + Math.floor(rnd() * 95))
-          : r < 0.45 ? String.fromCharCode(0x300 + Math.floor(rnd() * 0x70))
-          : r < 0.6 ? String.fromCharCode(0xc0 + Math.floor(rnd() * 0x2c0))
-          : r < 0.85 ? scalar(0x10000)
-          : scalar(0x110000);
+          r < 0.3
+            ? String.fromCharCode(32 + Math.floor(rnd() * 95))
+            : r < 0.45
+              ? String.fromCharCode(0x300 + Math.floor(rnd() * 0x70))
+              : r < 0.6
+                ? String.fromCharCode(0xc0 + Math.floor(rnd() * 0x2c0))
+                : r < 0.85
+                  ? scalar(0x10000)
+                  : scalar(0x110000);
       }
       const want = await ref.encode(s);
       const got = mine.encode(s);
@@ -296,7 +379,8 @@ describe.skipIf(!reference)('randomized cross-check against HF tokenizers', () =
       for (const s of [c, `A${c}\u0301Σ`]) {
         const want = normalizer.normalizeString(s);
         const got = normalize(s);
-        if (want !== got) mismatches.push(`normalize U+${cp.toString(16)}: got ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
+        if (want !== got)
+          mismatches.push(`normalize U+${cp.toString(16)}: got ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
       }
       const s = `x${c}y`;
       const want = pre.preTokenizeString(s).map(([w]) => w);

@@ -6,7 +6,14 @@ import { BackendError } from '../backend.js';
 /** packages/inference/proto, the same relative path from src/triton and dist/triton. */
 export const PROTO_DIR = fileURLToPath(new URL('../../proto', import.meta.url));
 
-const LOADER: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: [PROTO_DIR] };
+const LOADER: protoLoader.Options = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_DIR],
+};
 
 /** Loads .proto files (relative to PROTO_DIR) into a grpc-js package definition. */
 export function loadProto(...files: string[]): grpc.GrpcObject {
@@ -27,7 +34,12 @@ export interface GrpcPoolOptions {
   keepAliveMs: number;
 }
 
-type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, res?: unknown) => void) => grpc.ClientUnaryCall;
+type Unary = (
+  req: unknown,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (e: grpc.ServiceError | null, res?: unknown) => void,
+) => grpc.ClientUnaryCall;
 
 /**
  * `connections` clients of one service, each on its own channel and HTTP/2 connection
@@ -47,9 +59,18 @@ export class GrpcPool {
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
       'grpc.max_send_message_length': 256 * 1024 * 1024,
       // Pings only while calls are open: servers (Triton, TF Serving) send GOAWAY on idle pings.
-      ...(o.keepAliveMs > 0 ? { 'grpc.keepalive_time_ms': o.keepAliveMs, 'grpc.keepalive_timeout_ms': 20_000, 'grpc.keepalive_permit_without_calls': 0 } : {}),
+      ...(o.keepAliveMs > 0
+        ? {
+            'grpc.keepalive_time_ms': o.keepAliveMs,
+            'grpc.keepalive_timeout_ms': 20_000,
+            'grpc.keepalive_permit_without_calls': 0,
+          }
+        : {}),
     };
-    this.clients = Array.from({ length: o.connections }, () => new ctor(target, grpc.credentials.createInsecure(), options));
+    this.clients = Array.from(
+      { length: o.connections },
+      () => new ctor(target, grpc.credentials.createInsecure(), options),
+    );
   }
 
   /** One unary call with a deadline; every failure is a BackendError naming the server. */
@@ -57,7 +78,10 @@ export class GrpcPool {
     const client = this.clients[this.next++ % this.clients.length]!;
     const fn = (client as unknown as Record<string, Unary>)[method];
     if (!fn) throw new Error(`no method ${method}`);
-    if (signal?.aborted) return Promise.reject(new BackendError('BACKEND_TIMEOUT', `request was cancelled before it reached ${this.o.label}`));
+    if (signal?.aborted)
+      return Promise.reject(
+        new BackendError('BACKEND_TIMEOUT', `request was cancelled before it reached ${this.o.label}`),
+      );
     return new Promise<Res>((resolve, reject) => {
       const onAbort = () => call.cancel();
       const call = fn.call(client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (e, res) => {
@@ -80,13 +104,23 @@ export function grpcError(label: string, e: grpc.ServiceError, timeoutMs: number
   const what = `${s[e.code] ?? e.code}: ${e.details || e.message}`;
   switch (e.code) {
     case s.UNAVAILABLE:
-      return new BackendError('BACKEND_UNAVAILABLE', `${label} is unreachable or unavailable (${what}); is the model server running?`, { cause: e });
+      return new BackendError(
+        'BACKEND_UNAVAILABLE',
+        `${label} is unreachable or unavailable (${what}); is the model server running?`,
+        { cause: e },
+      );
     case s.DEADLINE_EXCEEDED:
-      return new BackendError('BACKEND_TIMEOUT', `${label} did not answer within ${timeoutMs} ms (MODEL_SERVER_TIMEOUT_MS)`, { cause: e });
+      return new BackendError(
+        'BACKEND_TIMEOUT',
+        `${label} did not answer within ${timeoutMs} ms (MODEL_SERVER_TIMEOUT_MS)`,
+        { cause: e },
+      );
     case s.CANCELLED:
       return new BackendError('BACKEND_TIMEOUT', `request was cancelled while waiting for ${label}`, { cause: e });
     case s.RESOURCE_EXHAUSTED:
-      return new BackendError('BACKEND_UNAVAILABLE', `${label} is overloaded or the message is too large (${what})`, { cause: e });
+      return new BackendError('BACKEND_UNAVAILABLE', `${label} is overloaded or the message is too large (${what})`, {
+        cause: e,
+      });
     default:
       return new BackendError('BAD_BACKEND_RESPONSE', `${label} failed the call (${what})`, { cause: e });
   }
@@ -96,6 +130,7 @@ export function grpcError(label: string, e: grpc.ServiceError, timeoutMs: number
 export function grpcTarget(url: string, fallback: string): string {
   const u = url || fallback;
   const m = /^(?:[a-z]+:\/\/)?([^/]+?)\/?$/.exec(u);
-  if (!m?.[1] || !/:\d+$/.test(m[1])) throw new BackendError('BACKEND_CONFIG', `MODEL_SERVER_URL=${u} is invalid for gRPC: expected host:port`);
+  if (!m?.[1] || !/:\d+$/.test(m[1]))
+    throw new BackendError('BACKEND_CONFIG', `MODEL_SERVER_URL=${u} is invalid for gRPC: expected host:port`);
   return m[1];
 }

@@ -1,6 +1,14 @@
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
 import { GrpcPool, grpcTarget, loadProto, serviceCtor } from './grpc-pool.js';
-import { INPUTS, OUTPUT, bytesOf, embeddingsFrom, inputArrays, ModelServerBackend, type ModelServerOptions } from './remote.js';
+import {
+  INPUTS,
+  OUTPUT,
+  bytesOf,
+  embeddingsFrom,
+  inputArrays,
+  ModelServerBackend,
+  type ModelServerOptions,
+} from './remote.js';
 import type { ServerMetadata } from './http.js';
 
 interface InferOutput {
@@ -32,7 +40,11 @@ export class TritonGrpcBackend extends ModelServerBackend implements Backend {
     super(opts);
     const target = grpcTarget(this.o.url, '127.0.0.1:8001');
     this.label = `Triton gRPC at ${target}`;
-    this.pool = new GrpcPool(tritonService(), target, { label: this.label, connections: this.o.connections, keepAliveMs: this.o.keepAliveMs });
+    this.pool = new GrpcPool(tritonService(), target, {
+      label: this.label,
+      connections: this.o.connections,
+      keepAliveMs: this.o.keepAliveMs,
+    });
   }
 
   info(): Record<string, string> {
@@ -53,7 +65,11 @@ export class TritonGrpcBackend extends ModelServerBackend implements Backend {
 
   async ready(): Promise<boolean> {
     try {
-      const r = await this.pool.call<{ ready: boolean }>('ModelReady', { name: this.o.model, version: '' }, this.o.timeoutMs);
+      const r = await this.pool.call<{ ready: boolean }>(
+        'ModelReady',
+        { name: this.o.model, version: '' },
+        this.o.timeoutMs,
+      );
       if (!r.ready) return false;
       await this.serverMetadata();
       return true;
@@ -80,7 +96,11 @@ export class TritonGrpcBackend extends ModelServerBackend implements Backend {
     const i = res.outputs.findIndex((o) => o.name === OUTPUT);
     const out = res.outputs[i];
     if (!out) throw new BackendError('BAD_BACKEND_RESPONSE', `${this.label} answered without an "${OUTPUT}" output`);
-    if (out.datatype !== 'FP32') throw new BackendError('BAD_BACKEND_RESPONSE', `${this.label}: "${OUTPUT}" is ${JSON.stringify(out.datatype)}, expected FP32`);
+    if (out.datatype !== 'FP32')
+      throw new BackendError(
+        'BAD_BACKEND_RESPONSE',
+        `${this.label}: "${OUTPUT}" is ${JSON.stringify(out.datatype)}, expected FP32`,
+      );
     const raw = res.raw_output_contents[i];
     if (raw) return embeddingsFrom(this.label, b.batch, out.shape, raw);
     if (out.contents) return embeddingsFrom(this.label, b.batch, out.shape, out.contents.fp32_contents);

@@ -31,7 +31,8 @@ export class HttpPool {
   private readonly o: Readonly<HttpPoolOptions>;
 
   constructor(base: URL, o: HttpPoolOptions) {
-    if (base.protocol !== 'http:') throw new BackendError('BACKEND_CONFIG', `${o.label}: only http:// URLs are supported, got ${base.href}`);
+    if (base.protocol !== 'http:')
+      throw new BackendError('BACKEND_CONFIG', `${o.label}: only http:// URLs are supported, got ${base.href}`);
     this.base = base;
     this.o = Object.freeze({ ...o });
     this.agent = new http.Agent({
@@ -44,7 +45,13 @@ export class HttpPool {
   }
 
   /** One request; retried once if a reused keep-alive socket was closed by the server just before. */
-  async request(method: 'GET' | 'POST', path: string, body?: Buffer | Buffer[], headers: http.OutgoingHttpHeaders = {}, signal?: AbortSignal): Promise<HttpReply> {
+  async request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: Buffer | Buffer[],
+    headers: http.OutgoingHttpHeaders = {},
+    signal?: AbortSignal,
+  ): Promise<HttpReply> {
     const deadline = deadlineSignal(this.o.timeoutMs, signal);
     try {
       try {
@@ -58,7 +65,13 @@ export class HttpPool {
     }
   }
 
-  private once(method: string, path: string, body: Buffer | Buffer[] | undefined, headers: http.OutgoingHttpHeaders, signal: AbortSignal): Promise<HttpReply> {
+  private once(
+    method: string,
+    path: string,
+    body: Buffer | Buffer[] | undefined,
+    headers: http.OutgoingHttpHeaders,
+    signal: AbortSignal,
+  ): Promise<HttpReply> {
     const parts = body === undefined ? [] : Array.isArray(body) ? body : [body];
     const length = parts.reduce((n, p) => n + p.byteLength, 0);
     const max = this.o.maxBodyBytes ?? DEFAULT_MAX_BODY;
@@ -84,12 +97,19 @@ export class HttpPool {
             }
             chunks.push(c);
           });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+            }),
+          );
           res.on('error', reject);
         },
       );
       req.on('error', (e) => {
-        (e as { reusedSocket?: boolean }).reusedSocket = req.reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET';
+        (e as { reusedSocket?: boolean }).reusedSocket =
+          req.reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET';
         reject(e);
       });
       for (const p of parts) req.write(p);
@@ -127,6 +147,10 @@ export function jsonBody<T>(label: string, body: Buffer): T {
   try {
     return JSON.parse(body.toString('utf8')) as T;
   } catch (e) {
-    throw new BackendError('BAD_BACKEND_RESPONSE', `${label} sent a body that is not JSON: ${JSON.stringify(body.subarray(0, 80).toString('latin1'))}`, { cause: e });
+    throw new BackendError(
+      'BAD_BACKEND_RESPONSE',
+      `${label} sent a body that is not JSON: ${JSON.stringify(body.subarray(0, 80).toString('latin1'))}`,
+      { cause: e },
+    );
   }
 }

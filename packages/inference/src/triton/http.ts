@@ -1,6 +1,14 @@
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
 import { HttpPool, jsonBody, statusError } from './http-pool.js';
-import { INPUTS, OUTPUT, bytesOf, embeddingsFrom, inputArrays, ModelServerBackend, type ModelServerOptions } from './remote.js';
+import {
+  INPUTS,
+  OUTPUT,
+  bytesOf,
+  embeddingsFrom,
+  inputArrays,
+  ModelServerBackend,
+  type ModelServerOptions,
+} from './remote.js';
 
 /** KServe v2 output tensor as Triton sends it, in JSON or with the binary data extension. */
 interface V2Output {
@@ -35,10 +43,18 @@ export class TritonHttpBackend extends ModelServerBackend implements Backend {
     try {
       base = new URL(this.o.url || 'http://127.0.0.1:8000');
     } catch {
-      throw new BackendError('BACKEND_CONFIG', `MODEL_SERVER_URL=${this.o.url} is not a URL; expected http://host:port`);
+      throw new BackendError(
+        'BACKEND_CONFIG',
+        `MODEL_SERVER_URL=${this.o.url} is not a URL; expected http://host:port`,
+      );
     }
     this.label = `Triton at ${base.origin}`;
-    this.pool = new HttpPool(base, { label: this.label, connections: this.o.connections, keepAliveMs: this.o.keepAliveMs, timeoutMs: this.o.timeoutMs });
+    this.pool = new HttpPool(base, {
+      label: this.label,
+      connections: this.o.connections,
+      keepAliveMs: this.o.keepAliveMs,
+      timeoutMs: this.o.timeoutMs,
+    });
   }
 
   info(): Record<string, string> {
@@ -94,29 +110,46 @@ export class TritonHttpBackend extends ModelServerBackend implements Backend {
         name,
         shape,
         datatype: 'INT64',
-        ...(binary ? { parameters: { binary_data_size: arrays[i]!.byteLength } } : { data: Array.from(arrays[i]!, Number) }),
+        ...(binary
+          ? { parameters: { binary_data_size: arrays[i]!.byteLength } }
+          : { data: Array.from(arrays[i]!, Number) }),
       })),
       outputs: [{ name: OUTPUT, parameters: { binary_data: binary } }],
     };
     const json = Buffer.from(JSON.stringify(header));
     const r = binary
-      ? await this.pool.request('POST', `${this.modelPath()}/infer`, [json, ...arrays.map(bytesOf)], { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: json.byteLength }, signal)
-      : await this.pool.request('POST', `${this.modelPath()}/infer`, json, { 'content-type': 'application/json' }, signal);
+      ? await this.pool.request(
+          'POST',
+          `${this.modelPath()}/infer`,
+          [json, ...arrays.map(bytesOf)],
+          { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: json.byteLength },
+          signal,
+        )
+      : await this.pool.request(
+          'POST',
+          `${this.modelPath()}/infer`,
+          json,
+          { 'content-type': 'application/json' },
+          signal,
+        );
     if (r.status !== 200) throw statusError(this.label, r);
     return this.parse(b.batch, r.body, r.headers[HEADER_LENGTH]);
   }
 
   /** Reads the `embedding` output from a JSON or binary-extension answer. */
   private parse(batch: number, body: Buffer, headerLength: string | string[] | undefined): Embeddings {
-    const bad = (why: string) => new BackendError('BAD_BACKEND_RESPONSE', `${this.label} sent a bad inference answer: ${why}`);
+    const bad = (why: string) =>
+      new BackendError('BAD_BACKEND_RESPONSE', `${this.label} sent a bad inference answer: ${why}`);
     const jsonLength = headerLength === undefined ? body.byteLength : Number(headerLength);
-    if (!Number.isInteger(jsonLength) || jsonLength < 0 || jsonLength > body.byteLength) throw bad(`${HEADER_LENGTH} ${String(headerLength)} for a ${body.byteLength}-byte body`);
+    if (!Number.isInteger(jsonLength) || jsonLength < 0 || jsonLength > body.byteLength)
+      throw bad(`${HEADER_LENGTH} ${String(headerLength)} for a ${body.byteLength}-byte body`);
     const head = jsonBody<{ outputs?: unknown }>(this.label, body.subarray(0, jsonLength));
     if (!Array.isArray(head.outputs)) throw bad('no "outputs" array');
     let offset = jsonLength;
     for (const out of head.outputs as V2Output[]) {
       const size = out.parameters?.binary_data_size;
-      if (size !== undefined && (!Number.isInteger(size) || (size as number) < 0)) throw bad(`binary_data_size ${JSON.stringify(size)}`);
+      if (size !== undefined && (!Number.isInteger(size) || (size as number) < 0))
+        throw bad(`binary_data_size ${JSON.stringify(size)}`);
       if (out.name !== OUTPUT) {
         offset += (size as number | undefined) ?? 0;
         continue;
@@ -125,7 +158,8 @@ export class TritonHttpBackend extends ModelServerBackend implements Backend {
       const shape = Array.isArray(out.shape) ? (out.shape as number[]) : [];
       if (size !== undefined) {
         const end = offset + (size as number);
-        if (end > body.byteLength) throw bad(`"${OUTPUT}" claims ${String(size)} bytes but only ${body.byteLength - offset} follow the header`);
+        if (end > body.byteLength)
+          throw bad(`"${OUTPUT}" claims ${String(size)} bytes but only ${body.byteLength - offset} follow the header`);
         return embeddingsFrom(this.label, batch, shape, body.subarray(offset, end));
       }
       if (!Array.isArray(out.data)) throw bad(`"${OUTPUT}" has neither data nor binary_data_size`);

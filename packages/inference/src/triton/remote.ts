@@ -44,15 +44,22 @@ export function bytesOf(a: ArrayBufferView): Buffer {
  * Checks a model server's [batch, dim] float32 answer and copies it into an aligned Float32Array.
  * Any mismatch (shape, size, type) is BAD_BACKEND_RESPONSE naming the server.
  */
-export function embeddingsFrom(server: string, batch: number, shape: readonly number[], data: Buffer | Float32Array | readonly unknown[]): Embeddings {
-  const bad = (why: string) => new BackendError('BAD_BACKEND_RESPONSE', `${server} returned a bad "${OUTPUT}" tensor: ${why}`);
+export function embeddingsFrom(
+  server: string,
+  batch: number,
+  shape: readonly number[],
+  data: Buffer | Float32Array | readonly unknown[],
+): Embeddings {
+  const bad = (why: string) =>
+    new BackendError('BAD_BACKEND_RESPONSE', `${server} returned a bad "${OUTPUT}" tensor: ${why}`);
   if (shape.length !== 2 || shape[0] !== batch || !Number.isInteger(shape[1]) || (shape[1] as number) < 1) {
     throw bad(`shape ${JSON.stringify(shape)}, expected [${batch}, hidden]`);
   }
   const dim = shape[1] as number;
   const n = batch * dim;
   if (Buffer.isBuffer(data)) {
-    if (data.byteLength !== n * 4) throw bad(`${data.byteLength} bytes for shape [${batch}, ${dim}] (expected ${n * 4})`);
+    if (data.byteLength !== n * 4)
+      throw bad(`${data.byteLength} bytes for shape [${batch}, ${dim}] (expected ${n * 4})`);
     const out = new Float32Array(n);
     bytesOf(out).set(data);
     return { data: out, batch, dim };
@@ -71,13 +78,22 @@ export function embeddingsFrom(server: string, batch: number, shape: readonly nu
 /** Why a call to a model server did not get an answer, as a BackendError. */
 export function transportError(server: string, e: unknown, timeoutMs: number, callerAborted: boolean): BackendError {
   if (e instanceof BackendError) return e;
-  if (callerAborted) return new BackendError('BACKEND_TIMEOUT', `request was cancelled while waiting for ${server}`, { cause: e });
+  if (callerAborted)
+    return new BackendError('BACKEND_TIMEOUT', `request was cancelled while waiting for ${server}`, { cause: e });
   const err = e as NodeJS.ErrnoException & { name?: string };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
-    return new BackendError('BACKEND_TIMEOUT', `${server} did not answer within ${timeoutMs} ms (MODEL_SERVER_TIMEOUT_MS)`, { cause: e });
+    return new BackendError(
+      'BACKEND_TIMEOUT',
+      `${server} did not answer within ${timeoutMs} ms (MODEL_SERVER_TIMEOUT_MS)`,
+      { cause: e },
+    );
   }
   const code = err?.code ? `${err.code}: ` : '';
-  return new BackendError('BACKEND_UNAVAILABLE', `${server} is unreachable (${code}${err?.message ?? String(e)}); is the model server running?`, { cause: e });
+  return new BackendError(
+    'BACKEND_UNAVAILABLE',
+    `${server} is unreachable (${code}${err?.message ?? String(e)}); is the model server running?`,
+    { cause: e },
+  );
 }
 
 /** One signal for the caller's cancellation and the call's own deadline. */
@@ -87,7 +103,8 @@ export function deadlineSignal(timeoutMs: number, caller?: AbortSignal): AbortSi
 }
 
 export function positiveInt(name: string, v: number, min = 1): number {
-  if (!Number.isInteger(v) || v < min) throw new BackendError('BACKEND_CONFIG', `${name}=${v} is invalid: expected an integer >= ${min}`);
+  if (!Number.isInteger(v) || v < min)
+    throw new BackendError('BACKEND_CONFIG', `${name}=${v} is invalid: expected an integer >= ${min}`);
   return v;
 }
 
@@ -97,8 +114,16 @@ export function modelServerOptions(o: Partial<ModelServerOptions> | undefined): 
   positiveInt('MODEL_SERVER_TIMEOUT_MS', m.timeoutMs);
   positiveInt('MODEL_SERVER_CONNECTIONS', m.connections);
   positiveInt('MODEL_SERVER_KEEPALIVE_MS', m.keepAliveMs, 0);
-  if (!m.model) throw new BackendError('BACKEND_CONFIG', 'MODEL_SERVER_MODEL is empty: name the model in the model server repository');
-  if (m.tensorForm !== 'binary' && m.tensorForm !== 'json') throw new BackendError('BACKEND_CONFIG', `TRITON_HTTP_TENSORS=${String(m.tensorForm)} is invalid: expected binary or json`);
+  if (!m.model)
+    throw new BackendError(
+      'BACKEND_CONFIG',
+      'MODEL_SERVER_MODEL is empty: name the model in the model server repository',
+    );
+  if (m.tensorForm !== 'binary' && m.tensorForm !== 'json')
+    throw new BackendError(
+      'BACKEND_CONFIG',
+      `TRITON_HTTP_TENSORS=${String(m.tensorForm)} is invalid: expected binary or json`,
+    );
   return Object.freeze(m);
 }
 

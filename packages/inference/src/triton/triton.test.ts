@@ -29,7 +29,10 @@ function expectFake(b: EncodedBatch, data: Float32Array): void {
   expect(Array.from(data)).toEqual(Array.from(fakeEmbedding(b.inputIds, b.attentionMask, b.batch, b.seqLen)));
 }
 
-const batch = packBatch([[101, 7592, 102], [101, 2088, 2003, 102]]);
+const batch = packBatch([
+  [101, 7592, 102],
+  [101, 2088, 2003, 102],
+]);
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -39,11 +42,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-type Mode = 'ok' | 'garbage' | 'wrong-shape' | 'wrong-type' | 'short-binary' | 'hang' | 'status-503' | 'status-400' | 'not-ready';
+type Mode =
+  'ok' | 'garbage' | 'wrong-shape' | 'wrong-type' | 'short-binary' | 'hang' | 'status-503' | 'status-400' | 'not-ready';
 
 describe('triton-http against a KServe v2 HTTP test stand-in', () => {
   let mode: Mode = 'ok';
-  const seen: { contentType: string | undefined; headerLength: string | undefined; remotePorts: Set<number> } = { contentType: undefined, headerLength: undefined, remotePorts: new Set() };
+  const seen: { contentType: string | undefined; headerLength: string | undefined; remotePorts: Set<number> } = {
+    contentType: undefined,
+    headerLength: undefined,
+    remotePorts: new Set(),
+  };
   let server: http.Server;
   let url: string;
   const backends: TritonHttpBackend[] = [];
@@ -63,7 +71,11 @@ describe('triton-http against a KServe v2 HTTP test stand-in', () => {
           res.writeHead(status, { 'content-length': Buffer.byteLength(body), ...headers });
           res.end(body);
         };
-        if (req.url === '/v2') return send(200, JSON.stringify({ name: STANDIN_NAME, version: '0.0.0', extensions: ['binary_tensor_data'] }));
+        if (req.url === '/v2')
+          return send(
+            200,
+            JSON.stringify({ name: STANDIN_NAME, version: '0.0.0', extensions: ['binary_tensor_data'] }),
+          );
         if (req.url === '/v2/models/bert/ready') return send(mode === 'not-ready' ? 400 : 200, '');
         if (req.url !== '/v2/models/bert/infer') return send(404, '{"error":"not found"}');
         if (mode === 'hang') return; // never answers
@@ -96,13 +108,27 @@ describe('triton-http against a KServe v2 HTTP test stand-in', () => {
           const payload = mode === 'short-binary' ? bytes.subarray(0, bytes.length - 4) : bytes;
           // A first, unrequested binary output checks that offsets are summed.
           const extra = Buffer.from([1, 2, 3, 4]);
-          const json = Buffer.from(JSON.stringify({ model_name: 'bert', outputs: [
-            { name: 'other', datatype: 'FP32', shape: [1], parameters: { binary_data_size: 4 } },
-            { name: 'embedding', datatype, shape, parameters: { binary_data_size: bytes.length } },
-          ] }));
-          return send(200, Buffer.concat([json, extra, payload]), { 'inference-header-content-length': json.length, 'content-type': 'application/octet-stream' });
+          const json = Buffer.from(
+            JSON.stringify({
+              model_name: 'bert',
+              outputs: [
+                { name: 'other', datatype: 'FP32', shape: [1], parameters: { binary_data_size: 4 } },
+                { name: 'embedding', datatype, shape, parameters: { binary_data_size: bytes.length } },
+              ],
+            }),
+          );
+          return send(200, Buffer.concat([json, extra, payload]), {
+            'inference-header-content-length': json.length,
+            'content-type': 'application/octet-stream',
+          });
         }
-        send(200, JSON.stringify({ model_name: 'bert', outputs: [{ name: 'embedding', datatype, shape, data: Array.from(emb) }] }));
+        send(
+          200,
+          JSON.stringify({
+            model_name: 'bert',
+            outputs: [{ name: 'embedding', datatype, shape, data: Array.from(emb) }],
+          }),
+        );
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -150,12 +176,18 @@ describe('triton-http against a KServe v2 HTTP test stand-in', () => {
 
   it('a 503 is BACKEND_UNAVAILABLE with the server message', async () => {
     mode = 'status-503';
-    await expect(make().embed(batch)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('model is busy') });
+    await expect(make().embed(batch)).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: expect.stringContaining('model is busy'),
+    });
   });
 
   it('a server that never answers is BACKEND_TIMEOUT after timeoutMs, not a hang', async () => {
     mode = 'hang';
-    await expect(make({ timeoutMs: 200 }).embed(batch)).rejects.toMatchObject({ code: 'BACKEND_TIMEOUT', message: expect.stringContaining('did not answer within 200 ms') });
+    await expect(make({ timeoutMs: 200 }).embed(batch)).rejects.toMatchObject({
+      code: 'BACKEND_TIMEOUT',
+      message: expect.stringContaining('did not answer within 200 ms'),
+    });
   });
 
   it('a cancelled caller is BACKEND_TIMEOUT (cancelled)', async () => {
@@ -178,7 +210,10 @@ describe('triton-http against a KServe v2 HTTP test stand-in', () => {
     expect(b.info().runtime).toBe('Triton (not contacted yet)');
     const err = await b.embed(batch).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
-    expect(err).toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringMatching(/Triton at http:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED/) });
+    expect(err).toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: expect.stringMatching(/Triton at http:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED/),
+    });
   });
 
   it('keeps at most `connections` keep-alive sockets and reuses them', async () => {
@@ -210,14 +245,18 @@ describe('triton-grpc against a GRPCInferenceService test stand-in', () => {
     const impl = {
       ServerLive: (_: Call, cb: Cb) => cb(null, { live: true }),
       ServerReady: (_: Call, cb: Cb) => cb(null, { ready: true }),
-      ServerMetadata: (_: Call, cb: Cb) => cb(null, { name: STANDIN_NAME, version: '0.0.0', extensions: ['binary_tensor_data'] }),
+      ServerMetadata: (_: Call, cb: Cb) =>
+        cb(null, { name: STANDIN_NAME, version: '0.0.0', extensions: ['binary_tensor_data'] }),
       ModelMetadata: (_: Call, cb: Cb) => cb(null, {}),
       ModelReady: (call: Call, cb: Cb) => cb(null, { ready: call.request.name === 'bert' && mode !== 'not-ready' }),
       ModelInfer: (call: Call, cb: Cb) => {
         peers.add(call.getPeer());
         if (mode === 'hang') return;
         if (mode === 'status-503') return cb({ code: grpc.status.UNAVAILABLE, details: 'model is busy' });
-        const r = call.request as { inputs: { name: string; datatype: string; shape: number[] }[]; raw_input_contents: Buffer[] };
+        const r = call.request as {
+          inputs: { name: string; datatype: string; shape: number[] }[];
+          raw_input_contents: Buffer[];
+        };
         const [b, s] = r.inputs[0]!.shape as [number, number];
         const t = (name: string) => {
           const i = r.inputs.findIndex((x) => x.name === name);
@@ -226,20 +265,35 @@ describe('triton-grpc against a GRPCInferenceService test stand-in', () => {
         };
         expect(r.inputs.map((x) => x.datatype)).toEqual(['INT64', 'INT64', 'INT64']);
         const emb = fakeEmbedding(t('input_ids'), t('attention_mask'), b, s);
-        const out = { name: 'embedding', datatype: mode === 'wrong-type' ? 'FP64' : 'FP32', shape: mode === 'wrong-shape' ? [b, DIM + 1] : [b, DIM] };
-        if (mode === 'contents') return cb(null, { model_name: 'bert', outputs: [{ ...out, contents: { fp32_contents: Array.from(emb) } }] });
+        const out = {
+          name: 'embedding',
+          datatype: mode === 'wrong-type' ? 'FP64' : 'FP32',
+          shape: mode === 'wrong-shape' ? [b, DIM + 1] : [b, DIM],
+        };
+        if (mode === 'contents')
+          return cb(null, { model_name: 'bert', outputs: [{ ...out, contents: { fp32_contents: Array.from(emb) } }] });
         cb(null, { model_name: 'bert', outputs: [out], raw_output_contents: [Buffer.from(emb.buffer)] });
       },
     };
     // The same service, but ModelInfer answers with bytes that are not a ModelInferResponse.
-    const garbled = { ...service, ModelInfer: { ...service.ModelInfer!, responseSerialize: () => Buffer.from([0x2a, 0xff, 0xff, 0xff, 0xff, 0x0f]) } };
+    const garbled = {
+      ...service,
+      ModelInfer: {
+        ...service.ModelInfer!,
+        responseSerialize: () => Buffer.from([0x2a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+      },
+    };
     server = new grpc.Server();
     server.addService(service, impl);
-    const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+    const port = await new Promise<number>((res, rej) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+    );
     target = `127.0.0.1:${port}`;
     garbledServer = new grpc.Server();
     garbledServer.addService(garbled, impl);
-    garbledPort = await new Promise<number>((res, rej) => garbledServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+    garbledPort = await new Promise<number>((res, rej) =>
+      garbledServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+    );
   });
   let garbledServer: grpc.Server;
   let garbledPort: number;
@@ -255,7 +309,10 @@ describe('triton-grpc against a GRPCInferenceService test stand-in', () => {
   it('sends raw_input_contents and reads raw_output_contents; metadata fills info()', async () => {
     const b = make();
     expect(await b.ready()).toBe(true);
-    expect(b.info()).toMatchObject({ runtime: `${STANDIN_NAME} 0.0.0 (KServe v2 gRPC)`, tensor_form: 'raw_input_contents' });
+    expect(b.info()).toMatchObject({
+      runtime: `${STANDIN_NAME} 0.0.0 (KServe v2 gRPC)`,
+      tensor_form: 'raw_input_contents',
+    });
     const e = await b.embed(batch);
     expect([e.batch, e.dim]).toEqual([2, DIM]);
     expectFake(batch, e.data);
@@ -272,17 +329,25 @@ describe('triton-grpc against a GRPCInferenceService test stand-in', () => {
   });
 
   it('bytes that do not parse as a ModelInferResponse are BAD_BACKEND_RESPONSE', async () => {
-    await expect(make({ url: `127.0.0.1:${garbledPort}` }).embed(batch)).rejects.toMatchObject({ code: 'BAD_BACKEND_RESPONSE' });
+    await expect(make({ url: `127.0.0.1:${garbledPort}` }).embed(batch)).rejects.toMatchObject({
+      code: 'BAD_BACKEND_RESPONSE',
+    });
   });
 
   it('UNAVAILABLE from the server is BACKEND_UNAVAILABLE', async () => {
     mode = 'status-503';
-    await expect(make().embed(batch)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('model is busy') });
+    await expect(make().embed(batch)).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: expect.stringContaining('model is busy'),
+    });
   });
 
   it('a server that never answers is BACKEND_TIMEOUT; a cancelled caller too', async () => {
     mode = 'hang';
-    await expect(make({ timeoutMs: 200 }).embed(batch)).rejects.toMatchObject({ code: 'BACKEND_TIMEOUT', message: expect.stringContaining('200 ms') });
+    await expect(make({ timeoutMs: 200 }).embed(batch)).rejects.toMatchObject({
+      code: 'BACKEND_TIMEOUT',
+      message: expect.stringContaining('200 ms'),
+    });
     const ac = new AbortController();
     const p = make().embed(batch, ac.signal);
     setTimeout(() => ac.abort(), 20);
@@ -292,7 +357,10 @@ describe('triton-grpc against a GRPCInferenceService test stand-in', () => {
   it('a server that is down is BACKEND_UNAVAILABLE and ready() is false', async () => {
     const b = make({ url: `127.0.0.1:${await freePort()}` });
     expect(await b.ready()).toBe(false);
-    await expect(b.embed(batch)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('is unreachable') });
+    await expect(b.embed(batch)).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: expect.stringContaining('is unreachable'),
+    });
   });
 
   it('a model that is not ready makes ready() false', async () => {
@@ -311,16 +379,28 @@ describe('triton-grpc against a GRPCInferenceService test stand-in', () => {
 describe('factory: model server backends', () => {
   it('maps the ids and rejects bad options as BACKEND_CONFIG', async () => {
     const base = { modelPath: '', device: 'cpu' as const, intraOpThreads: 1, interOpThreads: 1 };
-    const made = ['triton-http', 'triton-grpc', 'tfserving-rest', 'tfserving-grpc'].map((id) => createBackend({ ...base, backend: id }));
+    const made = ['triton-http', 'triton-grpc', 'tfserving-rest', 'tfserving-grpc'].map((id) =>
+      createBackend({ ...base, backend: id }),
+    );
     expect(made.map((b) => b.id)).toEqual(['triton-http', 'triton-grpc', 'tfserving-rest', 'tfserving-grpc']);
     for (const b of made) await b.close();
     // A proxy keeps one call per connection in flight (the pipeline's WorkQueue reads this).
-    const three = ['triton-http', 'triton-grpc', 'tfserving-rest', 'tfserving-grpc'].map((id) => createBackend({ ...base, backend: id, modelServer: { connections: 3 } }));
+    const three = ['triton-http', 'triton-grpc', 'tfserving-rest', 'tfserving-grpc'].map((id) =>
+      createBackend({ ...base, backend: id, modelServer: { connections: 3 } }),
+    );
     expect(three.map((b) => b.concurrency)).toEqual([3, 3, 3, 3]);
     for (const b of three) await b.close();
-    expect(() => createBackend({ ...base, backend: 'triton-http', modelServer: { url: 'not a url' } })).toThrow(/MODEL_SERVER_URL=not a url/);
-    expect(() => createBackend({ ...base, backend: 'triton-grpc', modelServer: { url: 'http://127.0.0.1' } })).toThrow(/expected host:port/);
-    expect(() => createBackend({ ...base, backend: 'triton-http', modelServer: { connections: 0 } })).toThrow(/MODEL_SERVER_CONNECTIONS=0/);
-    expect(() => createBackend({ ...base, backend: 'tfserving-rest', modelServer: { url: 'https://x:1' } })).toThrow(BackendError);
+    expect(() => createBackend({ ...base, backend: 'triton-http', modelServer: { url: 'not a url' } })).toThrow(
+      /MODEL_SERVER_URL=not a url/,
+    );
+    expect(() => createBackend({ ...base, backend: 'triton-grpc', modelServer: { url: 'http://127.0.0.1' } })).toThrow(
+      /expected host:port/,
+    );
+    expect(() => createBackend({ ...base, backend: 'triton-http', modelServer: { connections: 0 } })).toThrow(
+      /MODEL_SERVER_CONNECTIONS=0/,
+    );
+    expect(() => createBackend({ ...base, backend: 'tfserving-rest', modelServer: { url: 'https://x:1' } })).toThrow(
+      BackendError,
+    );
   });
 });

@@ -26,7 +26,11 @@ export function tfPython(env: Record<string, string | undefined> = process.env):
  * Ensures a TF Serving SavedModel of a forged model at `<root>/<model>/1`, exporting it with
  * TensorFlow (python/export_savedmodel.py) unless one made from the same ONNX bytes is there.
  */
-export async function ensureTfServingRepo(files: ModelFiles, root: string, opts: { modelName?: string; python?: string } = {}): Promise<TfServingRepo> {
+export async function ensureTfServingRepo(
+  files: ModelFiles,
+  root: string,
+  opts: { modelName?: string; python?: string } = {},
+): Promise<TfServingRepo> {
   const modelName = opts.modelName ?? 'bert';
   const basePath = join(root, modelName);
   const stamp = join(basePath, 'servebench.json');
@@ -39,7 +43,9 @@ export async function ensureTfServingRepo(files: ModelFiles, root: string, opts:
   }
   const python = opts.python ?? tfPython();
   if (!python) {
-    throw new Error(`TFSERVING_NO_TENSORFLOW: exporting a SavedModel needs TensorFlow; run packages/model/python/check-savedmodel.sh once (it makes ${join(PYTHON_DIR, '.venv')}) or set SERVEBENCH_TF_PYTHON`);
+    throw new Error(
+      `TFSERVING_NO_TENSORFLOW: exporting a SavedModel needs TensorFlow; run packages/model/python/check-savedmodel.sh once (it makes ${join(PYTHON_DIR, '.venv')}) or set SERVEBENCH_TF_PYTHON`,
+    );
   }
   const args = [EXPORT_SCRIPT, '--onnx', files.onnx, '--out', root, '--model', modelName];
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
@@ -53,6 +59,9 @@ export async function ensureTfServingRepo(files: ModelFiles, root: string, opts:
     child.once('error', reject);
     child.once('exit', (c) => resolve({ code: c, output }));
   });
-  if (code !== 0) throw new Error(`TFSERVING_EXPORT_FAILED: ${python} ${args.join(' ')} exited with ${code}:\n${output.slice(-1500)}`);
+  if (code !== 0)
+    throw new Error(
+      `TFSERVING_EXPORT_FAILED: ${python} ${args.join(' ')} exited with ${code}:\n${output.slice(-1500)}`,
+    );
   return repo;
 }

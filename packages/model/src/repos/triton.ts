@@ -33,14 +33,20 @@ export interface TritonRepo {
  */
 export function tritonConfigPbtxt(hiddenSize: number, o: TritonRepoOptions): string {
   const name = o.modelName ?? 'bert';
-  if (!Number.isInteger(o.maxBatchSize) || o.maxBatchSize < 1) throw new Error(`TRITON_REPO_BAD_OPTION: maxBatchSize ${o.maxBatchSize} must be an integer >= 1`);
-  if (!Number.isInteger(o.maxQueueDelayUs) || o.maxQueueDelayUs < 0) throw new Error(`TRITON_REPO_BAD_OPTION: maxQueueDelayUs ${o.maxQueueDelayUs} must be an integer >= 0`);
+  if (!Number.isInteger(o.maxBatchSize) || o.maxBatchSize < 1)
+    throw new Error(`TRITON_REPO_BAD_OPTION: maxBatchSize ${o.maxBatchSize} must be an integer >= 1`);
+  if (!Number.isInteger(o.maxQueueDelayUs) || o.maxQueueDelayUs < 0)
+    throw new Error(`TRITON_REPO_BAD_OPTION: maxQueueDelayUs ${o.maxQueueDelayUs} must be an integer >= 0`);
   const preferred = o.preferredBatchSizes ?? [];
   if (preferred.some((n) => !Number.isInteger(n) || n < 1 || n > o.maxBatchSize)) {
-    throw new Error(`TRITON_REPO_BAD_OPTION: preferredBatchSizes ${JSON.stringify(preferred)} must be integers in [1, ${o.maxBatchSize}]`);
+    throw new Error(
+      `TRITON_REPO_BAD_OPTION: preferredBatchSizes ${JSON.stringify(preferred)} must be integers in [1, ${o.maxBatchSize}]`,
+    );
   }
   const threads = String(o.intraOpThreads ?? 1);
-  const input = INPUT_NAMES.map((n) => `  {\n    name: "${n}"\n    data_type: TYPE_INT64\n    dims: [ -1 ]\n  }`).join(',\n');
+  const input = INPUT_NAMES.map((n) => `  {\n    name: "${n}"\n    data_type: TYPE_INT64\n    dims: [ -1 ]\n  }`).join(
+    ',\n',
+  );
   return [
     `name: "${name}"`,
     'backend: "onnxruntime"',
@@ -66,7 +72,9 @@ export async function writeTritonRepo(files: ModelFiles, root: string, o: Triton
   const onnx = join(modelDir, '1', 'model.onnx');
   const configPbtxt = join(modelDir, 'config.pbtxt');
   await mkdir(join(modelDir, '1'), { recursive: true });
-  const same = await Promise.all([readFile(onnx).catch(() => undefined), readFile(files.onnx)]).then(([a, b]) => a !== undefined && a.equals(b));
+  const same = await Promise.all([readFile(onnx).catch(() => undefined), readFile(files.onnx)]).then(
+    ([a, b]) => a !== undefined && a.equals(b),
+  );
   if (!same) {
     const tmp = `${onnx}.${process.pid}.tmp`;
     await copyFile(files.onnx, tmp);
@@ -75,6 +83,9 @@ export async function writeTritonRepo(files: ModelFiles, root: string, o: Triton
   const tmp = `${configPbtxt}.${process.pid}.tmp`;
   await writeFile(tmp, tritonConfigPbtxt(files.config.hiddenSize, { ...o, modelName }));
   await rename(tmp, configPbtxt);
-  await writeFile(join(modelDir, 'servebench.json'), `${JSON.stringify({ source: files.onnx, sha256: files.sha256, model: files.config.name, seed: files.seed }, null, 2)}\n`);
+  await writeFile(
+    join(modelDir, 'servebench.json'),
+    `${JSON.stringify({ source: files.onnx, sha256: files.sha256, model: files.config.name, seed: files.seed }, null, 2)}\n`,
+  );
   return { root, modelName, configPbtxt, onnx };
 }

@@ -16,5 +16,7 @@ for (const name of (process.argv[2] ?? 'tiny,mini,small,base').split(',') as Mod
   const want = referenceEmbed(c, readOnnxWeights(bytes), batch);
   const refMs = performance.now() - t;
   const diff = Math.max(...got.rows.map((r, i) => maxAbsDiff(r, want[i]!)));
-  console.log(`${name}: ${(bytes.length / 1e6).toFixed(1)} MB, forge ${forgeMs.toFixed(0)} ms, ref ${refMs.toFixed(0)} ms, max diff ${diff.toExponential(2)}`);
+  console.log(
+    `${name}: ${(bytes.length / 1e6).toFixed(1)} MB, forge ${forgeMs.toFixed(0)} ms, ref ${refMs.toFixed(0)} ms, max diff ${diff.toExponential(2)}`,
+  );
 }

@@ -14,7 +14,12 @@ export function padBatch(seqs: Sequence[], padId = 0, padType = 0): ReferenceBat
   const pad = (xs: number[], v: number): number[] => [...xs, ...new Array<number>(len - xs.length).fill(v)];
   return {
     inputIds: seqs.map((s) => pad(s.ids, padId)),
-    attentionMask: seqs.map((s) => pad(s.ids.map(() => 1), 0)),
+    attentionMask: seqs.map((s) =>
+      pad(
+        s.ids.map(() => 1),
+        0,
+      ),
+    ),
     tokenTypeIds: seqs.map((s) => pad(s.types ?? s.ids.map(() => 0), padType)),
   };
 }
@@ -28,7 +33,9 @@ export function randomSentence(seed: number, n: number, vocabSize = 30522): numb
 
 export async function openSession(model: Uint8Array | string): Promise<ort.InferenceSession> {
   const opts = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
-  return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
+  return typeof model === 'string'
+    ? ort.InferenceSession.create(model, opts)
+    : ort.InferenceSession.create(model, opts);
 }
 
 export async function runEmbed(

@@ -20,7 +20,14 @@ function tensor(w: WeightMap, name: string, dims: number[]): Float32Array {
 }
 
 /** y[s, o] = sum_i x[s, i] * W[i, o] + b[o]; W stored [in, out]. */
-function linear(x: Float64Array, rows: number, w: Float32Array, b: Float32Array, nIn: number, nOut: number): Float64Array {
+function linear(
+  x: Float64Array,
+  rows: number,
+  w: Float32Array,
+  b: Float32Array,
+  nIn: number,
+  nOut: number,
+): Float64Array {
   const y = new Float64Array(rows * nOut);
   for (let s = 0; s < rows; s++) {
     for (let o = 0; o < nOut; o++) {
@@ -32,7 +39,14 @@ function linear(x: Float64Array, rows: number, w: Float32Array, b: Float32Array,
   return y;
 }
 
-function layerNorm(x: Float64Array, rows: number, n: number, gamma: Float32Array, beta: Float32Array, eps: number): Float64Array {
+function layerNorm(
+  x: Float64Array,
+  rows: number,
+  n: number,
+  gamma: Float32Array,
+  beta: Float32Array,
+  eps: number,
+): Float64Array {
   const y = new Float64Array(rows * n);
   for (let s = 0; s < rows; s++) {
     let mean = 0;
@@ -90,10 +104,18 @@ export function referenceEmbed(c: BertConfig, w: WeightMap, batch: ReferenceBatc
       const id = ids[s] as number;
       const t = types[s] as number;
       for (let i = 0; i < H; i++) {
-        h[s * H + i] = (word[id * H + i] as number) + (posTable[s * H + i] as number) + (typeTable[t * H + i] as number);
+        h[s * H + i] =
+          (word[id * H + i] as number) + (posTable[s * H + i] as number) + (typeTable[t * H + i] as number);
       }
     }
-    h = layerNorm(h, S, H, tensor(w, 'embeddings.LayerNorm.weight', [H]), tensor(w, 'embeddings.LayerNorm.bias', [H]), c.layerNormEps);
+    h = layerNorm(
+      h,
+      S,
+      H,
+      tensor(w, 'embeddings.LayerNorm.weight', [H]),
+      tensor(w, 'embeddings.LayerNorm.bias', [H]),
+      c.layerNormEps,
+    );
     const bias = mask.map((m) => (1 - m) * -10000);
 
     for (let l = 0; l < c.numLayers; l++) {
@@ -130,11 +152,25 @@ export function referenceEmbed(c: BertConfig, w: WeightMap, batch: ReferenceBatc
       }
       const attn = dense(ctx, 'attention.output.dense', H, H);
       for (let i = 0; i < S * H; i++) attn[i] = (attn[i] as number) + (h[i] as number);
-      const h1 = layerNorm(attn, S, H, tensor(w, `${p}.attention.output.LayerNorm.weight`, [H]), tensor(w, `${p}.attention.output.LayerNorm.bias`, [H]), c.layerNormEps);
+      const h1 = layerNorm(
+        attn,
+        S,
+        H,
+        tensor(w, `${p}.attention.output.LayerNorm.weight`, [H]),
+        tensor(w, `${p}.attention.output.LayerNorm.bias`, [H]),
+        c.layerNormEps,
+      );
       const inter = dense(h1, 'intermediate.dense', H, I).map(gelu);
       const out = dense(inter, 'output.dense', I, H);
       for (let i = 0; i < S * H; i++) out[i] = (out[i] as number) + (h1[i] as number);
-      h = layerNorm(out, S, H, tensor(w, `${p}.output.LayerNorm.weight`, [H]), tensor(w, `${p}.output.LayerNorm.bias`, [H]), c.layerNormEps);
+      h = layerNorm(
+        out,
+        S,
+        H,
+        tensor(w, `${p}.output.LayerNorm.weight`, [H]),
+        tensor(w, `${p}.output.LayerNorm.bias`, [H]),
+        c.layerNormEps,
+      );
     }
 
     const pooled = new Float64Array(H);
