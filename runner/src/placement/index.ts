@@ -1,0 +1,2 @@
+export * from './cpus.js';
+export * from './affinity.js';
