@@ -1,0 +1,77 @@
+// Plain-JSON types of the capacity search (stored in results.json under each stack's `capacity`).
+import type { Task } from '@servebench/contract';
+
+/** How a capacity search runs; one object per profile, overridden by flags. */
+export interface CapacitySettings {
+  /** Tasks searched on every stack. */
+  tasks: Task[];
+  /** p99 SLO in ms per task; tasks missing here use the model's defaults (see slo.ts). */
+  slo: Partial<Record<Task, number>>;
+  /** Each probe lasts at least this long and holds at least minQueries arrivals (as LoadGen's min duration/count). */
+  minDurationS: number;
+  minQueries: number;
+  /** Warm-up before every probe (not counted). */
+  warmupS: number;
+  /** Early stop: the bracket [lo, hi] is narrow enough when (hi - lo) / hi <= tolerance. */
+  tolerance: number;
+  /** Hard cap on probes per stack and task. */
+  maxProbes: number;
+  /** Bracketing multiplies (pass) or divides (fail) the rate by this until the outcome flips. */
+  growth: number;
+  minRate: number;
+  maxRate: number;
+  /** Pass criteria besides the SLO: failed/dropped/timed-out share, late-send share, achieved vs scheduled gap. */
+  maxErrorRate: number;
+  maxLateFraction: number;
+  maxAchievedGap: number;
+  /** Max connections of the open-loop client (requests in flight). */
+  connections: number;
+}
+
+/** One probe: a Poisson open-loop cell at `rate`, judged against the criteria. */
+export interface ProbeRecord {
+  rate: number;
+  phase: 'bracket' | 'bisect';
+  pass: boolean;
+  /** Why the probe failed (empty when it passed). */
+  reasons: string[];
+  durationS: number;
+  scheduled: number;
+  successes: number;
+  errors: number;
+  /** Arrivals scheduled in the measured interval / its length: the realized Poisson rate. */
+  realizedRps: number;
+  /** Verified successes / measured seconds. */
+  achievedRps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errorRate: number;
+  lateFraction: number;
+  /** Server Server-Timing metrics (queue, tokenize, infer) over the probe, ms. */
+  serverTiming: Record<string, { mean: number; p50: number; p99: number }>;
+  /** Per-window p99 (latency over time), ms. */
+  windowsP99: number[];
+  windowS: number;
+  /** Server process tree over the probe: mean CPU (100 = one core), core-seconds per 1,000 verified requests, peak RSS. */
+  cpuPct?: number;
+  cpuSecondsPer1k?: number;
+  peakRssMb?: number;
+}
+
+export type StopReason = 'converged' | 'max-probes' | 'max-rate' | 'below-min-rate' | 'stack-failed';
+
+export interface CapacityResult {
+  task: Task;
+  sloP99Ms: number;
+  /** Highest passing rate (req/s), null when even the lowest probe failed. */
+  capacityRps: number | null;
+  /** The last passing and the lowest failing rate; capacity lies in [lo, hi). */
+  bracket: { lo: number | null; hi: number | null };
+  stop: StopReason;
+  /** The probe at the capacity rate (the figures the decision table shows). */
+  atCapacity?: ProbeRecord;
+  probes: ProbeRecord[];
+  wallS: number;
+  note?: string;
+}
