@@ -369,6 +369,40 @@ describe.skipIf(!reference)('randomized cross-check against HF tokenizers', () =
     expect(mismatches.slice(0, 20), `${mismatches.length} mismatches`).toEqual([]);
   }, 60_000);
 
+  it('agrees on long runs of combining marks (the linear NFD path)', async () => {
+    const ref = refModule!.createReferenceTokenizer(128);
+    const mine = WordPieceTokenizer.fromVocabText(vocab, { maxLength: 128 });
+    const normalizer = reference!.tokenizers.bertNormalizer({});
+    const marks = [
+      '\u0301',
+      '\u0316',
+      '\u0334',
+      '\u0345',
+      '\u05b0',
+      '\u0f71',
+      '\u0f73',
+      '\u{1d165}',
+      '\u{1d16d}',
+      '\u302e',
+      '\u0344',
+    ];
+    const bases = ['a', 'é', 'ǖ', ' ', 'x', 'Σ', '\u{1d15e}'];
+    const rnd = mulberry32(1515);
+    const mismatches: string[] = [];
+    for (let k = 0; k < 200; k++) {
+      let s = '';
+      const len = 40 + Math.floor(rnd() * 200);
+      for (let i = 0; i < len; i++)
+        s += rnd() < 0.9 ? marks[Math.floor(rnd() * marks.length)]! : bases[Math.floor(rnd() * bases.length)]!;
+      if (normalize(s) !== normalizer.normalizeString(s)) mismatches.push(`normalize ${JSON.stringify(s)}`);
+      if (JSON.stringify(mine.encode(s)) !== JSON.stringify(await ref.encode(s)))
+        mismatches.push(`encode ${JSON.stringify(s)}`);
+    }
+    const accents = `a${'\u0301'.repeat(9999)}${'\u0316'.repeat(9999)} word`;
+    expect(mine.encode(accents)).toEqual(await ref.encode(accents));
+    expect(mismatches.slice(0, 5), `${mismatches.length} mismatches`).toEqual([]);
+  });
+
   it('normalizes and pre-tokenizes every Unicode scalar value like the reference', () => {
     const normalizer = reference!.tokenizers.bertNormalizer({});
     const pre = reference!.tokenizers.bertPreTokenizer();
