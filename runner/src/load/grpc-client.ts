@@ -17,8 +17,18 @@ interface Codec {
   responseDeserialize(b: Buffer): unknown;
 }
 
-/** null on a verified success, else the class: grpc_<CODE>, timeout, connect, reset, parse or invalid_body. */
-export type CallDone = (cls: string | null, serverTiming: string | undefined) => void;
+/**
+ * A finished call, not yet checked: `cls` is null when the call ended with grpc-status 0 (then `body`
+ * holds the unframed reply, or is undefined if it did not parse), else the failure class (grpc_<CODE>,
+ * timeout, connect, reset). The caller takes its timestamp first and then calls GrpcPool.verdict, so
+ * the reply check stays out of the timed span, as with HTTP.
+ */
+export interface GrpcReply {
+  cls: string | null;
+  body?: Buffer;
+  serverTiming?: string;
+}
+export type CallDone = (reply: GrpcReply) => void;
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT']);
 
@@ -162,7 +172,7 @@ export class GrpcPool {
     try {
       stream = session.request(this.headers[i]!, { endStream: false });
     } catch {
-      return done('connect', undefined);
+      return done({ cls: 'connect' });
     }
     s.stream = stream;
     s.done = done;
@@ -192,10 +202,16 @@ export class GrpcPool {
         // Our own deadline (no contract code) is a client timeout, like the HTTP engine's.
         return this.finish(s, stream, name === 'DEADLINE_EXCEEDED' && !contractError ? 'timeout' : `grpc_${name}`);
       }
-      const body = unframe(chunks);
-      this.finish(s, stream, !body ? 'parse' : this.checks[i]!(body) ? null : 'invalid_body', serverTiming);
+      this.finish(s, stream, null, serverTiming, unframe(chunks) ?? undefined);
     });
     stream.end(this.bodies[i]);
+  }
+
+  /** null on a verified success, else the class: the reply's own, parse or invalid_body. */
+  verdict(i: number, r: GrpcReply): string | null {
+    if (r.cls !== null) return r.cls;
+    if (!r.body) return 'parse';
+    return this.checks[i]!(r.body) ? null : 'invalid_body';
   }
 
   /** Drops every connection; calls in flight are abandoned without a callback. */
@@ -208,12 +224,18 @@ export class GrpcPool {
     for (const c of this.channels) c.close();
   }
 
-  private finish(s: Slot, stream: http2.ClientHttp2Stream, cls: string | null, serverTiming?: string): void {
+  private finish(
+    s: Slot,
+    stream: http2.ClientHttp2Stream,
+    cls: string | null,
+    serverTiming?: string,
+    body?: Buffer,
+  ): void {
     if (s.stream !== stream || !s.done || this.closed) return;
     const done = s.done;
     s.stream = null;
     s.done = null;
-    done(cls, serverTiming);
+    done({ cls, body, serverTiming });
   }
 
   // One reusable timer per slot; refresh() is much cheaper than a new setTimeout per call.

@@ -1,7 +1,7 @@
 // The gRPC load loops inside one worker thread; the same rules as loop.ts (HTTP): closed loop
 // times send to reply, open loop times from the scheduled send, only verified replies count.
 import { performance } from 'node:perf_hooks';
-import type { GrpcPool } from './grpc-client.js';
+import type { GrpcPool, GrpcReply } from './grpc-client.js';
 import type { GrpcWorkerShare } from './grpc-types.js';
 import { runOpenLoop, type Verdict } from './open-loop.js';
 import { Recorder, type WorkerResult } from './record.js';
@@ -39,12 +39,14 @@ function runClosed(share: GrpcWorkerShare, pool: GrpcPool, startAt: number): Pro
       const i = rr;
       rr = rr + 1 === n ? 0 : rr + 1;
       const sentAt = performance.now();
-      pool.send(i, slot, (cls, serverTiming) => {
+      pool.send(i, slot, (reply) => {
         if (stopped) return;
         const now = performance.now();
         if (now >= measEnd) return stop(now);
+        const cls = pool.verdict(i, reply); // after the timestamp: checking is not the server's time
         if (now >= measStart) {
-          if (cls === null) rec.success(now - sentAt, Math.floor((now - measStart) / share.windowMs), serverTiming);
+          if (cls === null)
+            rec.success(now - sentAt, Math.floor((now - measStart) / share.windowMs), reply.serverTiming);
           else rec.error(cls);
           if (share.maxRequests !== undefined && rec.total >= share.maxRequests) return stop(now);
         }
@@ -64,12 +66,12 @@ function runClosed(share: GrpcWorkerShare, pool: GrpcPool, startAt: number): Pro
 
 function runOpen(share: GrpcWorkerShare, pool: GrpcPool, startAt: number): Promise<WorkerResult> {
   // Slots are fixed stream positions 0..connections-1 (the slot also picks the channel), handed
-  // out lowest first; the pool verifies each reply itself, so a reply is already a verdict.
+  // out lowest first; the open loop timestamps a reply before it judges it.
   let opened = 0;
-  return runOpenLoop<number, Verdict>(share, pool.size, startAt, {
+  return runOpenLoop<number, GrpcReply>(share, pool.size, startAt, {
     openSlot: () => (opened < share.connections ? opened++ : undefined),
-    send: (slot, i, onReply) => pool.send(i, slot, (cls, serverTiming) => onReply({ cls, serverTiming })),
-    judge: (verdict) => verdict,
+    send: (slot, i, onReply) => pool.send(i, slot, onReply),
+    judge: (reply, i): Verdict => ({ cls: pool.verdict(i, reply), serverTiming: reply.serverTiming }),
     close: () => pool.close(),
   });
 }
