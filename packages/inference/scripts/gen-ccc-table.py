@@ -2,7 +2,7 @@
 character whose class is not 0, from Python's unicodedata (any Unicode >= 9 will do: combining
 classes never change once assigned, and characters newer than the reference's Unicode 9 are
 "NFD opaque" to the tokenizer, so their entries are never consulted). Run:
-  python3 packages/inference/scripts/gen-ccc-table.py
+  python3 packages/inference/scripts/gen-ccc-table.py && npx prettier --write packages/inference/src/tokenizer/ccc-table.ts
 """
 import os
 import unicodedata

@@ -15,6 +15,8 @@ export interface TokenizerOptions {
   maxLength: number;
   /** Word -> ids cache entries (default 50,000; 0 disables). */
   cacheSize?: number;
+  /** Characters the cached words may hold in total (default 1,000,000). */
+  cacheChars?: number;
 }
 
 /** Special tokens of bert-base-uncased, matched verbatim (case-sensitive) in the raw text. */
@@ -68,6 +70,7 @@ export class WordPieceTokenizer {
       maxInputCharsPerWord: 100,
       continuingSubwordPrefix: '##',
       ...(opts.cacheSize !== undefined ? { cacheSize: opts.cacheSize } : {}),
+      ...(opts.cacheChars !== undefined ? { cacheChars: opts.cacheChars } : {}),
     });
     this.asciiPunctIds = new Int32Array(128).fill(-1);
     for (let c = 0; c < 128; c++) {
@@ -89,6 +92,11 @@ export class WordPieceTokenizer {
   /** Words currently held by the word -> ids cache. */
   get cachedWords(): number {
     return this.model.cachedWords;
+  }
+
+  /** Characters held by the word -> ids cache. */
+  get cachedChars(): number {
+    return this.model.cachedChars;
   }
 
   clearCache(): void {

@@ -185,6 +185,23 @@ describe('WordPieceTokenizer', () => {
     expect(t.encode(text)).toEqual(first);
     expect(WordPieceTokenizer.fromVocabText(vocab, { maxLength: 512, cacheSize: 0 }).encode(text)).toEqual(first);
   });
+
+  it('never caches a word that can only become [UNK], and bounds the cache by characters', () => {
+    const t = WordPieceTokenizer.fromVocabText(vocab, { maxLength: 512, cacheChars: 2_000 });
+    const rnd = mulberry32(4);
+    const unique = () => Array.from({ length: 60 }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join('');
+    // Unique 20,000-character words: each is one [UNK] and none may stay in memory.
+    for (let i = 0; i < 20; i++) expect(t.encode(unique().repeat(334))).toEqual([101, tok.unkId, 102]);
+    expect(t.cachedWords).toBe(0);
+    // Unique words under the 100-character limit are cached, within the character bound.
+    for (let i = 0; i < 200; i++) t.encode(`${unique()} ${unique()}`);
+    expect(t.cachedWords).toBeGreaterThan(0);
+    expect(t.cachedChars).toBeLessThanOrEqual(2_000);
+    const again = `${unique()} tokenization`;
+    expect(t.encode(again)).toEqual(
+      WordPieceTokenizer.fromVocabText(vocab, { maxLength: 512, cacheSize: 0 }).encode(again),
+    );
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

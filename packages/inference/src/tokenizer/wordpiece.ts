@@ -10,6 +10,8 @@ export interface WordPieceOptions {
   continuingSubwordPrefix?: string;
   /** Word -> ids cache size; 0 disables the cache. Default 50,000 entries. */
   cacheSize?: number;
+  /** Characters (UTF-16 code units) the cached words may hold in total. Default 1,000,000. */
+  cacheChars?: number;
 }
 
 const isHigh = (cu: number) => cu >= 0xd800 && cu <= 0xdbff;
@@ -38,6 +40,8 @@ export class WordPiece {
   private readonly maxContinuationLen: number;
   private readonly cache = new Map<string, readonly number[]>();
   private readonly cacheSize: number;
+  private readonly cacheChars: number;
+  private cachedCharCount = 0;
   private readonly unk: readonly number[];
 
   constructor(vocab: ReadonlyMap<string, number>, opts: WordPieceOptions) {
@@ -46,6 +50,7 @@ export class WordPiece {
     this.unk = [opts.unkId];
     this.maxInputCharsPerWord = opts.maxInputCharsPerWord ?? 100;
     this.cacheSize = opts.cacheSize ?? 50_000;
+    this.cacheChars = opts.cacheChars ?? 1_000_000;
     this.initial = new Map(vocab);
     this.continuation = new Map();
     let maxInitial = 0;
@@ -62,14 +67,21 @@ export class WordPiece {
     this.maxContinuationLen = maxCont;
   }
 
-  /** Ids of one pre-tokenized word (cached). The returned array must not be modified. */
+  /**
+   * Ids of one pre-tokenized word (cached). The returned array must not be modified. A word too
+   * long to be anything but [UNK] is never cached, and the cache is bounded by entries and by
+   * characters, so unique words cannot grow it without bound.
+   */
   ids(word: string): readonly number[] {
+    const n = word.length;
+    if (n > this.maxInputCharsPerWord && charCount(word) > this.maxInputCharsPerWord) return this.unk;
     const hit = this.cache.get(word);
     if (hit !== undefined) return hit;
     const ids = this.tokenize(word);
-    if (this.cacheSize > 0) {
-      if (this.cache.size >= this.cacheSize) this.cache.clear();
+    if (this.cacheSize > 0 && n <= this.cacheChars) {
+      if (this.cache.size >= this.cacheSize || this.cachedCharCount + n > this.cacheChars) this.clearCache();
       this.cache.set(word, ids);
+      this.cachedCharCount += n;
     }
     return ids;
   }
@@ -77,10 +89,16 @@ export class WordPiece {
   /** Drops every cached word. */
   clearCache(): void {
     this.cache.clear();
+    this.cachedCharCount = 0;
   }
 
   get cachedWords(): number {
     return this.cache.size;
+  }
+
+  /** UTF-16 code units held by the cached words. */
+  get cachedChars(): number {
+    return this.cachedCharCount;
   }
 
   /** Uncached WordPiece of one word. */
