@@ -3,6 +3,7 @@
 // answer checked against the oracle), with the server's CPU and RSS sampled over the probe.
 import type { Task } from '@servebench/contract';
 import type { LoadResult, LoadSpec } from '../load/types.js';
+import { cellCost } from '../resources/cost.js';
 import { sliceSeries, type ResourceSeries } from '../resources/sampler.js';
 import { judgeProbe, probeDurationS } from './judge.js';
 import { searchCapacity } from './search.js';
