@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './exit.js';
 export * from './routes.js';
 export * from './types.js';
 export * from './schemas.js';

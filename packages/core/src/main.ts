@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { EXIT_BACKEND_UNAVAILABLE } from '@servebench/contract';
 import { BackendError } from '@servebench/inference';
 import { ensureModel } from '@servebench/model';
 import { parseServerConfig, type ServerConfig } from './config.js';
@@ -11,8 +12,8 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Exit status meaning "this backend cannot run on this machine" (EX_CONFIG); the runner reports the stack as skipped. */
-export const EXIT_BACKEND_UNAVAILABLE = 78;
+/** Exit status meaning "this backend cannot run on this machine"; the runner reports the stack as skipped. */
+export { EXIT_BACKEND_UNAVAILABLE };
 
 export type StartFn = (service: Service, config: Readonly<ServerConfig>) => Promise<Listening>;
 

@@ -4,17 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverServers, filterStacks, repoRoot, stacksOf, type StackSpec } from '../discover.js';
-import {
-  composeLauncher,
-  envFileText,
-  needsGpu,
-  parseConfigImages,
-  parseDockerStats,
-  parseEngineStats,
-  parseSize,
-  portVar,
-  servicesOf,
-} from './compose.js';
+import { envFileText, needsGpu, parseConfigImages, portVar, servicesOf } from './compose-map.js';
+import { parseDockerStats, parseEngineStats, parseSize } from './compose-stats.js';
+import { composeLauncher } from './compose.js';
 import { LaunchError } from './process.js';
 
 const stack = (id: string, backend: string, compose?: string): StackSpec => ({

@@ -1,152 +1,74 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { track, stopChild } from './children.js';
+// `--launcher process` (the default): a stack's server as a child process on 127.0.0.1.
 import type { StackSpec } from '../discover.js';
-import { grpcServing } from '../load/grpc-run.js';
+import { awaitReady, spawnChild, stopGroup } from './child.js';
+import { stackReady } from './ready.js';
+import type { Launched, LaunchOptions } from './types.js';
 
-export interface LaunchOptions {
-  env: Record<string, string>;
-  readyTimeoutMs: number;
-  /** Server stdout/stderr go here, for the post-mortem of a failed stack. */
-  logFile: string;
-  /** HTTP path probed for readiness (default /readyz). */
-  readyPath?: string;
-}
+export { EXIT_BACKEND_UNAVAILABLE } from './child.js';
+export { LaunchError, type Launched, type LaunchOptions } from './types.js';
 
-export interface Launched {
-  pid: number;
-  host: string;
-  port: number;
-  baseUrl: string;
-  /** Spawn to first 200 from /readyz (gRPC: first SERVING from grpc.health.v1). */
-  coldStartMs: number;
-  /** As reported by the server: model generation/loading time. */
-  modelLoadMs: number | undefined;
-  /** Set once the process has exited (a crash while measuring). */
-  exited(): { code: number | null; signal: string | null } | undefined;
-  stop(): Promise<{ code: number | null; signal: string | null }>;
-  logTail(): string;
-}
-
-/** Exit status a server uses for "this backend cannot run on this machine" (see @servebench/core). */
-export const EXIT_BACKEND_UNAVAILABLE = 78;
-
-export class LaunchError extends Error {
-  constructor(
-    readonly phase: 'spawn' | 'ready',
-    message: string,
-    /** The stack cannot run here at all (missing runtime, GPU, model server): skipped, not failed. */
-    readonly unavailable = false,
-  ) {
-    super(message);
-  }
-}
-
-/** Starts a stack as a child process on 127.0.0.1 (port chosen by the OS) and probes it until ready. */
-export async function launchProcess(stack: StackSpec, opts: LaunchOptions): Promise<Launched> {
-  const [cmd, ...args] = stack.server.start;
-  const t0 = performance.now();
-  const child: ChildProcess = spawn(cmd!, args, {
-    cwd: stack.server.dir,
-    // EXIT_ON_STDIN_CLOSE: the server stops when this pipe closes, even if the runner is SIGKILLed.
-    env: {
-      ...process.env,
-      ...stack.server.env,
-      ...opts.env,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      BACKEND: stack.backend,
-      EXIT_ON_STDIN_CLOSE: '1',
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-    // Own process group, so stop() reaches cluster workers too.
-    detached: true,
-  });
-  track(child);
-  const log = createWriteStream(opts.logFile);
-  let tail = '';
-  let exit: { code: number | null; signal: string | null } | undefined;
-  let listening: { url: string; loadMs?: number } | undefined;
-  let buffered = '';
-  const keep = (chunk: Buffer) => {
-    log.write(chunk);
-    tail = (tail + chunk.toString()).slice(-4000);
+/**
+ * The environment a stack's server starts with: 127.0.0.1, a port chosen by the OS (the server
+ * reports it in its `listening` line), the backend, and EXIT_ON_STDIN_CLOSE so the server stops
+ * when the runner's pipe closes, even if the runner is SIGKILLed.
+ */
+export function serverEnv(stack: StackSpec, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...stack.server.env,
+    ...extra,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    BACKEND: stack.backend,
+    EXIT_ON_STDIN_CLOSE: '1',
   };
-  child.stdout!.on('data', (chunk: Buffer) => {
-    keep(chunk);
-    if (listening) return;
-    buffered += chunk.toString();
-    for (const line of buffered.split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        const ev = JSON.parse(line) as { event?: string; url?: string; loadMs?: number };
-        if (ev.event === 'listening' && ev.url) listening = { url: ev.url, loadMs: ev.loadMs };
-      } catch {
-        // not a JSON log line
-      }
-    }
-    buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
-  });
-  child.stderr!.on('data', keep);
-  const spawnError = new Promise<never>((_, reject) =>
-    child.once('error', (e) => reject(new LaunchError('spawn', e.message))),
-  );
-  spawnError.catch(() => undefined);
-  child.once('exit', (code, signal) => {
-    exit = { code, signal };
-    log.end();
-  });
+}
 
-  const stop = () => stopChild(child, 10_000);
-  const deadline = t0 + opts.readyTimeoutMs;
+/** Starts a stack as a child process and probes it until ready. */
+export async function launchProcess(stack: StackSpec, opts: LaunchOptions): Promise<Launched> {
+  const t0 = performance.now();
+  const child = spawnChild({
+    argv: stack.server.start,
+    env: serverEnv(stack, opts.env),
+    cwd: stack.server.dir,
+    logFile: opts.logFile,
+  });
+  const stop = () => stopGroup(child, 10_000);
+  let coldStartMs: number;
   try {
-    await Promise.race([spawnError, waitReady()]);
+    coldStartMs = await awaitReady(child, {
+      what: stack.id,
+      t0,
+      timeoutMs: opts.readyTimeoutMs,
+      ready: async () => {
+        const l = child.listening();
+        return l !== undefined && stackReady(stack.server.protocol, l.url, opts.readyPath);
+      },
+      notReady: () => {
+        const l = child.listening();
+        if (!l) return 'never reported a listening port';
+        const probe =
+          stack.server.protocol === 'grpc'
+            ? 'grpc.health.v1 never said SERVING'
+            : `${opts.readyPath ?? '/readyz'} never answered 200`;
+        return `listening at ${l.url}, ${probe}`;
+      },
+    });
   } catch (e) {
     await stop();
     throw e;
   }
-  const url = new URL(listening!.url);
+  const listening = child.listening()!;
+  const url = new URL(listening.url);
   return {
-    pid: child.pid!,
+    pid: child.pid,
     host: url.hostname,
     port: Number(url.port),
-    baseUrl: listening!.url,
-    coldStartMs: Math.round(performance.now() - t0),
-    modelLoadMs: listening!.loadMs,
-    exited: () => exit,
+    baseUrl: listening.url,
+    coldStartMs,
+    modelLoadMs: listening.loadMs,
+    exited: child.exited,
     stop,
-    logTail: () => tail,
+    logTail: child.logTail,
   };
-
-  async function waitReady(): Promise<void> {
-    // Probe, never sleep-and-hope: poll /readyz every 50 ms until 200 or the deadline.
-    for (;;) {
-      if (exit) {
-        const unavailable = exit.code === EXIT_BACKEND_UNAVAILABLE;
-        throw new LaunchError(
-          'spawn',
-          unavailable
-            ? tail.trim().slice(-800)
-            : `exited with ${exit.code ?? exit.signal} before it was ready:\n${tail.slice(-1500)}`,
-          unavailable,
-        );
-      }
-      if (performance.now() > deadline) {
-        throw new LaunchError(
-          'ready',
-          `not ready after ${opts.readyTimeoutMs} ms (${listening ? `listening at ${listening.url}, ${stack.server.protocol === 'grpc' ? 'grpc.health.v1 never said SERVING' : '/readyz never answered 200'}` : 'never reported a listening port'})`,
-        );
-      }
-      if (listening) {
-        const ok =
-          stack.server.protocol === 'grpc'
-            ? await grpcServing(listening.url, 2000)
-            : await fetch(new URL(opts.readyPath ?? '/readyz', listening.url), { signal: AbortSignal.timeout(2000) })
-                .then((r) => r.ok)
-                .catch(() => false);
-        if (ok) return;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }

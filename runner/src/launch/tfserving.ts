@@ -1,0 +1,102 @@
+// TF Serving from a tensorflow_model_server binary or a local tensorflow/serving image.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ensureTfServingRepo } from '@servebench/model';
+import { awaitReady, freePorts, spawnChild, stopGroup } from './child.js';
+import type { LaunchedModelServer, ModelServerOptions } from './modelserver.js';
+import { httpGet } from './ready.js';
+import { LaunchError, MODEL } from './types.js';
+
+/** Where TF Serving could come from here: its binary on PATH, or a local tensorflow/serving image. */
+export function findTfServing(
+  env: NodeJS.ProcessEnv = process.env,
+): { binary: string } | { image: string } | { reason: string } {
+  for (const d of (env.PATH ?? '').split(':')) {
+    const b = join(d, 'tensorflow_model_server');
+    if (d && existsSync(b)) return { binary: b };
+  }
+  const image = 'tensorflow/serving';
+  const r = spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  if (r.status === 0) return { image };
+  const docker = r.error ? r.error.message : (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ');
+  return {
+    reason:
+      `TF Serving cannot run here: no tensorflow_model_server on PATH and no local ${image} image ` +
+      `(docker image inspect ${image}: ${docker}). TF Serving ships only as that container image (Docker Hub) ` +
+      `or a binary from its own apt repository, and neither is reachable from this machine; PyPI has only its client API.`,
+  };
+}
+
+/** TF Serving from a tensorflow_model_server binary or a local tensorflow/serving image, over a SavedModel export. */
+export async function launchTfServing(o: ModelServerOptions): Promise<LaunchedModelServer> {
+  const where = findTfServing();
+  if ('reason' in where) throw new LaunchError('spawn', where.reason, true);
+  let repo;
+  try {
+    repo = await ensureTfServingRepo(
+      o.files,
+      join(dirname(o.files.dir), 'tfserving', `${o.files.config.name}-s${o.files.seed}`),
+      { modelName: MODEL },
+    );
+  } catch (e) {
+    throw new LaunchError('spawn', `TF Serving cannot run here: ${(e as Error).message}`, true);
+  }
+  const [grpc, rest] = (await freePorts(2)) as [number, number];
+  const flags = [`--port=${grpc}`, `--rest_api_port=${rest}`, `--model_name=${MODEL}`];
+  const t0 = performance.now();
+  const argv =
+    'binary' in where
+      ? [where.binary, ...flags, `--model_base_path=${repo.basePath}`]
+      : [
+          'docker',
+          'run',
+          '--rm',
+          '-i',
+          '--network',
+          'host',
+          '-v',
+          `${repo.basePath}:/models/${MODEL}:ro`,
+          where.image,
+          ...flags,
+          `--model_base_path=/models/${MODEL}`,
+        ];
+  const p = spawnChild({ argv, env: process.env, logFile: o.logFile, appendLog: true, tailChars: 6000 });
+  const stop = () => stopGroup(p, 20_000);
+  const base = `http://127.0.0.1:${rest}`;
+  let coldStartMs: number;
+  try {
+    coldStartMs = await awaitReady(p, {
+      what: 'TF Serving',
+      t0,
+      timeoutMs: o.readyTimeoutMs,
+      intervalMs: 100,
+      ready: async () => {
+        const r = await httpGet(`${base}/v1/models/${MODEL}`);
+        const j =
+          r?.status === 200 ? (JSON.parse(r.body) as { model_version_status?: { state?: string }[] }) : undefined;
+        return j?.model_version_status?.some((v) => v.state === 'AVAILABLE') ?? false;
+      },
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    kind: 'tfserving',
+    pid: p.pid,
+    env: { MODEL_SERVER_URL: o.backend === 'tfserving-grpc' ? `127.0.0.1:${grpc}` : base, MODEL_SERVER_MODEL: MODEL },
+    urls: { http: base, grpc: `127.0.0.1:${grpc}` },
+    info: {
+      model_server: 'binary' in where ? `tensorflow_model_server (${where.binary})` : `docker image ${where.image}`,
+      model_repository: repo.basePath,
+    },
+    coldStartMs,
+    exited: p.exited,
+    logTail: p.logTail,
+    stop,
+  };
+}
