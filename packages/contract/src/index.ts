@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './exit.js';
 export * from './routes.js';
+export * from './edge.js';
 export * from './types.js';
 export * from './schemas.js';
 export * from './request.js';

@@ -1,6 +1,7 @@
 import {
   HELLO_BODY,
   ServeError,
+  classifyUnrouted,
   limitsBody,
   parseTextsBody,
   type Encoding,
@@ -180,6 +181,24 @@ export class Service {
     return errorReply(
       new ServeError('NOT_FOUND', 'no such route; see GET /hello_world, POST /tokenize, POST /predict'),
     );
+  }
+
+  /** 405 METHOD_NOT_ALLOWED with the route's `Allow` header. */
+  methodNotAllowed(allow: string): Reply {
+    const reply = errorReply(new ServeError('METHOD_NOT_ALLOWED', `method not allowed; this route accepts ${allow}`));
+    reply.headers.allow = allow;
+    return reply;
+  }
+
+  /**
+   * The answer to any request no route handler took (a framework's not-found or 405 hook calls this
+   * with the raw method and target): OPTIONS on a route 204 + Allow, another method 405 + Allow, else 404.
+   */
+  unrouted(method: string, target: string): Reply {
+    const u = classifyUnrouted(method, target);
+    if (u.kind === 'missing') return this.notFound();
+    if (u.kind === 'method') return this.methodNotAllowed(u.allow);
+    return { status: 204, body: '', headers: { allow: u.allow } };
   }
 
   private ready_(): Pipeline {

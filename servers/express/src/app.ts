@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { ServeError } from '@servebench/contract';
+import { ServeError, decodeUnreserved } from '@servebench/contract';
 import { closeHttp, errorReply, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 
@@ -13,6 +13,13 @@ export function buildApp(service: Service): express.Express {
   // Fairness: no etag, no x-powered-by, no request logging in any stack.
   app.set('etag', false);
   app.disable('x-powered-by');
+  // The contract's exact paths: no case or trailing-slash leniency, `%5F` is `_` (packages/contract/src/edge.ts).
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.use((req, _res, next) => {
+    if (req.url.includes('%')) req.url = decodeUnreserved(req.url);
+    next();
+  });
   // Bodies are read raw and parsed by the shared core, so every stack parses JSON identically.
   const raw = express.raw({ type: () => true, limit: service.config.limits.maxBodyBytes, inflate: false });
 
@@ -22,7 +29,7 @@ export function buildApp(service: Service): express.Express {
   app.get('/metrics', async (_req, res) => send(res, await service.metricsText()));
   app.post('/tokenize', raw, (req, res) => send(res, service.tokenize(bodyOf(req), req.get('content-type'))));
   app.post('/predict', raw, async (req, res) => send(res, await service.predict(bodyOf(req), req.get('content-type'))));
-  app.use((_req, res) => send(res, service.notFound()));
+  app.use((req, res) => send(res, service.unrouted(req.method, req.url)));
 
   const onError: ErrorRequestHandler = (err: { type?: string; status?: number }, _req, res, _next) => {
     if (err.type === 'entity.too.large')

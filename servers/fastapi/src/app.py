@@ -17,6 +17,8 @@ from servebench_py.serve import boot_worker
 from servebench_py.service import Reply, Service, error_reply
 
 MAX_HEADER_BYTES = 16 * 1024
+# HEAD wherever GET (the contract's edge, servebench_py/edge.py); FastAPI's @get alone answers HEAD with 405.
+GET = ['GET', 'HEAD']
 
 
 def runtime_info() -> Dict[str, str]:
@@ -72,21 +74,21 @@ def build_app(service: Service) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
     limit = service.config.limits.max_body_bytes
 
-    @app.get('/hello_world')
+    @app.api_route('/hello_world', methods=GET)
     async def hello() -> Response:
         return send(service.hello())
 
-    @app.get('/healthz')
+    @app.api_route('/healthz', methods=GET)
     async def healthz() -> Response:
         return send(service.health())
 
-    @app.get('/readyz')
+    @app.api_route('/readyz', methods=GET)
     def readyz() -> Response:
         # Sync on purpose: FastAPI runs it on its thread pool, so a proxy backend's probe of its
         # model server (up to MODEL_SERVER_TIMEOUT_MS) never blocks the event loop.
         return send(service.ready())
 
-    @app.get('/metrics')
+    @app.api_route('/metrics', methods=GET)
     async def metrics() -> Response:
         return send(service.metrics_text())
 
@@ -107,11 +109,10 @@ def build_app(service: Service) -> FastAPI:
         return send(await service.predict_async(raw, request.headers.get('content-type')))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, e: HTTPException) -> Response:
-        if e.status_code == 405:
-            return send(service.method_not_allowed((e.headers or {}).get('Allow', '')))
-        if e.status_code == 404:
-            return send(service.not_found())
+    async def http_error(request: Request, e: HTTPException) -> Response:
+        if e.status_code in (404, 405):
+            raw = request.scope.get('raw_path')
+            return send(service.unrouted(request.method, raw.decode('latin-1') if raw else request.url.path))
         return send(error_reply(ServeError('INVALID_REQUEST' if e.status_code < 500 else 'INTERNAL', str(e.detail))))
 
     @app.exception_handler(Exception)

@@ -29,7 +29,7 @@ export function buildApp(service: Service): FastifyInstance {
   app.post('/predict', async (req, reply) =>
     send(reply, await service.predict(bodyOf(req.body), req.headers['content-type'])),
   );
-  app.setNotFoundHandler((_req, reply) => send(reply, service.notFound()));
+  app.setNotFoundHandler((req, reply) => send(reply, service.unrouted(req.method, req.url)));
   app.setErrorHandler(async (err: { code?: string; statusCode?: number }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       await drainBody(req.raw); // fastify stops reading at the limit; answering now would reset the client

@@ -1,12 +1,12 @@
 """The Flask app: route wiring only; everything else is in servebench_py.Service."""
 from __future__ import annotations
 
-from typing import Dict
+from typing import Any, Dict
 
 import flask
 import gunicorn
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from servebench_py.body import LimitedBody
 from servebench_py.errors import ServeError
@@ -49,6 +49,8 @@ def build_app(service: Service) -> Flask:
     app = Flask('servebench_flask')
     # No implicit OPTIONS handler: a method the contract does not list gets its JSON 405.
     app.config['PROVIDE_AUTOMATIC_OPTIONS'] = False
+    # Exact paths (servebench_py/edge.py): werkzeug would otherwise answer //hello_world as /hello_world.
+    app.url_map.merge_slashes = False
     limit = service.config.limits.max_body_bytes
 
     @app.get('/hello_world')
@@ -75,13 +77,22 @@ def build_app(service: Service) -> Flask:
     def predict() -> Response:
         return send(service.predict(read_body(limit), request.headers.get('content-type')))
 
+    # werkzeug strips every leading slash before matching, so //hello_world would be /hello_world.
+    routed = app.wsgi_app
+
+    def exact_paths(environ: Dict[str, Any], start_response: Any) -> Any:
+        if environ.get('PATH_INFO', '').startswith('//'):
+            target = environ.get('RAW_URI') or environ['PATH_INFO']
+            return send(service.unrouted(environ.get('REQUEST_METHOD', 'GET'), target))(environ, start_response)
+        return routed(environ, start_response)
+
+    app.wsgi_app = exact_paths  # type: ignore[method-assign]
+
     @app.errorhandler(Exception)
     def on_error(e: Exception) -> Response:
-        if isinstance(e, MethodNotAllowed):
-            return send(service.method_not_allowed(', '.join(sorted(e.valid_methods or []))))
+        if isinstance(e, (MethodNotAllowed, NotFound)):
+            return send(service.unrouted(request.method, request.environ.get('RAW_URI') or request.path))
         if isinstance(e, HTTPException):
-            if e.code == 404:
-                return send(service.not_found())
             code = 'INVALID_REQUEST' if (e.code or 500) < 500 else 'INTERNAL'
             return send(error_reply(ServeError(code, e.description or e.name)))
         return send(error_reply(e))

@@ -11,6 +11,8 @@ import {
 } from '@servebench/core';
 import { serve, type HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { getPath } from 'hono/utils/url';
+import { canonicalPath } from '@servebench/contract';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 const send = (c: Context<{ Bindings: HttpBindings }>, r: Reply) =>
@@ -19,7 +21,14 @@ const send = (c: Context<{ Bindings: HttpBindings }>, r: Reply) =>
 /** Builds the hono app; never listens. */
 export function buildApp(service: Service): Hono<{ Bindings: HttpBindings }> {
   // Fairness: no request logging, etag or x-powered-by middleware in any stack.
-  const app = new Hono<{ Bindings: HttpBindings }>();
+  // Routes match the raw target's exact path (the contract's edge, packages/contract/src/edge.ts): node's
+  // URL parsing would resolve `/./hello_world`, and hono's default getPath decodes every escape.
+  const app = new Hono<{ Bindings: HttpBindings }>({
+    getPath: (req, o) => {
+      const target = o?.env?.incoming.url;
+      return target?.startsWith('/') ? canonicalPath(target) : getPath(req);
+    },
+  });
   // Bodies are read raw from node's request and parsed by the shared core, so every stack parses
   // JSON identically. (hono's bodyLimit resets chunked uploads over the limit instead of answering 413.)
   const raw = (c: Context<{ Bindings: HttpBindings }>) => readBody(c.env.incoming, service.config.limits.maxBodyBytes);
@@ -30,7 +39,7 @@ export function buildApp(service: Service): Hono<{ Bindings: HttpBindings }> {
   app.get('/metrics', async (c) => send(c, await service.metricsText()));
   app.post('/tokenize', async (c) => send(c, service.tokenize(await raw(c), c.req.header('content-type'))));
   app.post('/predict', async (c) => send(c, await service.predict(await raw(c), c.req.header('content-type'))));
-  app.notFound((c) => send(c, service.notFound()));
+  app.notFound((c) => send(c, service.unrouted(c.req.method, c.env.incoming.url ?? c.req.path)));
   app.onError((err, c) => send(c, errorReply(err)));
   return app;
 }

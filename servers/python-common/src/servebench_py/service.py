@@ -11,6 +11,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from .backend import create_backend, pack_batch
 from .config import ServerConfig
+from .edge import allow_header, canonical_path
 from .errors import ServeError
 from .gate import InferenceQueue, Timed
 from .metrics import Metrics
@@ -116,6 +117,16 @@ class Service:
         reply = error_reply(ServeError('METHOD_NOT_ALLOWED', f'method not allowed; this route accepts {allow}'))
         reply.headers['allow'] = allow
         return reply
+
+    def unrouted(self, method: str, target: str) -> Reply:
+        """The answer to any request no route handler took (the framework's 404/405 hook calls this):
+        OPTIONS on a route 204 + Allow, another method 405 + Allow, anything else 404."""
+        allow = allow_header(canonical_path(target))
+        if allow is None:
+            return self.not_found()
+        if method.upper() == 'OPTIONS':
+            return Reply(204, b'', {'allow': allow})
+        return self.method_not_allowed(allow)
 
     def tokenize(self, raw: bytes, content_type: Optional[str]) -> Reply:
         t0 = perf_counter()
