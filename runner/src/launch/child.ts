@@ -1,19 +1,17 @@
 // The runner's one helper for child processes: spawn in a process group of its own, a log file with
 // the last few KB kept in memory, the servers' JSON event lines (`{"event":"listening",...}`), probing
-// until ready, free ports, and stopping the whole group. Every launcher (process, compose, model
-// servers) goes through it.
+// until ready, and free ports. Stopping the whole group is in group.ts. Every launcher (process,
+// compose, model servers) goes through it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { EXIT_BACKEND_UNAVAILABLE } from '@servebench/contract';
+import { forget, groupMembers, track, type Exit } from './group.js';
 import { LaunchError } from './types.js';
 
 export { EXIT_BACKEND_UNAVAILABLE };
 
-export interface Exit {
-  code: number | null;
-  signal: string | null;
-}
+export { groupMembers, stopGroup, type Exit } from './group.js';
 
 /** A server's JSON log line: `{"event": "listening", "url": ..., "loadMs": ...}` and the like. */
 export type JsonEvent = Record<string, unknown> & { event: string };
@@ -140,7 +138,7 @@ export function spawnChild(o: ChildOptions): Child {
   child.once('exit', (code, signal) => {
     exit = { code, signal };
     log.end();
-    if (child.pid !== undefined && groupMembers(child.pid).length === 0) groups.delete(child.pid);
+    if (child.pid !== undefined && groupMembers(child.pid).length === 0) forget(child.pid);
   });
   if (child.pid !== undefined) track(child.pid);
   return {
@@ -222,107 +220,6 @@ export async function freePorts(n: number): Promise<number[]> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Process groups started here and not yet seen gone: SIGKILLed if the runner exits or is interrupted. */
-const groups = new Set<number>();
-let hooked = false;
-
-function track(pgid: number): void {
-  groups.add(pgid);
-  if (hooked) return;
-  hooked = true;
-  process.once('exit', () => {
-    for (const g of groups) signalGroup(g, 'SIGKILL');
-  });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      if (groups.size) process.stderr.write(`\nservebench: ${sig}, stopping ${groups.size} child process group(s)\n`);
-      for (const g of groups) signalGroup(g, 'SIGKILL');
-      process.exit(130);
-    });
-  }
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // the group is gone
-  }
-}
-
-/**
- * The live (not zombie) members of a process group. Zombies count as gone: an orphan's zombie stays
- * until init reaps it, and some container inits never do. Without /proc: whether kill(-pgid, 0) works.
- */
-export function groupMembers(pgid: number): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    try {
-      process.kill(-pgid, 0);
-      return [pgid];
-    } catch {
-      return [];
-    }
-  }
-  const members: number[] = [];
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') members.push(Number(e));
-  }
-  return members;
-}
-
-/** Resolves true once no live process is left in the group, false after timeoutMs. */
-async function groupGone(pgid: number, timeoutMs: number): Promise<boolean> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    if (groupMembers(pgid).length === 0) return true;
-    if (performance.now() > end) return false;
-    await sleep(50);
-  }
-}
-
-function exitOf(child: ChildProcess): Promise<Exit> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-/**
- * Stops a child and everything in its process group: SIGTERM (to the whole group, or with
- * term: 'leader' to the leader alone, which then stops its own children in order), waits up to
- * graceMs (for the group, or for the leader), then SIGKILLs whatever is left of the group and waits
- * until it is gone (a SIGKILLed server holds its ports until then). A grandchild that ignores
- * SIGTERM, or one left behind by a leader that already exited, is killed too.
- */
-export async function stopGroup(child: Child, graceMs: number, o: { term?: 'group' | 'leader' } = {}): Promise<Exit> {
-  const leader = child.process;
-  const pgid = child.pid;
-  const ended = exitOf(leader);
-  if (pgid > 0) {
-    if (o.term === 'leader') {
-      if (!child.exited()) leader.kill('SIGTERM');
-      await Promise.race([ended, sleep(graceMs)]);
-    } else {
-      signalGroup(pgid, 'SIGTERM');
-      await groupGone(pgid, graceMs);
-    }
-    if (groupMembers(pgid).length > 0) signalGroup(pgid, 'SIGKILL');
-    if (await groupGone(pgid, 10_000)) groups.delete(pgid);
-  }
-  return Promise.race([ended, sleep(5000).then(() => child.exited() ?? { code: null, signal: null })]);
-}
 
 /** Runs a command to completion; never throws (a missing binary is code null with the error in stderr). */
 export function runToEnd(
