@@ -1,0 +1,55 @@
+// A runtime ceiling in its own process (pinned by the parent to the server's CPUs): back-to-back
+// model calls on pre-tokenized input, through the same backend and model thread the servers use.
+// Reads a CeilingChildJob as JSON on stdin, writes one CeilingChildReply line on stdout.
+import { readFileSync } from 'node:fs';
+import { createBackend, packBatch, type EncodedBatch } from '@servebench/inference';
+import { CompletionCounter } from './count.js';
+import type { CeilingChildJob, CeilingChildReply } from './ceiling-types.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function main(): Promise<CeilingChildReply> {
+  const job = JSON.parse(await readStdin()) as CeilingChildJob;
+  const backend = createBackend({
+    backend: job.runtime === 'tfjs-wasm' ? 'tfjs-wasm' : 'ort',
+    modelPath: job.onnx,
+    device: 'cpu',
+    intraOpThreads: job.threads,
+    interOpThreads: 1,
+    modelThread: 'worker',
+  });
+  await backend.load();
+  const batches: EncodedBatch[] = [];
+  for (let i = 0; i < job.ids.length; i += job.batch) {
+    const group = job.ids.slice(i, i + job.batch);
+    if (group.length === job.batch) batches.push(packBatch(group));
+  }
+  if (!batches.length) throw new Error(`fewer sequences (${job.ids.length}) than one batch of ${job.batch}`);
+  const t0 = performance.now();
+  const counter = new CompletionCounter(t0 + job.warmupMs, t0 + job.warmupMs + job.durationMs, job.windowMs, job.batch);
+  let n = 0;
+  for (;;) {
+    const start = performance.now();
+    if (start >= counter.measEnd) break;
+    await backend.embed(batches[n++ % batches.length]!);
+    counter.record(start, performance.now());
+  }
+  // Where this process was allowed to run, for the parent to record (and check) beside the count.
+  const allowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '?';
+  const info = { ...backend.info(), cpus_allowed: allowed };
+  await backend.close();
+  return { ok: true, run: counter.result(), info };
+}
+
+main().then(
+  (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+  (e: unknown) => {
+    const reply: CeilingChildReply = { ok: false, error: e instanceof Error ? e.message : String(e) };
+    process.stdout.write(`${JSON.stringify(reply)}\n`);
+    process.exitCode = 1;
+  },
+);
