@@ -35,10 +35,18 @@ function resolveRunDir(outDir: string, ref: string): string {
 program
   .command('run', { isDefault: true })
   .description('launch, verify and measure every discovered stack, one at a time')
-  .option('--profile <name>', 'smoke (seconds, CI) | quick (default, <15 min) | seed (BERT-base, the seed matrix)')
+  .option(
+    '--profile <name>',
+    'smoke (seconds, CI) | quick (default, <10 min) | full (every level, 5 rounds) | seed (BERT-base, the seed matrix)',
+  )
   .option('--stacks <list>', 'comma-separated stack ids, server ids or +backend (default: all discovered)')
   .option('--tasks <list>', 'hello_world,tokenize,predict')
   .option('--concurrency <list>', 'closed-loop concurrency levels, e.g. 1,8,32,128')
+  .option('--light-concurrency <list>', 'levels for hello_world and tokenize (default: the profile, or --concurrency)')
+  .option('--rounds <n>', 'interleaved rounds per cell (quick 3, full and seed 5)')
+  .option('--extra-rounds <n>', 'at most this many more rounds for a cell whose rounds disagree by over ±10%')
+  .option('--no-calibration', 'skip the per-round calibration references (bare node:http hello, raw runtime call)')
+  .option('--relaunch', 'stop every stack after its turn and relaunch it next round (default: keep stacks up)')
   .option('--duration <s>', 'measured seconds per cell')
   .option('--warmup <s>', 'warm-up seconds per cell (not counted)')
   .option('--window <s>', 'stability window seconds')

@@ -75,7 +75,9 @@ describe('runner interruption', () => {
     expect(done.status).toBe('complete');
     const cells = done.stacks.find((s) => s.id === 'express+ort')!.cells;
     expect(cells).toHaveLength(6);
-    expect(cells[0]).toEqual(kept[0]); // finished cells are kept, not re-measured
+    // Measured rounds are kept, not re-measured; the resumed run adds the missing rounds.
+    expect(cells[0]!.rounds[0]).toEqual(kept[0]!.rounds[0]);
+    for (const c of cells) expect(c.rounds.map((r) => r.round)).toEqual([0, 1]);
   }, 180_000);
 
   // fastify+triton-http also leaves a model server behind (serve.py, tritonserver, its backend stubs).

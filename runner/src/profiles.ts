@@ -10,6 +10,22 @@ export interface RunSettings {
   /** Concurrency levels for predict; hello_world and tokenize use them times lightMultiplier (the seed used 2x). */
   concurrency: number[];
   lightMultiplier: number;
+  /** When set, hello_world and tokenize use exactly these levels instead (a smaller verified matrix). */
+  lightConcurrency?: number[];
+  /** Every cell runs in this many interleaved rounds; the stack order rotates every round. */
+  rounds: number;
+  /** Up to this many more rounds for a cell whose rounds disagree (see roundTolerance). */
+  extraRounds: number;
+  /** A cell is stable when `rounds` of its rounds lie within ±roundTolerance of their median req/s. */
+  roundTolerance: number;
+  /** Measure the calibration references (bare node:http hello, raw runtime call) every round. */
+  calibration: boolean;
+  /**
+   * Keep stacks running between rounds (one launch per stack). Before launching another stack the runner checks
+   * MemAvailable; below minFreeMemMb it stops the idle stacks first, which relaunch at their next turn.
+   */
+  keepStacksUp: boolean;
+  minFreeMemMb: number;
   mode: 'closed' | 'open';
   /** Open loop only: requests/s and arrival process. */
   rate: number;
@@ -41,6 +57,12 @@ const base: Omit<RunSettings, 'profile'> = {
   tasks: ['hello_world', 'tokenize', 'predict'],
   concurrency: [1, 8, 32, 128],
   lightMultiplier: 1,
+  rounds: 3,
+  extraRounds: 2,
+  roundTolerance: 0.1,
+  calibration: true,
+  keepStacksUp: true,
+  minFreeMemMb: 1536,
   mode: 'closed',
   rate: 200,
   arrivals: 'poisson',
@@ -63,19 +85,36 @@ const base: Omit<RunSettings, 'profile'> = {
 };
 
 export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.freeze({
-  /** Seconds, for CI: proves the whole pipeline, not the numbers. */
+  /** Seconds, for CI: proves the whole pipeline (two rounds, calibration), not the numbers. */
   smoke: {
     ...base,
     profile: 'smoke',
     model: 'tiny',
     concurrency: [1, 8],
+    rounds: 2,
+    extraRounds: 0,
     warmupS: 0.3,
     durationS: 1.5,
     windowS: 0.5,
     readyTimeoutS: 60,
   },
-  /** The default: small model, short cells; well under 15 minutes on 2 cores. */
-  quick: { ...base, profile: 'quick', warmupS: 1, durationS: 5 },
+  /**
+   * The default, within 10 minutes on 2 cores with ~12 stacks: predict at c=1 and c=32, hello_world and tokenize
+   * at c=32 only, 3 rounds of short cells (+1 extra round for cells whose rounds disagree).
+   */
+  quick: {
+    ...base,
+    profile: 'quick',
+    concurrency: [1, 32],
+    lightConcurrency: [32],
+    rounds: 3,
+    extraRounds: 1,
+    warmupS: 0.5,
+    durationS: 2,
+    windowS: 0.5,
+  },
+  /** The old quick matrix and more: every task at c=1/8/32/128, 5 rounds of 5 s cells. Over an hour. */
+  full: { ...base, profile: 'full', rounds: 5, extraRounds: 2, warmupS: 1, durationS: 5 },
   /** The seed benchmark's matrix: BERT-base, ab-style concurrency 20/50/100/200, 2x for the light tasks. */
   seed: {
     ...base,
@@ -83,6 +122,8 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     model: 'base',
     concurrency: [20, 50, 100, 200],
     lightMultiplier: 2,
+    rounds: 5,
+    extraRounds: 2,
     warmupS: 5,
     durationS: 30,
     windowS: 3,
@@ -91,4 +132,11 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
 });
 
 export const concurrencyFor = (s: RunSettings, task: Task): number[] =>
-  task === 'predict' ? s.concurrency : s.concurrency.map((c) => c * s.lightMultiplier);
+  task === 'predict' ? s.concurrency : (s.lightConcurrency ?? s.concurrency.map((c) => c * s.lightMultiplier));
+
+/** Every (task, concurrency) cell of a stack's matrix, in measuring order. */
+export const matrixOf = (
+  s: RunSettings,
+  tasks: readonly Task[] = s.tasks,
+): Array<{ task: Task; concurrency: number }> =>
+  tasks.flatMap((task) => concurrencyFor(s, task).map((concurrency) => ({ task, concurrency })));

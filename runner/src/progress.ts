@@ -4,7 +4,7 @@ export class Progress {
   private readonly t0 = performance.now();
   private done = 0;
 
-  constructor(private readonly totalCells: number) {}
+  constructor(private totalCells: number) {}
 
   private elapsed(): string {
     return fmt((performance.now() - this.t0) / 1000);
@@ -26,6 +26,11 @@ export class Progress {
     this.done++;
     if (this.tty) process.stderr.write('\r\x1b[2K');
     process.stderr.write(`  ${summary}\n`);
+  }
+
+  /** More cells than planned (extra rounds). */
+  grow(n: number): void {
+    this.totalCells += n;
   }
 
   skipCells(n: number): void {

@@ -9,6 +9,11 @@ export interface RunFlags {
   profile?: string;
   tasks?: string;
   concurrency?: string;
+  lightConcurrency?: string;
+  rounds?: string;
+  extraRounds?: string;
+  calibration?: boolean;
+  relaunch?: boolean;
   duration?: string;
   warmup?: string;
   window?: string;
@@ -54,9 +59,25 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
   const profile = f.profile ?? 'quick';
   const base = PROFILES[profile];
   if (!base) throw new UsageError(`--profile ${profile}: expected one of ${Object.keys(PROFILES).join(', ')}`);
-  const s: RunSettings = { ...base, tasks: [...base.tasks], concurrency: [...base.concurrency], stackEnv: {} };
+  const s: RunSettings = {
+    ...base,
+    tasks: [...base.tasks],
+    concurrency: [...base.concurrency],
+    ...(base.lightConcurrency ? { lightConcurrency: [...base.lightConcurrency] } : {}),
+    stackEnv: {},
+  };
   if (f.tasks) s.tasks = list(f.tasks).map((t) => oneOf<Task>('tasks', t, TASKS));
-  if (f.concurrency) s.concurrency = list(f.concurrency).map((c) => positive('concurrency', c, true));
+  if (f.concurrency) {
+    s.concurrency = list(f.concurrency).map((c) => positive('concurrency', c, true));
+    delete s.lightConcurrency; // named levels apply to every task (times lightMultiplier) unless given separately
+  }
+  if (f.lightConcurrency)
+    s.lightConcurrency = list(f.lightConcurrency).map((c) => positive('light-concurrency', c, true));
+  if (f.rounds) s.rounds = positive('rounds', f.rounds, true);
+  if (f.extraRounds !== undefined)
+    s.extraRounds = f.extraRounds === '0' ? 0 : positive('extra-rounds', f.extraRounds, true);
+  if (f.calibration === false) s.calibration = false;
+  if (f.relaunch) s.keepStacksUp = false;
   if (f.duration) s.durationS = positive('duration', f.duration, false);
   if (f.warmup !== undefined) s.warmupS = f.warmup === '0' ? 0 : positive('warmup', f.warmup, false);
   if (f.window) s.windowS = positive('window', f.window, false);

@@ -1,6 +1,6 @@
 // Merge per-worker results into one LoadResult. Pure: histograms are decoded
 // and added, so merged percentiles are exact HDR percentiles.
-import { cdf, mergeEncoded, summarize } from '../stats/histogram.js';
+import { cdf, encodeHistogram, mergeEncoded, summarize } from '../stats/histogram.js';
 import type { WorkerResult } from './record.js';
 import type { LoadResult, LoadSpec, OpenLoopStats, ServerTimingStats, WindowStats } from './types.js';
 
@@ -64,5 +64,6 @@ export function aggregate(spec: LoadSpec, results: WorkerResult[]): LoadResult {
     ...(open ? { open } : {}),
     clientElu: Math.max(0, ...results.map((r) => r.elu)),
     threads: results.length,
+    histogram: encodeHistogram(hist),
   };
 }

@@ -42,6 +42,7 @@ export interface LatencySummary {
   mean: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   p999: number;
   max: number;
@@ -95,4 +96,6 @@ export interface LoadResult {
    * window began; with Sampler.startEpochMs it locates the cell in a ResourceSeries.
    */
   measureStartEpochMs?: number;
+  /** The merged latency histogram (µs, HDR, compressed base64): rounds of a cell merge exactly. */
+  histogram?: string;
 }

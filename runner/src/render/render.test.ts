@@ -13,14 +13,26 @@ function cell(
   p99: number,
   extra: Partial<CellResult> = {},
 ): CellResult {
-  const lat = { count: 10, min: 1, mean: 2, p50: 2, p90: 3, p99, p999: p99, max: p99 };
+  const lat = { count: 10, min: 1, mean: 2, p50: 2, p90: 3, p95: 3.5, p99, p999: p99, max: p99 };
+  const stable = extra.status !== 'unstable';
   return {
     task,
     concurrency,
     status: 'ok',
     startedAt: '2026-01-01T00:00:00Z',
     clientBound: false,
-    stability: { stable: true, spread: 0.01, threshold: 0.1, lastN: 3 },
+    stability: {
+      stable,
+      rounds: 3,
+      within: stable ? 3 : 1,
+      required: 3,
+      median: rps,
+      min: rps * (stable ? 0.95 : 0.7),
+      max: rps * (stable ? 1.05 : 1.3),
+      spread: stable ? 0.1 : 0.6,
+      threshold: 0.1,
+    },
+    rounds: [],
     load: {
       mode: 'closed',
       concurrency,
@@ -41,7 +53,7 @@ function cell(
 
 function run(id: string, stacks: StackResult[]): RunResults {
   return {
-    schema: 1,
+    schema: 2,
     runId: id,
     status: 'complete',
     startedAt: '',
@@ -60,6 +72,9 @@ function run(id: string, stacks: StackResult[]): RunResults {
     },
     model: { name: 'tiny', seed: 0, sha256: 'x', hiddenSize: 128, layers: 2 },
     stacks,
+    calibration: [],
+    drift: [],
+    roundsRun: 3,
   };
 }
 

@@ -27,13 +27,14 @@ export function mergeEncoded(encoded: Iterable<string>): Histogram {
 
 /** Summary in units of `scale` recorded units (1000 turns recorded µs into ms). */
 export function summarize(h: Histogram, scale = 1000): LatencySummary {
-  if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
   return {
     count: h.totalCount,
     min: h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue / scale,
     mean: h.mean / scale,
     p50: h.getValueAtPercentile(50) / scale,
     p90: h.getValueAtPercentile(90) / scale,
+    p95: h.getValueAtPercentile(95) / scale,
     p99: h.getValueAtPercentile(99) / scale,
     p999: h.getValueAtPercentile(99.9) / scale,
     // Bucket-highest equivalent value: what a decoded/merged histogram reports too.

@@ -1,0 +1,106 @@
+// The round loop: every round, the calibration references first, then every participant in a rotated order,
+// each measuring the cells that still need this round (base rounds always, extra rounds while unstable).
+import type { RunSettings } from '../profiles.js';
+import type { Progress } from '../progress.js';
+import type { RoundResult } from '../results.js';
+import { assessRounds } from '../stats/rounds.js';
+import { mergeCell, roundSummary } from './cell.js';
+import { roundsOf, type CellKey, type Participant } from './participant.js';
+
+export interface RoundsOptions {
+  settings: RunSettings;
+  /** Measured first in every round: the drift references. */
+  calibration: Participant[];
+  /** Stacks and raw rows, in discovery order; the loop rotates them. */
+  participants: Participant[];
+  progress: Progress;
+  /** Persist results (after every measured round of a cell). */
+  save(): void;
+  /** Called when a round starts (the number of rounds started so far). */
+  onRound?(round: number): void;
+}
+
+/**
+ * Round r's order: the list rotated by r * ceil(n / base), so over the base rounds every participant takes an
+ * early, a middle and a late turn, and a drift during the run hits all of them alike.
+ */
+export function rotation<T>(items: readonly T[], round: number, base: number): T[] {
+  const n = items.length;
+  if (n === 0) return [];
+  const shift = (round * Math.ceil(n / Math.max(1, base))) % n;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/** Cells of a participant that need round `round` (0-based). */
+export function dueCells(p: Participant, round: number, s: RunSettings): CellKey[] {
+  const cap = s.rounds + s.extraRounds;
+  return p.matrix.filter((k) => {
+    const rounds = roundsOf(p, k);
+    if (rounds.length > round) return false;
+    if (round < s.rounds) return true;
+    const rps = rounds.filter((r) => !r.failed).map((r) => r.load.rps);
+    return round < cap && rps.length > 0 && !assessRounds(rps, s.rounds, s.roundTolerance).stable;
+  });
+}
+
+/** Runs every round; returns how many rounds were started. Resumable: measured rounds are skipped. */
+export async function runRounds(o: RoundsOptions): Promise<number> {
+  const s = o.settings;
+  const cap = s.rounds + s.extraRounds;
+  let started = 0;
+  for (let round = 0; round < cap; round++) {
+    const order = rotation(o.participants, round, s.rounds).filter((p) => p.active());
+    const due = order.map((p) => ({ p, cells: dueCells(p, round, s) })).filter((d) => d.cells.length);
+    if (!due.length) {
+      if (round >= s.rounds) break; // no cell needs an extra round
+      continue; // resuming: this base round is already complete
+    }
+    started = round + 1;
+    o.onRound?.(round);
+    if (round >= s.rounds)
+      o.progress.grow(
+        due.reduce((n, d) => n + d.cells.length, 0) + o.calibration.reduce((n, p) => n + p.matrix.length, 0),
+      );
+    // Calibration references are measured in every round that runs, extra rounds included.
+    const calibrate = o.calibration.map((p) => ({ p, cells: p.matrix.filter((k) => roundsOf(p, k).length <= round) }));
+    const turns = [...calibrate, ...due];
+    o.progress.note(
+      `round ${round + 1}${round >= s.rounds ? ' (extra)' : ''}: ${turns.map((t) => t.p.id).join(' > ')}`,
+    );
+    for (const { p, cells } of turns) await turn(o, p, cells, round);
+  }
+  return started;
+}
+
+async function turn(o: RoundsOptions, p: Participant, cells: CellKey[], round: number): Promise<void> {
+  if (!cells.length || !p.active()) return;
+  if (!(await p.begin())) {
+    o.progress.skipCells(cells.length);
+    o.save();
+    return;
+  }
+  try {
+    for (const [i, k] of cells.entries()) {
+      o.progress.cell(p.id, `${k.task} c=${k.concurrency} round ${round + 1}`);
+      const r = await p.measure(k, round);
+      if (!r) {
+        o.progress.skipCells(cells.length - i);
+        break;
+      }
+      const cell = record(o.settings, p, k, r);
+      o.save();
+      o.progress.cellDone(roundSummary(k.task, k.concurrency, r, cell));
+    }
+  } finally {
+    await p.end();
+    o.save();
+  }
+}
+
+function record(s: RunSettings, p: Participant, k: CellKey, r: RoundResult) {
+  const i = p.cells.findIndex((c) => c.task === k.task && c.concurrency === k.concurrency);
+  const cell = mergeCell(s, k.task, k.concurrency, [...(i >= 0 ? p.cells[i]!.rounds : []), r]);
+  if (i >= 0) p.cells[i] = cell;
+  else p.cells.push(cell);
+  return cell;
+}
