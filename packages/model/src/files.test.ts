@@ -50,7 +50,7 @@ describe('ensureModel', () => {
     expect(after.map((s) => [s.ino, s.mtimeMs])).toEqual(before.map((s) => [s.ino, s.mtimeMs]));
   });
 
-  it('regenerates when config.json is stale or a file is truncated', async () => {
+  it('regenerates a stale config.json, but never overwrites a truncated or foreign model.onnx', async () => {
     const m = await ensureModel('tiny', { root, seed: 3 });
     const manifest = JSON.parse(await readFile(m.configJson, 'utf8')) as ModelManifest;
     await writeFile(m.configJson, JSON.stringify({ ...manifest, generatorVersion: -1 }));
@@ -58,9 +58,22 @@ describe('ensureModel', () => {
     expect((await ensureModel('tiny', { root, seed: 3 })).sha256).toBe(m.sha256);
     expect((await stat(m.onnx)).ino).not.toBe(ino);
 
-    await writeFile(m.onnx, 'truncated');
+    const bytes = await readFile(m.onnx);
+    await writeFile(m.onnx, bytes.subarray(0, 1000));
+    const err = ensureModel('tiny', { root, seed: 3 });
+    await expect(err).rejects.toThrow(/MODEL_FOREIGN_FILE: .*tiny-s3\/model\.onnx .*truncated or modified/);
+    expect((await stat(m.onnx)).size).toBe(1000); // left as it was
+    await rm(m.onnx);
     expect((await ensureModel('tiny', { root, seed: 3 })).sha256).toBe(m.sha256);
     expect((await stat(m.onnx)).size).toBe(manifest.onnxBytes);
+
+    // A user's own model.onnx dropped into the folder (no manifest of ours) is not replaced either.
+    await rm(m.configJson);
+    await writeFile(m.onnx, bytes.subarray(0, bytes.length - 1));
+    await expect(ensureModel('tiny', { root, seed: 3 })).rejects.toThrow(/never overwritten/);
+    // A complete copy of the forged bytes without its manifest is recognised and reused.
+    await writeFile(m.onnx, bytes);
+    expect((await ensureModel('tiny', { root, seed: 3 })).sha256).toBe(m.sha256);
   });
 
   it('is safe under concurrent calls and leaves no temp files', async () => {
@@ -71,7 +84,9 @@ describe('ensureModel', () => {
   });
 
   it('rejects unknown names and bad seeds', async () => {
-    await expect(ensureModel('huge' as ModelConfigName, { root })).rejects.toThrow(/MODEL_UNKNOWN_CONFIG/);
+    await expect(ensureModel('huge' as ModelConfigName, { root })).rejects.toThrow(
+      /MODEL_UNKNOWN: "huge" is neither a model name nor an existing path/,
+    );
     await expect(ensureModel('tiny', { root, seed: -1 })).rejects.toThrow(/MODEL_BAD_SEED/);
   });
 
@@ -108,7 +123,9 @@ describe('cli', () => {
   it('exits 2 on unknown config names', async () => {
     const err = await cli('--ensure', 'tiny,huge', '--root', root).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 2 });
-    expect((err as { stderr: string }).stderr).toMatch(/unknown model config "huge"/);
+    expect((err as { stderr: string }).stderr).toMatch(
+      /unknown model "huge"; expected tiny, mini, small, base, all-minilm-l6-v2/,
+    );
   }, 20_000);
 
   it('prints usage with --help', async () => {

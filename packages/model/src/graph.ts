@@ -31,10 +31,26 @@ function attribute(name: string, v: Attr): IAttributeProto {
   return { name, type: AttributeType.TENSOR, t: v };
 }
 
+/** How the token vectors become one embedding (sentence-transformers' Pooling + optional Normalize). */
+export interface Pooling {
+  mode: 'mean' | 'cls' | 'max';
+  /** L2-normalize the pooled vector (a sentence-transformers Normalize module). */
+  normalize: boolean;
+}
+export const MEAN_POOLING: Pooling = Object.freeze({ mode: 'mean', normalize: false });
+/** Masked-out tokens for max pooling, as sentence-transformers sets them. */
+export const MAX_POOL_FILL = -1e9;
+/** torch.nn.functional.normalize's eps. */
+export const NORMALIZE_EPS = 1e-12;
+
 /** Appends nodes with readable, unique output names (`<scope>/<Op>`), like torch.onnx exports. */
-class GraphBuilder {
+export class GraphBuilder {
   readonly nodes: INodeProto[] = [];
   private readonly used = new Set<string>();
+
+  constructor(taken: Iterable<string> = []) {
+    for (const n of taken) this.used.add(n);
+  }
 
   op(scope: string, opType: string, inputs: string[], attrs: Record<string, Attr> = {}): string {
     let out = `${scope}/${opType}`;
@@ -86,7 +102,7 @@ function valueInfo(name: string, elemType: number, dims: (string | number)[]): I
 }
 
 /** Builds the BERT encoder + masked-mean-pooling graph over the given initializers. */
-export function buildGraph(c: BertConfig, weights: Weight[]): IGraphProto {
+export function buildGraph(c: BertConfig, weights: Weight[], pooling: Pooling = MEAN_POOLING): IGraphProto {
   const g = new GraphBuilder();
   const H = c.hiddenSize;
   const heads = c.numHeads;
@@ -156,15 +172,7 @@ export function buildGraph(c: BertConfig, weights: Weight[]): IGraphProto {
     hidden = g.layerNorm(`${o}/LayerNorm`, res2, `${p}.output.LayerNorm`, c.layerNormEps);
   }
 
-  // Masked mean over the sequence: sum(h * mask) / max(sum(mask), 1e-9).
-  const pl = '/pooler';
-  const mask3 = g.op(pl, 'Unsqueeze', [maskF, g.constInt64(pl, [2])]);
-  const seqAxis = g.constInt64(pl, [1]);
-  const summed = g.op(pl, 'ReduceSum', [g.op(pl, 'Mul', [hidden, mask3]), seqAxis], { keepdims: 0 });
-  const count = g.op(pl, 'ReduceSum', [mask3, seqAxis], { keepdims: 0 });
-  const safeCount = g.op(pl, 'Max', [count, g.constFloat(pl, MIN_TOKEN_COUNT)]);
-  const pooled = g.op(pl, 'Div', [summed, safeCount]);
-  g.nodes.push({ name: `${pl}/Identity`, opType: 'Identity', input: [pooled], output: [OUTPUT_NAME] });
+  poolingHead(g, hidden, maskF, pooling, OPSET);
 
   return {
     name: `bert-${c.name}`,
@@ -178,4 +186,46 @@ export function buildGraph(c: BertConfig, weights: Weight[]): IGraphProto {
     input: INPUT_NAMES.map((n) => valueInfo(n, DataType.INT64, ['batch', 'sequence'])),
     output: [valueInfo(OUTPUT_NAME, DataType.FLOAT, ['batch', H])],
   };
+}
+
+/**
+ * Pools `hidden` [batch, seq, H] with the float mask [batch, seq] into the graph output
+ * `embedding` [batch, H]. The mean/no-normalize nodes are exactly the forge's original ones, so
+ * generated models keep their bytes. `opset` picks ReduceMax's axes form (attribute before 18).
+ */
+export function poolingHead(g: GraphBuilder, hidden: string, maskF: string, pooling: Pooling, opset: number): void {
+  const pl = '/pooler';
+  let pooled: string;
+  if (pooling.mode === 'cls') {
+    pooled = g.op(pl, 'Gather', [hidden, g.constInt64(pl, [0], true)], { axis: 1 });
+  } else if (pooling.mode === 'max') {
+    const mask3 = g.op(pl, 'Unsqueeze', [maskF, g.constInt64(pl, [2])]);
+    const fill = g.op(pl, 'Mul', [g.op(pl, 'Sub', [g.constFloat(pl, 1), mask3]), g.constFloat(pl, MAX_POOL_FILL)]);
+    const filled = g.op(pl, 'Add', [hidden, fill]);
+    pooled =
+      opset >= 18
+        ? g.op(pl, 'ReduceMax', [filled, g.constInt64(pl, [1])], { keepdims: 0 })
+        : g.op(pl, 'ReduceMax', [filled], { axes: [1], keepdims: 0 });
+  } else {
+    // Masked mean over the sequence: sum(h * mask) / max(sum(mask), 1e-9).
+    const mask3 = g.op(pl, 'Unsqueeze', [maskF, g.constInt64(pl, [2])]);
+    const seqAxis = g.constInt64(pl, [1]);
+    const summed = g.op(pl, 'ReduceSum', [g.op(pl, 'Mul', [hidden, mask3]), seqAxis], { keepdims: 0 });
+    const count = g.op(pl, 'ReduceSum', [mask3, seqAxis], { keepdims: 0 });
+    const safeCount = g.op(pl, 'Max', [count, g.constFloat(pl, MIN_TOKEN_COUNT)]);
+    pooled = g.op(pl, 'Div', [summed, safeCount]);
+  }
+  if (pooling.normalize) {
+    // x / max(||x||_2, 1e-12), as torch.nn.functional.normalize.
+    const nm = '/normalize';
+    const sq = g.op(nm, 'ReduceSum', [g.op(nm, 'Mul', [pooled, pooled]), g.constInt64(nm, [1])], { keepdims: 1 });
+    const norm = g.op(nm, 'Max', [g.op(nm, 'Sqrt', [sq]), g.constFloat(nm, NORMALIZE_EPS)]);
+    pooled = g.op(nm, 'Div', [pooled, norm]);
+  }
+  g.nodes.push({ name: `${pl}/Identity`, opType: 'Identity', input: [pooled], output: [OUTPUT_NAME] });
+}
+
+/** Graph inputs/outputs helper for code that rewrites another graph's outputs. */
+export function floatOutput(name: string, dims: (string | number)[]): IValueInfoProto {
+  return valueInfo(name, DataType.FLOAT, dims);
 }
