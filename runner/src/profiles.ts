@@ -1,5 +1,7 @@
 import type { SentenceSet, Task } from '@servebench/contract';
 import type { ModelConfigName } from '@servebench/model';
+import { CAPACITY_DEFAULTS } from './capacity/defaults.js';
+import type { CapacitySettings } from './capacity/types.js';
 
 /** Everything that shapes a run. One plain defaults object per profile; flags override fields. */
 export interface RunSettings {
@@ -49,6 +51,8 @@ export interface RunSettings {
   maxQueueDelayUs: number;
   /** Extra environment for single stacks, by stack id (e.g. a different batch policy for one stack). */
   stackEnv: Record<string, Record<string, string>>;
+  /** After the matrix: the capacity search per stack and task (see capacity/); absent: no capacity stage. */
+  capacity?: CapacitySettings;
 }
 
 const base: Omit<RunSettings, 'profile'> = {
@@ -112,9 +116,18 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     warmupS: 0.5,
     durationS: 2,
     windowS: 0.5,
+    capacity: CAPACITY_DEFAULTS.quick,
   },
   /** The old quick matrix and more: every task at c=1/8/32/128, 5 rounds of 5 s cells. Over an hour. */
-  full: { ...base, profile: 'full', rounds: 5, extraRounds: 2, warmupS: 1, durationS: 5 },
+  full: {
+    ...base,
+    profile: 'full',
+    rounds: 5,
+    extraRounds: 2,
+    warmupS: 1,
+    durationS: 5,
+    capacity: CAPACITY_DEFAULTS.full,
+  },
   /** The seed benchmark's matrix: BERT-base, ab-style concurrency 20/50/100/200, 2x for the light tasks. */
   seed: {
     ...base,

@@ -1,12 +1,14 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CheckOutcome, Task } from '@servebench/contract';
+import type { CapacityResult } from './capacity/types.js';
 import type { Environment } from './environment.js';
 import type { LoadResult } from './load/types.js';
 import type { BatchHistogram } from './scrape.js';
 import type { RunSettings } from './profiles.js';
 import type { RoundVerdict } from './stats/rounds.js';
 import type { StabilityVerdict } from './stats/stability.js';
+import type { ThresholdResult } from './thresholds/evaluate.js';
 
 export interface ResourceStats {
   meanCpuPct: number;
@@ -76,6 +78,8 @@ export interface StackResult {
   backendInfo?: Record<string, string>;
   verification?: CheckOutcome[];
   cells: CellResult[];
+  /** Capacity at the SLO per task, with the probe trace (the capacity stage; see capacity/types.ts). */
+  capacity?: CapacityResult[];
 }
 
 /** A reference measured every round (bare node:http hello, the raw runtime call): how the machine drifted. */
@@ -119,6 +123,8 @@ export interface RunResults {
   drift: DriftSeries[];
   /** Rounds started so far (base plus extra). */
   roundsRun: number;
+  /** --threshold results, evaluated when the run finished. */
+  thresholds?: ThresholdResult[];
 }
 
 /**

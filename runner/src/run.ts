@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { sentences, type Task } from '@servebench/contract';
 import { ensureModel } from '@servebench/model';
 import type { StackSpec } from './discover.js';
+import { runCapacityStage } from './capacity/stage.js';
 import { captureEnvironment } from './environment.js';
 import { composeLauncher, type Launcher } from './launch/compose.js';
 import { withModelServer } from './launch/modelserver.js';
@@ -180,6 +181,36 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
       save,
       onRound: (round) => (results.roundsRun = Math.max(results.roundsRun, round + 1)),
     });
+    // After the matrix: each stack's capacity at the SLO (a stack still up is searched as it is, then stopped).
+    if (s.capacity) {
+      const todo = participants.filter(
+        (p): p is StackParticipant => p instanceof StackParticipant && !p.result.capacity,
+      );
+      await runCapacityStage(
+        todo.map((p) => ({
+          id: p.id,
+          protocol: p.protocol,
+          cells: p.cells,
+          begin: () => p.begin(),
+          running: () => p.running(),
+          end: () => p.stopServer(),
+        })),
+        {
+          capacity: s.capacity,
+          model: s.model,
+          timeoutMs: s.timeoutMs,
+          threads: s.threads,
+          workers: s.workers,
+          workloads,
+          grpcWorkloads,
+          record: (id, r) => {
+            results.stacks.find((x) => x.id === id)!.capacity = r;
+            save();
+          },
+          note,
+        },
+      );
+    }
   } finally {
     for (const p of [...calibration, ...participants]) await p.close().catch(() => undefined);
     await oracle.close();

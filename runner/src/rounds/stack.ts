@@ -81,6 +81,13 @@ export class StackParticipant implements Participant {
   get cells() {
     return this.result.cells;
   }
+  get protocol(): string {
+    return this.stack.server.protocol;
+  }
+  /** The server while it is up (the capacity stage measures it between begin() and stopServer()). */
+  running(): LaunchedStack | undefined {
+    return this.server;
+  }
   active(): boolean {
     return !DONE.includes(this.result.status);
   }
