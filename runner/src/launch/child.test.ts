@@ -93,6 +93,27 @@ describe('child processes', () => {
     expect((failed as LaunchError).message).toMatch(/exited with 3 before it was ready[\s\S]*last words 3/);
   });
 
+  it('survives a log file that fails (ENOSPC on /dev/full): the tail goes on and says why the file stopped', async () => {
+    const c = spawnChild({
+      argv: [
+        process.execPath,
+        '-e',
+        `console.log('{"event":"listening","url":"http://127.0.0.1:2"}'); setInterval(() => console.log('more'), 20);`,
+      ],
+      env: process.env,
+      logFile: '/dev/full',
+    });
+    await awaitReady(c, {
+      what: 'stand-in',
+      t0: performance.now(),
+      timeoutMs: 10_000,
+      ready: async () => c.logTail().includes('[log file: ENOSPC') && c.logTail().includes('more'),
+    });
+    expect(c.listening()?.url).toBe('http://127.0.0.1:2');
+    expect(c.exited()).toBeUndefined();
+    await stopGroup(c, 1000);
+  });
+
   it('gives distinct free ports', async () => {
     const ports = await freePorts(4);
     expect(new Set(ports).size).toBe(4);

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrtBackend, TritonGrpcBackend, TritonHttpBackend, packBatch, type Backend } from '@servebench/inference';
@@ -74,6 +75,41 @@ describe('model server launcher without Triton installed', () => {
       unavailable: true,
       message: expect.stringContaining('Triton is not installed here: run `npm run build -w modelservers/triton`'),
     });
+  });
+
+  it('reports a model server that crashes at start as failed with its log tail, and exit 78 as cannot run here', async () => {
+    // A stand-in for the Triton venv: the stamp matches, but "python" is a script that exits at once.
+    const fake = mkdtempSync(join(tmpdir(), 'servebench-fakeroot-'));
+    const dir = join(fake, 'modelservers', 'triton');
+    mkdirSync(join(dir, '.venv', 'bin'), { recursive: true });
+    writeFileSync(join(dir, 'requirements.txt'), 'stand-in==0\n');
+    const sha = createHash('sha256')
+      .update(readFileSync(join(dir, 'requirements.txt')))
+      .digest('hex');
+    writeFileSync(join(dir, '.venv', '.servebench-stamp'), JSON.stringify({ requirements: sha }));
+    const files = await ensureModel('tiny');
+    const start = async (code: number) => {
+      writeFileSync(
+        join(dir, '.venv', 'bin', 'python'),
+        `#!/bin/sh\necho "stand-in tritonserver: segfault in backend stub" >&2\nexit ${code}\n`,
+        { mode: 0o755 },
+      );
+      return launchModelServer({
+        backend: 'triton-http',
+        files,
+        root: fake,
+        logFile: join(logs, `crash${code}.log`),
+        readyTimeoutMs: 30_000,
+        ...settings,
+      }).catch((e: unknown) => e);
+    };
+    const crashed = await start(1);
+    expect(crashed).toBeInstanceOf(LaunchError);
+    expect(crashed).toMatchObject({ unavailable: false, phase: 'spawn' });
+    expect((crashed as Error).message).toMatch(
+      /^Triton exited with 1 before it was ready[\s\S]*segfault in backend stub/,
+    );
+    expect(await start(78)).toMatchObject({ unavailable: true, message: expect.stringContaining('segfault') });
   });
 
   it.runIf(process.env.CI)('is installed by the build in CI, so the real-Triton tests run there', () => {
