@@ -19,11 +19,26 @@ export interface ServerConfig {
   limits: Limits;
   /** Requests allowed to wait for the backend before new ones are shed with 429 (Triton's max_queue_size). */
   maxQueue: number;
+  /** Work (padded tokens) admitted but not finished before new requests are shed with 429; checked before tokenizing. */
+  maxQueueTokens: number;
+  /** Slow or idle clients: timeouts and the connection cap of every HTTP server (and gRPC's idle limit). */
+  connections: Readonly<ConnectionLimits>;
   /** Dynamic batching for in-process backends; off when maxBatchSize is 1. */
   batching: Readonly<Required<Pick<BatchingOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'preferredBatchSizes'>>>;
   shutdownGraceMs: number;
   /** Where the proxy backends (triton-*, tfserving-*) find their model server, and how they call it. */
   modelServer: Readonly<ModelServerOptions>;
+}
+
+export interface ConnectionLimits {
+  /** A request's headers must arrive within this (408 and close past it). */
+  headersTimeoutMs: number;
+  /** A whole request, body included, must arrive within this (408 and close past it). */
+  requestTimeoutMs: number;
+  /** A connection with no request in progress (new or kept alive) is closed after this. */
+  idleTimeoutMs: number;
+  /** Open connections at most; more are closed at once (stays under the usual 1,024 file limit). */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +65,12 @@ export const ENV_DEFAULTS = {
   MAX_TEXTS: String(DEFAULT_LIMITS.maxTexts),
   MAX_TEXT_CHARS: String(DEFAULT_LIMITS.maxTextChars),
   MAX_QUEUE: '256',
+  /** Padded tokens of work admitted at once (8 requests of 64 texts x 512 tokens); 429 past it. */
+  MAX_QUEUE_TOKENS: '262144',
+  HEADERS_TIMEOUT_MS: '10000',
+  REQUEST_TIMEOUT_MS: '30000',
+  IDLE_TIMEOUT_MS: '5000',
+  MAX_CONNECTIONS: '768',
   /** Sequences per backend call; 1 turns dynamic batching off. */
   MAX_BATCH_SIZE: '1',
   /** How long the oldest waiting request may wait for others while the backend is idle. */
@@ -144,6 +165,13 @@ export function parseServerConfig(env: Env): Readonly<ServerConfig> {
       maxTextChars: int(env, 'MAX_TEXT_CHARS', 1, 100_000_000),
     }),
     maxQueue: int(env, 'MAX_QUEUE', 0, 1_000_000),
+    maxQueueTokens: int(env, 'MAX_QUEUE_TOKENS', 1, 2 ** 31 - 1),
+    connections: Object.freeze({
+      headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', 1, 3_600_000),
+      requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 1, 3_600_000),
+      idleTimeoutMs: int(env, 'IDLE_TIMEOUT_MS', 1, 3_600_000),
+      maxConnections: int(env, 'MAX_CONNECTIONS', 1, 1_000_000),
+    }),
     batching: Object.freeze({
       maxBatchSize,
       maxQueueDelayUs: int(env, 'MAX_QUEUE_DELAY_US', 0, 60_000_000),

@@ -4,4 +4,6 @@ export * from './service.js';
 export * from './main.js';
 export * from './body.js';
 export * from './close.js';
+export * from './http.js';
+export * from './request-context.js';
 export { serverTiming } from '@servebench/inference';

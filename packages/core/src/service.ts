@@ -20,6 +20,7 @@ import { ensureModel, type ModelFiles } from '@servebench/model';
 import { readFileSync } from 'node:fs';
 import type { ServerConfig } from './config.js';
 import { Metrics } from './metrics.js';
+import { requestSignal } from './request-context.js';
 
 /** What a framework adapter sends: status, headers and an already-serialised JSON body. */
 export interface Reply {
@@ -49,10 +50,20 @@ export function toServeError(e: unknown): ServeError {
   if (e instanceof BackendError) {
     if (e.code === 'BACKEND_CONFIG')
       return new ServeError('NOT_READY', 'the model backend is not usable; see the server log');
-    return new ServeError(e.code, e.message);
+    return new ServeError(e.code, redactAddresses(e.message));
   }
   console.error('unexpected error:', e);
   return new ServeError('INTERNAL', 'internal error');
+}
+
+/** Backend messages name the model server's address; clients get "the model server" instead. */
+export function redactAddresses(message: string): string {
+  return message
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"',)]+/gi, 'the model server')
+    .replace(
+      /(?:\[[0-9a-f:.]+\]|\b(?:\d{1,3}\.){3}\d{1,3}|\blocalhost|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+):\d{1,5}\b/gi,
+      'the model server',
+    );
 }
 
 const encoding = (ids: number[]): Encoding => ({
@@ -90,6 +101,7 @@ export class Service {
     await backend.load();
     this.pipeline = new Pipeline(tokenizer, backend, {
       maxQueue: c.maxQueue,
+      maxQueueTokens: c.maxQueueTokens,
       batching: c.batching,
       observer: this.metrics,
     });
@@ -166,7 +178,8 @@ export class Service {
     let reply: Reply;
     try {
       const { texts, single } = parseTextsBody(raw, contentType, this.config.limits);
-      const r = await this.predictTexts(texts, signal);
+      // Cancelled when the client goes away (hardenHttp), so abandoned work leaves the queue.
+      const r = await this.predictTexts(texts, signal ?? requestSignal());
       const vectors = r.vectors.map((v) => Array.from(v));
       const body = single ? { embedding: vectors[0] } : { embeddings: vectors };
       reply = json(200, JSON.stringify(body), { 'server-timing': serverTiming(r.timing, r.batch) });

@@ -1,7 +1,7 @@
-import { rowOf, type Backend, type Embeddings } from './backend.js';
+import { BackendError, rowOf, type Backend, type Embeddings } from './backend.js';
 import { packBatch } from './batch.js';
 import { DynamicBatcher, type BatchingOptions, type BatchReport } from './batcher.js';
-import { WorkQueue } from './queue.js';
+import { QueueFullError, WorkQueue } from './queue.js';
 import type { WordPieceTokenizer } from './tokenizer/index.js';
 
 export interface LayerTiming {
@@ -27,6 +27,12 @@ export interface PipelineObserver {
 export interface PipelineOptions {
   /** Requests allowed to wait for the backend before new ones are shed with QueueFullError. */
   maxQueue: number;
+  /**
+   * Work admitted but not finished, in padded tokens (texts x longest), before new requests are
+   * shed with QueueFullError. Checked before tokenizing, on an upper bound (characters + 2 per
+   * text), then held at the real figure. Default: unbounded (the request count still applies).
+   */
+  maxQueueTokens?: number;
   /** Dynamic batching; used only when maxBatchSize > 1, otherwise requests go to the backend one by one (up to its `concurrency` at once). */
   batching?: BatchingOptions;
   observer?: PipelineObserver;
@@ -36,7 +42,15 @@ export interface PipelineOptions {
  * tokenize -> pad -> backend, with per-layer timings (ms). Servers and the runner's in-process
  * `raw` ceiling both use this, so the raw row differs from a stack only by the server around it.
  */
+/** Tokenizing yields to the event loop after this much work, so a costly request cannot hold it. */
+export const TOKENIZE_SLICE_MS = 10;
+
+const cancelled = (where: string) => new BackendError('BACKEND_TIMEOUT', `request was cancelled ${where}`);
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class Pipeline {
+  private readonly maxQueueTokens: number;
+  private admittedTokens = 0;
   private readonly queue: WorkQueue | undefined;
   private readonly batcher: DynamicBatcher | undefined;
   private readonly observer: PipelineObserver | undefined;
@@ -47,6 +61,7 @@ export class Pipeline {
     opts: PipelineOptions,
   ) {
     this.observer = opts.observer;
+    this.maxQueueTokens = opts.maxQueueTokens ?? Number.POSITIVE_INFINITY;
     const b = opts.batching;
     if (b && b.maxBatchSize > 1) {
       const observer = opts.observer;
@@ -74,6 +89,39 @@ export class Pipeline {
     return this.batcher?.depth ?? this.queue?.depth ?? 0;
   }
 
+  /** Padded tokens of work admitted and not finished (the MAX_QUEUE_TOKENS bound). */
+  get queuedTokens(): number {
+    return this.admittedTokens;
+  }
+
+  /** Upper bound of a request's padded tokens, known without tokenizing: a token takes at least one character. */
+  private estimate(texts: readonly string[]): number {
+    let longest = 0;
+    for (const t of texts) longest = Math.max(longest, Math.min(this.tokenizer.maxLength, t.length + 2));
+    return texts.length * longest;
+  }
+
+  /** Tokenizes text by text, yielding to the event loop every TOKENIZE_SLICE_MS; ms counts tokenizing only. */
+  private async tokenizeYielding(
+    texts: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<{ ids: number[][]; ms: number }> {
+    const ids: number[][] = [];
+    let ms = 0;
+    let slice = performance.now();
+    for (const t of texts) {
+      ids.push(this.tokenizer.encode(t));
+      const now = performance.now();
+      if (now - slice >= TOKENIZE_SLICE_MS) {
+        ms += now - slice;
+        await nextTurn();
+        if (signal?.aborted) throw cancelled('while tokenizing');
+        slice = performance.now();
+      }
+    }
+    return { ids, ms: ms + performance.now() - slice };
+  }
+
   tokenize(texts: readonly string[]): { ids: number[][]; ms: number } {
     const t0 = performance.now();
     const ids = texts.map((t) => this.tokenizer.encode(t));
@@ -81,7 +129,25 @@ export class Pipeline {
   }
 
   async predict(texts: readonly string[], signal?: AbortSignal): Promise<PredictResult> {
-    const tok = this.tokenize(texts);
+    if (signal?.aborted) throw cancelled('before it was queued');
+    // Shed before tokenizing: the bound is checked on an upper bound of the work.
+    let held = this.estimate(texts);
+    if (this.admittedTokens > 0 && this.admittedTokens + held > this.maxQueueTokens) {
+      throw new QueueFullError(this.maxQueueTokens, 'tokens of work admitted');
+    }
+    this.admittedTokens += held;
+    try {
+      const tok = await this.tokenizeYielding(texts, signal);
+      const real = tok.ids.length * tok.ids.reduce((m, x) => Math.max(m, x.length), 0);
+      this.admittedTokens += real - held;
+      held = real;
+      return await this.infer(tok, signal);
+    } finally {
+      this.admittedTokens -= held;
+    }
+  }
+
+  private async infer(tok: { ids: number[][]; ms: number }, signal?: AbortSignal): Promise<PredictResult> {
     if (this.batcher) {
       const r = await this.batcher.submit(tok.ids, signal);
       return {

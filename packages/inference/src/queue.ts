@@ -1,8 +1,12 @@
 import { BackendError } from './backend.js';
 
 export class QueueFullError extends Error {
-  constructor(readonly limit: number) {
-    super(`the inference queue is full (${limit} waiting); retry later`);
+  /** `what` names the unit of the limit: requests waiting, or tokens of work admitted. */
+  constructor(
+    readonly limit: number,
+    what = 'waiting',
+  ) {
+    super(`the inference queue is full (${limit} ${what}); retry later`);
     this.name = 'QueueFullError';
   }
 }
