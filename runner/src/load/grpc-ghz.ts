@@ -1,11 +1,15 @@
 // Independent gRPC cross-check: run the `ghz` binary (grpc-go) against the same server and parse
-// its JSON report. Nothing here shares code with our own engine. Install: `go install github.com/bojand/ghz/cmd/ghz@latest`.
+// its JSON report. Nothing here shares code with our own engine. Install: `go install github.com/bojand/ghz/cmd/ghz@v0.120.0`.
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { PROTO_PATH } from '@servebench/contract/grpc';
+import { pinnedCommand } from '../placement/affinity.js';
 import { assertLoopbackHost } from './loopback.js';
+
+export const GHZ_VERSION = 'v0.120.0';
+export const GHZ_MISSING = `ghz not found on PATH or in $GOPATH/bin: go install github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}`;
 
 export interface GhzOptions {
   host: string;
@@ -19,6 +23,8 @@ export interface GhzOptions {
   cpus: number;
   durationS: number;
   timeoutS: number;
+  /** Run ghz under `taskset -c` on these CPUs (the load set). */
+  pinCpus?: readonly number[];
 }
 
 export interface GhzResult {
@@ -102,12 +108,13 @@ export function ghzArgs(o: GhzOptions): string[] {
 export function runGhz(o: GhzOptions): Promise<GhzResult> {
   assertLoopbackHost(o.host);
   const bin = ghzPath();
-  if (!bin) throw new Error('ghz not found on PATH or in $GOPATH/bin: go install github.com/bojand/ghz/cmd/ghz@latest');
+  if (!bin) throw new Error(GHZ_MISSING);
+  const [cmd, ...args] = pinnedCommand([bin, ...ghzArgs(o)], o.pinCpus);
   return new Promise((resolve, reject) => {
     // ghz's run is bounded by -z; the kill timeout only guards against a hung binary.
     execFile(
-      bin,
-      ghzArgs(o),
+      cmd!,
+      args,
       { timeout: (o.durationS + o.timeoutS + 15) * 1000, maxBuffer: 1 << 24 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`ghz failed: ${err.message}\n${stderr}`.trim()));

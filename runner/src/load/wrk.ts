@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { pinnedCommand } from '../placement/affinity.js';
 import { assertLoopbackHost } from './loopback.js';
 
 export interface WrkOptions {
@@ -11,6 +12,8 @@ export interface WrkOptions {
   threads: number;
   durationS: number;
   timeoutS: number;
+  /** Run wrk under `taskset -c` on these CPUs (the load set). */
+  pinCpus?: readonly number[];
 }
 
 export interface WrkErrors {
@@ -119,11 +122,12 @@ export function runWrk(opts: WrkOptions): Promise<WrkResult> {
     `${Math.max(1, Math.ceil(opts.timeoutS))}s`,
     url.href,
   ];
+  const [cmd, ...argv] = pinnedCommand([bin, ...args], opts.pinCpus);
   return new Promise((resolve, reject) => {
     // wrk's own run is bounded by -d; the kill timeout only guards against a hung binary.
     execFile(
-      bin,
-      args,
+      cmd!,
+      argv,
       { timeout: (opts.durationS + opts.timeoutS + 15) * 1000, maxBuffer: 1 << 20 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`wrk failed: ${err.message}\n${stderr}${stdout}`.trim()));
