@@ -1,6 +1,7 @@
 import { SENTENCE_SETS, TASKS, type SentenceSet, type Task } from '@servebench/contract';
 import { isModelConfigName } from '@servebench/model';
 import { PROFILES, type RunSettings } from './profiles.js';
+import { resolveCapacity } from './capacity/flags.js';
 
 export class UsageError extends Error {}
 
@@ -32,6 +33,9 @@ export interface RunFlags {
   maxBatchSize?: string;
   maxQueueDelayUs?: string;
   stackEnv?: string[];
+  /** Capacity stage: `--no-capacity` skips it; `--slo task:p99=ms` sets a target. */
+  capacity?: boolean;
+  slo?: string[];
 }
 
 function positive(name: string, v: string, integer: boolean): number {
@@ -106,6 +110,13 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
         `--stack-env ${item}: expected <stack-id>:<NAME>=<value>, e.g. fastify+ort:MAX_BATCH_SIZE=32`,
       );
     (s.stackEnv[m[1]!] ??= {})[m[2]!] = m[3]!;
+  }
+  if (f.capacity === false) delete s.capacity;
+  else if (f.slo?.length) {
+    if (!s.capacity) throw new UsageError(`--slo: profile ${profile} has no capacity stage (quick and full do)`);
+    s.capacity = resolveCapacity(s.capacity, { slo: f.slo }, (m) => {
+      throw new UsageError(m);
+    });
   }
   if (s.windowS * s.stableWindows > s.durationS + 1e-9) {
     throw new UsageError(

@@ -23,11 +23,13 @@ export interface DecisionRow {
 
 /** What the table reads from results.json. */
 export interface DecisionSource {
-  settings: { pricePerCoreHour?: number };
+  /** RunSettings; `pricePerCoreHour` when the run set one (--price-per-core-hour). */
+  settings: object;
   stacks: Array<{ id: string; capacity?: CapacityResult[] }>;
 }
 
-export const priceOf = (r: DecisionSource): number => r.settings.pricePerCoreHour ?? DEFAULT_PRICE_PER_CORE_HOUR;
+export const priceOf = (r: DecisionSource): number =>
+  (r.settings as { pricePerCoreHour?: number }).pricePerCoreHour ?? DEFAULT_PRICE_PER_CORE_HOUR;
 
 export function decisionRows(r: DecisionSource): DecisionRow[] {
   const price = priceOf(r);
