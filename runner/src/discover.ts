@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** The block a server workspace puts in its package.json under "servebench". */
 export interface ServerSpec {
@@ -13,6 +13,14 @@ export interface ServerSpec {
   compose?: string;
   /** The server's language; `python` marks the seed's peers, which the results compare against. */
   language: string;
+  /** How the README's stacks table names it (discovery: the block's "title", else the id). */
+  title?: string;
+  /**
+   * The packages that make this server what it is, with the range it asks for: its package.json
+   * dependencies outside the monorepo, or for a Python server the top-level names of requirements.in.
+   * Always set by discovery; absent for the runner's own stand-ins.
+   */
+  frameworks?: Record<string, string>;
 }
 
 export interface StackSpec {
@@ -27,7 +35,10 @@ export class DiscoveryError extends Error {}
 function readSpec(dir: string): ServerSpec | undefined {
   const file = join(dir, 'package.json');
   if (!existsSync(file)) return undefined;
-  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { servebench?: Partial<ServerSpec> };
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as {
+    servebench?: Partial<ServerSpec>;
+    dependencies?: Record<string, string>;
+  };
   const b = pkg.servebench;
   if (!b) return undefined;
   const where = `${file} "servebench"`;
@@ -40,6 +51,9 @@ function readSpec(dir: string): ServerSpec | undefined {
   }
   if (!Array.isArray(b.backends) || b.backends.length === 0)
     throw new DiscoveryError(`${where}: "backends" must list at least one backend`);
+  if (b.title !== undefined && typeof b.title !== 'string')
+    throw new DiscoveryError(`${where}: "title" must be a string`);
+  const language = b.language ?? 'typescript';
   return {
     id: b.id,
     dir,
@@ -48,8 +62,27 @@ function readSpec(dir: string): ServerSpec | undefined {
     backends: b.backends,
     env: b.env ?? {},
     compose: b.compose,
-    language: b.language ?? 'typescript',
+    language,
+    title: b.title ?? b.id,
+    frameworks:
+      language === 'python'
+        ? pythonRequirements(dir)
+        : Object.fromEntries(Object.entries(pkg.dependencies ?? {}).filter(([n]) => !n.startsWith('@servebench/'))),
   };
+}
+
+/** Top-level requirements of a Python server (requirements.in and the files it -r includes; markers dropped): name -> spec. */
+export function pythonRequirements(dir: string, file = join(dir, 'requirements.in')): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const out: Record<string, string> = {};
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.replace(/#.*/, '').split(';')[0]!.trim();
+    const include = /^-r\s+(\S+)$/.exec(line);
+    if (include) Object.assign(out, pythonRequirements(dir, resolve(dirname(file), include[1]!)));
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$/.exec(line);
+    if (m && !line.startsWith('-')) out[m[1]!.toLowerCase()] ??= m[3]!.trim() || '*';
+  }
+  return out;
 }
 
 /** Expands the root package.json workspace globs of the form `dir/*` or `dir`. */

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { discoverServers, type ServerSpec } from './discover.js';
 
 export interface Environment {
   cpu: string;
@@ -16,8 +16,70 @@ export interface Environment {
   hostname: string;
 }
 
-/** Versions that change results; resolved from where the servers import them. */
-const PACKAGES = ['onnxruntime-node', 'express', 'fastify', 'hono', '@hono/node-server', 'prom-client', 'typescript'];
+/** Node's lookup: <from>/node_modules/<name>/package.json, then each ancestor's, up to the repo root. */
+function installed(from: string, name: string, root: string): string | undefined {
+  for (let d = from; ; d = dirname(d)) {
+    const p = join(d, 'node_modules', name, 'package.json');
+    if (existsSync(p)) return p;
+    if (d === root || dirname(d) === d) return undefined;
+  }
+}
+
+const readPkg = (file: string) =>
+  JSON.parse(readFileSync(file, 'utf8')) as { version?: string; dependencies?: Record<string, string> };
+
+/** A Python package's version in a server's own .venv (from its dist-info folder), if installed. */
+function pythonVersion(dir: string, name: string): string | undefined {
+  const lib = join(dir, '.venv', 'lib');
+  if (!existsSync(lib)) return undefined;
+  const want = name.toLowerCase().replace(/[-_.]+/g, '_');
+  for (const py of readdirSync(lib)) {
+    const site = join(lib, py, 'site-packages');
+    if (!existsSync(site)) continue;
+    for (const e of readdirSync(site)) {
+      const m = /^(.+)-([^-]+)\.dist-info$/.exec(e);
+      if (m && m[1]!.toLowerCase().replace(/[-_.]+/g, '_') === want) return m[2];
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Versions that change results, from discovery: every discovered server's frameworks as installed
+ * where the server imports them, and the runtime packages of the monorepo packages it depends on
+ * (the shared core, inference: onnxruntime-node, tfjs, prom-client, ...); Python servers' top-level
+ * requirements from their own venv, as `name (python)`; and the TypeScript compiler. No list to keep.
+ */
+export function packageVersions(root: string, servers: ServerSpec[] = discoverServers(root)): Record<string, string> {
+  const out: Record<string, string> = {};
+  const seen = new Set<string>();
+  const visit = (dir: string, deps: Record<string, string>) => {
+    for (const name of Object.keys(deps)) {
+      const at = installed(dir, name, root);
+      if (name.startsWith('@servebench/')) {
+        const real = at && dirname(realpathSync(at));
+        if (real && !seen.has(real)) {
+          seen.add(real);
+          visit(real, readPkg(join(real, 'package.json')).dependencies ?? {});
+        }
+        continue;
+      }
+      out[name] ??= (at && readPkg(at).version) || 'not installed';
+    }
+  };
+  for (const s of servers) {
+    if (s.language === 'python') {
+      for (const name of Object.keys(s.frameworks ?? {}))
+        out[`${name} (python)`] ??= pythonVersion(s.dir, name) ?? 'not installed';
+      continue;
+    }
+    const pkg = join(s.dir, 'package.json');
+    visit(s.dir, existsSync(pkg) ? (readPkg(pkg).dependencies ?? {}) : {});
+  }
+  const ts = installed(root, 'typescript', root);
+  out.typescript = (ts && readPkg(ts).version) || 'not installed';
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
 
 function git(root: string, ...args: string[]): string {
   try {
@@ -38,17 +100,7 @@ function osName(): string {
 }
 
 export function captureEnvironment(root: string): Environment {
-  const require = createRequire(join(root, 'package.json'));
-  const packages: Record<string, string> = {};
-  for (const name of PACKAGES) {
-    try {
-      packages[name] = (
-        JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }
-      ).version;
-    } catch {
-      packages[name] = 'not installed';
-    }
-  }
+  const packages = packageVersions(root);
   return {
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
     cores: os.availableParallelism(),
