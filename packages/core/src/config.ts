@@ -1,12 +1,13 @@
 import { DEFAULT_LIMITS, type Limits } from '@servebench/contract';
 import type { BatchingOptions, ModelServerOptions } from '@servebench/inference';
-import { isModelConfigName, type ModelConfigName } from '@servebench/model';
+import { isModelSpec, MODEL_CHOICES } from '@servebench/model';
 
 export interface ServerConfig {
   host: string;
   port: number;
   workers: number;
-  model: ModelConfigName;
+  /** A generated config (tiny|mini|small|base), a named real model, or a path to a HF directory / ONNX export. */
+  model: string;
   modelSeed: number;
   /** Where generated models live; undefined means the repo's models/ folder. */
   modelsDir: string | undefined;
@@ -143,7 +144,7 @@ function oneOf<T extends string>(env: Env, key: keyof typeof ENV_DEFAULTS, allow
 /** Parses the environment once, at the edge, into a frozen config. Throws ConfigError with the variable name. */
 export function parseServerConfig(env: Env): Readonly<ServerConfig> {
   const model = env.MODEL ?? ENV_DEFAULTS.MODEL;
-  if (!isModelConfigName(model)) throw new ConfigError(`MODEL=${model} is invalid: expected tiny, mini, small or base`);
+  if (!isModelSpec(model)) throw new ConfigError(`MODEL=${model} is invalid: expected ${MODEL_CHOICES}`);
   const device = env.DEVICE ?? ENV_DEFAULTS.DEVICE;
   if (device !== 'cpu' && device !== 'cuda') throw new ConfigError(`DEVICE=${device} is invalid: expected cpu or cuda`);
   const maxBatchSize = int(env, 'MAX_BATCH_SIZE', 1, 4096);

@@ -95,7 +95,8 @@ export class Service {
     const c = this.config;
     this.files = await ensureModel(c.model, { seed: c.modelSeed, root: c.modelsDir });
     const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(this.files.vocab, 'utf8'), {
-      maxLength: this.files.config.maxPositions,
+      // The checkpoint's tokenizer settings (max length 256 for all-MiniLM-L6-v2; 512 for the generated models).
+      ...this.files.tokenizer,
     });
     const backend = createBackend({ ...c, modelPath: this.files.onnx });
     await backend.load();

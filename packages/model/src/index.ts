@@ -4,6 +4,13 @@ export { forgeOnnx, readOnnxWeights, GENERATOR_NAME, GENERATOR_VERSION } from '.
 export { INPUT_NAMES, OUTPUT_NAME, OPSET, IR_VERSION, MEAN_POOLING, type Pooling } from './graph.js';
 export { defaultModelsRoot, ensureModel, type ModelFiles, type ModelManifest } from './files.js';
 export { UNCASED, type TokenizerSettings } from './real/hf.js';
-export { isNamedModel, MODEL_CHOICES, NAMED_MODELS, type ConvertedManifest, type ModelSource } from './real/resolve.js';
+export {
+  isModelSpec,
+  isNamedModel,
+  MODEL_CHOICES,
+  NAMED_MODELS,
+  type ConvertedManifest,
+  type ModelSource,
+} from './real/resolve.js';
 export { readSafetensors, writeSafetensors } from './real/safetensors.js';
 export * from './repos/index.js';

@@ -2,7 +2,7 @@
 // `tokenizers` with BertNormalizer, BertPreTokenizer, WordPiece, the [CLS] $A [SEP] template, the
 // special tokens split out of the raw text, and truncation to maxLength.
 import { A_PUNCT, A_REMOVE, A_UPPER, A_WORD, A_WS, ASCII_CLASS } from './chars.js';
-import { normalize } from './normalize.js';
+import { cleanText, lowercase, normalize, stripAccents } from './normalize.js';
 import { pretokenize } from './pretokenize.js';
 import { WordPiece } from './wordpiece.js';
 
@@ -17,6 +17,12 @@ export interface TokenizerOptions {
   cacheSize?: number;
   /** Characters the cached words may hold in total (default 1,000,000). */
   cacheChars?: number;
+  /** BertNormalizer settings from the checkpoint (default: bert-base-uncased's, all true). */
+  lowercase?: boolean;
+  /** Defaults to `lowercase`, as BertNormalizer's strip_accents: null. */
+  stripAccents?: boolean;
+  /** Only true is supported (the normalizer always spaces out CJK ideographs). */
+  tokenizeChineseChars?: boolean;
 }
 
 /** Special tokens of bert-base-uncased, matched verbatim (case-sensitive) in the raw text. */
@@ -46,6 +52,8 @@ export class WordPieceTokenizer {
   /** id of each ASCII punctuation character as a word, -1 where it is not in the vocabulary */
   private readonly asciiPunctIds: Int32Array;
   private readonly words: string[] = [];
+  readonly lowercase: boolean;
+  readonly stripAccents: boolean;
 
   private constructor(vocab: Map<string, number>, opts: TokenizerOptions) {
     if (!Number.isInteger(opts.maxLength) || opts.maxLength < 2) {
@@ -56,6 +64,13 @@ export class WordPieceTokenizer {
       if (v === undefined) throw new Error(`vocabulary has no ${t}`);
       return v;
     };
+    if (opts.tokenizeChineseChars === false) {
+      throw new RangeError(
+        'tokenize_chinese_chars=false is not supported: the tokenizer always splits CJK ideographs (BertNormalizer handle_chinese_chars=true)',
+      );
+    }
+    this.lowercase = opts.lowercase ?? true;
+    this.stripAccents = opts.stripAccents ?? this.lowercase;
     this.vocab = vocab;
     this.vocabSize = vocab.size;
     this.maxLength = opts.maxLength;
@@ -152,11 +167,20 @@ export class WordPieceTokenizer {
     }
     const words = this.words;
     words.length = 0;
-    pretokenize(normalize(start === 0 && end === text.length ? text : text.slice(start, end)), words);
+    const segment = start === 0 && end === text.length ? text : text.slice(start, end);
+    pretokenize(this.lowercase && this.stripAccents ? normalize(segment) : this.normalizeCased(segment), words);
     for (let w = 0; w < words.length && out.length < limit; w++) {
       const ids = this.model.ids(words[w]!);
       for (let j = 0; j < ids.length; j++) out.push(ids[j]!);
     }
+  }
+
+  /** BertNormalizer with lowercase and/or strip_accents off (a cased checkpoint). */
+  private normalizeCased(s: string): string {
+    let out = cleanText(s);
+    if (this.stripAccents) out = stripAccents(out);
+    if (this.lowercase) out = lowercase(out);
+    return out;
   }
 
   /**
@@ -186,7 +210,7 @@ export class WordPieceTokenizer {
       if (wordStart >= 0) {
         let word = text.slice(wordStart, i);
         if (dirty) word = stripAsciiControls(word);
-        if (upper) word = word.toLowerCase();
+        if (upper && this.lowercase) word = word.toLowerCase();
         const ids = this.model.ids(word);
         for (let j = 0; j < ids.length; j++) out.push(ids[j]!);
         wordStart = -1;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { BertConfig } from '../configs.js';
+import { isModelConfigName, type BertConfig } from '../configs.js';
 import { INPUT_NAMES, OUTPUT_NAME, type Pooling } from '../graph.js';
 import type { ModelFiles } from '../files.js';
 import { CONVERTER_VERSION, checkpointToOnnx, exportHiddenSize, exportToOnnx } from './convert.js';
@@ -74,6 +74,11 @@ export const NAMED_MODELS: Readonly<Record<string, Named>> = Object.freeze({
 
 export function isNamedModel(x: string): boolean {
   return Object.hasOwn(NAMED_MODELS, x);
+}
+
+/** A MODEL value worth resolving: a generated config, a named real model, or an existing path. */
+export function isModelSpec(x: string): boolean {
+  return isModelConfigName(x) || isNamedModel(x) || (x.length > 0 && existsSync(x));
 }
 
 async function readSource(path: string): Promise<Uint8Array> {
