@@ -33,6 +33,8 @@ export interface ModelServerOptions {
   note?: (line: string) => void;
   /** Triton only: listen on these ports instead of free ones (a restart where the old server was). */
   ports?: { http: number; grpc: number };
+  /** CPU placement: the model server's whole tree runs on these CPUs (same set as the stack). */
+  cpus?: readonly number[];
 }
 
 export interface LaunchedModelServer {
@@ -91,6 +93,7 @@ export function withModelServer(launch: Launcher, o: ModelServerHookOptions): La
       maxQueueDelayUs: o.settings.maxQueueDelayUs,
       intraOpThreads: o.settings.intraOpThreads,
       note: o.note,
+      cpus: opts.cpus,
     });
     o.note?.(`${stack.id}: ${ms.info.model_server ?? ms.kind} ready in ${ms.coldStartMs} ms (pid ${ms.pid})`);
     let inner: LaunchedStack;
@@ -109,6 +112,7 @@ export function withModelServer(launch: Launcher, o: ModelServerHookOptions): La
       exited: () => inner.exited() ?? msDied(),
       logTail: () => (msDied() ? `model server log:\n${ms.logTail()}` : inner.logTail()),
       sampleResources: () => combinedSampler([inner.pid, ms.pid]),
+      pids: () => [...(inner.pids?.() ?? [inner.pid]), ms.pid],
       stop: async () => {
         try {
           return await inner.stop();

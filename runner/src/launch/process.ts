@@ -3,6 +3,7 @@ import type { StackSpec } from '../discover.js';
 import { awaitReady, spawnChild, stopGroup } from './child.js';
 import { stackReady } from './ready.js';
 import type { Launched, LaunchOptions } from './types.js';
+import { pinnedCommand } from '../placement/affinity.js';
 
 export { EXIT_BACKEND_UNAVAILABLE } from './child.js';
 export { LaunchError, type Launched, type LaunchOptions } from './types.js';
@@ -28,7 +29,7 @@ export function serverEnv(stack: StackSpec, extra: Record<string, string>): Node
 export async function launchProcess(stack: StackSpec, opts: LaunchOptions): Promise<Launched> {
   const t0 = performance.now();
   const child = spawnChild({
-    argv: stack.server.start,
+    argv: pinnedCommand(stack.server.start, opts.cpus),
     env: serverEnv(stack, opts.env),
     cwd: stack.server.dir,
     logFile: opts.logFile,

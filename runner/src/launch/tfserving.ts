@@ -7,6 +7,7 @@ import { awaitReady, freePorts, spawnChild, stopGroup } from './child.js';
 import type { LaunchedModelServer, ModelServerOptions } from './modelserver.js';
 import { httpGet } from './ready.js';
 import { LaunchError, MODEL } from './types.js';
+import { pinnedCommand } from '../placement/affinity.js';
 
 /** Where TF Serving could come from here: its binary on PATH, or a local tensorflow/serving image. */
 export function findTfServing(
@@ -64,7 +65,13 @@ export async function launchTfServing(o: ModelServerOptions): Promise<LaunchedMo
           ...flags,
           `--model_base_path=/models/${MODEL}`,
         ];
-  const p = spawnChild({ argv, env: process.env, logFile: o.logFile, appendLog: true, tailChars: 6000 });
+  const p = spawnChild({
+    argv: pinnedCommand(argv, o.cpus),
+    env: process.env,
+    logFile: o.logFile,
+    appendLog: true,
+    tailChars: 6000,
+  });
   const stop = () => stopGroup(p, 20_000);
   const base = `http://127.0.0.1:${rest}`;
   let coldStartMs: number;

@@ -7,6 +7,7 @@ import { awaitReady, freePorts, spawnChild, stopGroup } from './child.js';
 import type { LaunchedModelServer, ModelServerOptions } from './modelserver.js';
 import { httpGet, httpOk } from './ready.js';
 import { LaunchError, MODEL } from './types.js';
+import { pinnedCommand } from '../placement/affinity.js';
 
 /** Rows Triton accepts per request: at least the contract's 64 texts per request. */
 const MIN_TRITON_BATCH = 64;
@@ -64,21 +65,25 @@ export async function launchTriton(o: ModelServerOptions): Promise<LaunchedModel
   const base = `http://127.0.0.1:${http}`;
   const t0 = performance.now();
   const p = spawnChild({
-    argv: [
-      python,
-      join(dir, 'serve.py'),
-      '--repo',
-      repo.root,
-      '--model',
-      MODEL,
-      '--http-port',
-      String(http),
-      '--grpc-port',
-      String(grpc),
-      '--metrics-port',
-      String(metrics),
-      '--exit-on-stdin-close',
-    ],
+    // Pinned before exec: tritonserver and its Python backend stubs inherit the set.
+    argv: pinnedCommand(
+      [
+        python,
+        join(dir, 'serve.py'),
+        '--repo',
+        repo.root,
+        '--model',
+        MODEL,
+        '--http-port',
+        String(http),
+        '--grpc-port',
+        String(grpc),
+        '--metrics-port',
+        String(metrics),
+        '--exit-on-stdin-close',
+      ],
+      o.cpus,
+    ),
     env: process.env,
     logFile: o.logFile,
     appendLog: true,

@@ -9,6 +9,8 @@ export interface LaunchOptions {
   logFile: string;
   /** HTTP path probed for readiness (default /readyz). */
   readyPath?: string;
+  /** CPU placement: the server (and every process it starts) runs under `taskset -c` on these CPUs. */
+  cpus?: readonly number[];
 }
 
 export interface Launched {
@@ -30,6 +32,8 @@ export interface Launched {
 export interface LaunchedStack extends Launched {
   /** Resources of the stack over one cell. Absent: the server pid's process tree from /proc. */
   sampleResources?(): Sampler;
+  /** Root pids of every process tree of the stack (server and model server). Absent: just `pid`. */
+  pids?(): number[];
 }
 
 export type Launcher = (stack: StackSpec, opts: LaunchOptions) => Promise<LaunchedStack>;

@@ -1,2 +1,3 @@
 export * from './cpus.js';
 export * from './affinity.js';
+export * from './apply.js';
