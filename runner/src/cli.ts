@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { registerCapacityCommands, thresholdsOf } from './capacity/command.js';
 import { compareRuns } from './compare.js';
 import { captureEnvironment, machineStamp } from './environment.js';
 import { runPerf } from './perf.js';
@@ -9,9 +10,13 @@ import { crossCheck } from './crosscheck.js';
 import { DiscoveryError, discoverServers, filterStacks, repoRoot, stacksOf } from './discover.js';
 import { readResults } from './results.js';
 import { reliabilityOk, reliabilityReport, renderReliability, reportStacks } from './reliability/report.js';
+import { registerRenderStacks } from './lists/command.js';
 import { renderRun, updateReadme } from './render/index.js';
+import { renderCompareHtml } from './report/compare-html.js';
+import { finishRun } from './report/finish.js';
 import { runBenchmark } from './run.js';
 import { UsageError, resolveSettings, type RunFlags } from './settings.js';
+import { THRESHOLD_EXIT_CODE } from './thresholds/index.js';
 
 const root = repoRoot();
 const program = new Command('servebench')
@@ -71,6 +76,12 @@ program
   .option('--update-readme', 'render this run into README.md between the results markers')
   .option('--strict', 'exit 1 when any stack failed to launch, verify or finish')
   .option('--resume <dir-or-id>', 'continue an interrupted run with its own settings (other matrix flags are ignored)')
+  .option('--no-capacity', 'skip the capacity stage (quick and full search each stack after the matrix)')
+  .option('--slo <task:p99=ms...>', 'capacity p99 targets, e.g. predict:p99=50 (defaults per model: see README)')
+  .option(
+    '--threshold <expr...>',
+    "k6-style gates evaluated at the end, e.g. 'predict:p99<50ms' (exit 99 when violated)",
+  )
   .action(
     async (
       flags: RunFlags & {
@@ -81,9 +92,11 @@ program
         updateReadme?: boolean;
         strict?: boolean;
         resume?: string;
+        threshold?: string[];
       },
     ) => {
       const outDir = resolve(flags.out);
+      const thresholds = thresholdsOf(flags.threshold);
       const previous = flags.resume
         ? readResults(join(resolveRunDir(outDir, flags.resume), 'results.json'))
         : undefined;
@@ -105,8 +118,12 @@ program
       const md = await renderRun(results, runDir);
       pointLatest(outDir, runId);
       if (flags.updateReadme) updateReadme(join(root, 'README.md'), md);
+      const done = await finishRun(results, runDir, {
+        thresholds,
+        ...(flags.updateReadme ? { readme: join(root, 'README.md') } : {}),
+      });
       process.stdout.write(
-        `\n${md}\n\nwrote ${runDir}/{results.json,results.csv,results.md,*.svg} in ${results.wallS} s\n`,
+        `\n${md}\n\n${done.thresholdText ? `${done.thresholdText}\n\n` : ''}wrote ${runDir}/{results.json,results.csv,results.md,*.svg,index.html} in ${results.wallS} s\n`,
       );
       const bad = results.stacks.filter((s) => s.status !== 'ok');
       if (bad.length)
@@ -114,8 +131,12 @@ program
           `${bad.length} stack(s) not measured: ${bad.map((s) => `${s.id} (${s.status})`).join(', ')}\n`,
         );
       if (flags.strict && bad.length) process.exitCode = 1;
+      if (done.thresholdsFailed) process.exitCode = THRESHOLD_EXIT_CODE;
     },
   );
+
+registerCapacityCommands(program, { root, resolveRunDir, pointLatest });
+registerRenderStacks(program, root);
 
 program
   .command('list')
@@ -135,8 +156,13 @@ program
   .option('--update-readme', 'also rewrite README.md between the results markers')
   .action(async (flags: { run: string; out: string; updateReadme?: boolean }) => {
     const dir = resolveRunDir(resolve(flags.out), flags.run);
-    const md = await renderRun(readResults(join(dir, 'results.json')), dir);
+    const results = readResults(join(dir, 'results.json'));
+    const md = await renderRun(results, dir);
     if (flags.updateReadme) updateReadme(join(root, 'README.md'), md);
+    await finishRun(results, dir, {
+      thresholds: [],
+      ...(flags.updateReadme ? { readme: join(root, 'README.md') } : {}),
+    });
     process.stdout.write(`${md}\n`);
   });
 
@@ -146,14 +172,13 @@ program
   .argument('<a>', 'baseline run')
   .argument('<b>', 'run to compare')
   .option('--out <dir>', 'results root', join(root, 'results'))
-  .action((a: string, b: string, flags: { out: string }) => {
+  .option('--html <file>', 'also write the deltas (capacity and cells) as a self-contained HTML page')
+  .action((a: string, b: string, flags: { out: string; html?: string }) => {
     const out = resolve(flags.out);
-    process.stdout.write(
-      compareRuns(
-        readResults(join(resolveRunDir(out, a), 'results.json')),
-        readResults(join(resolveRunDir(out, b), 'results.json')),
-      ),
-    );
+    const ra = readResults(join(resolveRunDir(out, a), 'results.json'));
+    const rb = readResults(join(resolveRunDir(out, b), 'results.json'));
+    process.stdout.write(compareRuns(ra, rb));
+    if (flags.html) writeFileSync(flags.html, renderCompareHtml(ra, rb));
   });
 
 program
