@@ -2,6 +2,7 @@ import type { SentenceSet, Task } from '@servebench/contract';
 import type { ModelConfigName } from '@servebench/model';
 import { CAPACITY_DEFAULTS } from './capacity/defaults.js';
 import type { CapacitySettings } from './capacity/types.js';
+import type { Placement } from './placement/cpus.js';
 
 /** Everything that shapes a run. One plain defaults object per profile; flags override fields. */
 export interface RunSettings {
@@ -42,6 +43,14 @@ export interface RunSettings {
   threads: number;
   workers: number;
   intraOpThreads: number;
+  /** Where intraOpThreads came from: --threads, the server CPU set's size, or the profile (no placement). */
+  intraOpThreadsFrom?: 'flag' | 'server-set' | 'profile';
+  /** CPU sets of the server tree and the load engine (--cpus); null: placement off (--cpus none). */
+  placement?: Placement | null;
+  /** USD per core-hour for the cost columns (--price-per-core-hour; default and source in resources/cost.ts). */
+  pricePerCoreHour?: number;
+  /** Stacks cross-checked against wrk/ghz on hello_world after the rounds: 'auto' (first HTTP and gRPC), none, or ids. */
+  crosscheck?: 'auto' | 'none' | string[];
   timeoutMs: number;
   readyTimeoutS: number;
   raw: boolean;
@@ -114,7 +123,7 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     rounds: 3,
     extraRounds: 1,
     warmupS: 0.5,
-    durationS: 2,
+    durationS: 1.5,
     windowS: 0.5,
     capacity: CAPACITY_DEFAULTS.quick,
   },

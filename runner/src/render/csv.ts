@@ -10,6 +10,7 @@ const HEADER = [
   'errors',
   'p50_ms',
   'p90_ms',
+  'p95_ms',
   'p99_ms',
   'p999_ms',
   'max_ms',
@@ -21,6 +22,10 @@ const HEADER = [
   'server_peak_rss_mb',
   'queue_p99_ms',
   'mean_batch_size',
+  'rounds',
+  'rps_min',
+  'rps_max',
+  'round_spread',
 ];
 
 const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
@@ -41,6 +46,7 @@ export function renderCsv(r: RunResults): string {
         errors,
         l.latencyMs.p50,
         l.latencyMs.p90,
+        l.latencyMs.p95,
         l.latencyMs.p99,
         l.latencyMs.p999,
         l.latencyMs.max,
@@ -52,6 +58,10 @@ export function renderCsv(r: RunResults): string {
         c.resources?.peakRssMb.toFixed(0) ?? '',
         l.serverTiming.queue?.p99.toFixed(3) ?? '',
         c.batching?.meanSize.toFixed(2) ?? '',
+        c.stability.rounds,
+        c.stability.min.toFixed(1),
+        c.stability.max.toFixed(1),
+        Number.isFinite(c.stability.spread) ? c.stability.spread.toFixed(3) : '',
       ]
         .map((v) => q(String(v)))
         .join(',');

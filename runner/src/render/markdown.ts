@@ -14,12 +14,16 @@ function flags(c: CellResult): string {
   return f.length ? ` ${f.join('')}` : '';
 }
 
+/** An unstable cell shows its rounds' min-max next to the median. */
+const spread = (c: CellResult) =>
+  c.status === 'unstable' && c.stability.rounds > 1 ? ` (${num(c.stability.min)}-${num(c.stability.max)})` : '';
+
 const cellText = (c: CellResult | undefined) =>
   !c
     ? 'not measured'
     : c.status === 'failed'
       ? 'failed'
-      : `${num(c.load.rps)} / ${num(c.load.latencyMs.p99)}${flags(c)}`;
+      : `${num(c.load.rps)}${spread(c)} / ${num(c.load.latencyMs.p99)}${flags(c)}`;
 
 /** One table per run: a row per stack and task, a column per concurrency: "req/s / p99 ms". */
 export function renderTable(r: RunResults): string {
@@ -67,8 +71,10 @@ export function renderPeers(r: RunResults): string {
           .map((p) => p.cells.find((x) => x.task === task && x.concurrency === c && ok(x)))
           .filter((x): x is CellResult => x !== undefined)
           .sort((a, b) => b.load.rps - a.load.rps)[0];
+        // `~`: either side's rounds disagree, so the ratio is as uncertain as their spreads.
+        const shaky = mine?.status === 'unstable' || best?.status === 'unstable' ? ' ~' : '';
         return mine && best
-          ? `${(mine.load.rps / best.load.rps).toFixed(2)}x / ${(mine.load.latencyMs.p99 / best.load.latencyMs.p99).toFixed(2)}x`
+          ? `${(mine.load.rps / best.load.rps).toFixed(2)}x / ${(mine.load.latencyMs.p99 / best.load.latencyMs.p99).toFixed(2)}x${shaky}`
           : '';
       });
       if (row.some((x) => x)) lines.push(`| ${s.id} | ${task} | ${row.join(' | ')} |`);
@@ -89,23 +95,27 @@ function notMeasured(stacks: StackResult[]): string {
 }
 
 function stackFacts(stacks: StackResult[]): string {
-  const rows = stacks
-    .filter((s) => s.status === 'ok' && s.protocol !== 'in-process')
-    .map((s) => {
-      const peak = Math.max(0, ...s.cells.map((c) => c.resources?.peakRssMb ?? 0));
-      const info = s.backendInfo
-        ? Object.entries(s.backendInfo)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(', ')
-        : '';
-      return `| ${s.id} | ${s.coldStartMs ?? ''} | ${s.modelLoadMs ?? ''} | ${peak.toFixed(0)} | ${info} |`;
-    });
-  if (!rows.length) return '';
+  const measured = stacks.filter((s) => s.status === 'ok' && s.protocol !== 'in-process');
+  if (!measured.length) return '';
+  const rows = measured.map((s) => {
+    const peak = Math.max(0, ...s.cells.map((c) => c.resources?.peakRssMb ?? 0));
+    return `| ${s.id} | ${s.coldStartMs ?? ''} | ${s.modelLoadMs ?? ''} | ${peak.toFixed(0)} | ${s.launches ?? 1} |`;
+  });
+  // Backend details are long (runtime, threads, model server): a list, not a table column.
+  const details = measured
+    .filter((s) => s.backendInfo && Object.keys(s.backendInfo).length)
+    .map(
+      (s) =>
+        `- \`${s.id}\`: ${Object.entries(s.backendInfo!)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}`,
+    );
   return [
     '',
-    '| stack | cold start ms | model load ms | peak RSS MB | backend |',
-    '|---|---:|---:|---:|---|',
+    '| stack | cold start ms | model load ms | peak RSS MB | launches |',
+    '|---|---:|---:|---:|---:|',
     ...rows,
+    ...(details.length ? ['', '**Backends:**', '', ...details] : []),
   ].join('\n');
 }
 
@@ -114,17 +124,38 @@ const batchPolicy = (s: RunResults['settings']) =>
     ? `dynamic batching up to ${s.maxBatchSize} rows with ${s.maxQueueDelayUs} µs max queue delay`
     : 'no dynamic batching';
 
+/** How the rounds ran, and how far the calibration references drifted over them. */
+function roundsStamp(r: RunResults): string {
+  const s = r.settings;
+  const rounds = s.rounds ?? 1;
+  const extra = s.extraRounds ? ` (+ up to ${s.extraRounds} extra for a cell whose rounds disagree)` : '';
+  const kept = s.keepStacksUp === false ? 'relaunched every round' : 'kept up between rounds';
+  const drift = (r.drift ?? [])
+    .filter((d) => d.median > 0)
+    .map(
+      (d) =>
+        `\`${d.id}\` ${d.task} c=${d.concurrency} ${d.rps.map((x) => num(x)).join(', ')} req/s by round (spread ${(d.spread * 100).toFixed(1)}%)`,
+    );
+  return [
+    `Rounds: ${rounds}${extra}, ${r.roundsRun ?? rounds} run; the stack order rotates every round; stacks ${kept}.`,
+    drift.length ? ` Drift of the calibration references over the run: ${drift.join('; ')}.` : '',
+  ].join('');
+}
+
 /** The markdown summary of one run: stamp, settings, the table, flags legend, failures. */
 export function renderMarkdown(r: RunResults): string {
   const s = r.settings;
+  const tol = (s.roundTolerance ?? 0.1) * 100;
   return [
     `**Run \`${r.runId}\`** (${r.status}, ${r.wallS ?? '?'} s wall) — profile \`${s.profile}\`, model \`${r.model.name}\` (seed ${r.model.seed}, ${r.model.layers} layers, hidden ${r.model.hiddenSize}), ${s.sentences} sentences, ${s.mode} loop, ${s.durationS} s per cell after ${s.warmupS} s warm-up, ${s.workers} worker(s), ${s.intraOpThreads} ORT thread(s), ${batchPolicy(s)}, launcher \`${s.launcher}\`.`,
+    '',
+    roundsStamp(r),
     '',
     `Machine: ${machineStamp(r.environment)}.`,
     '',
     renderTable(r),
     '',
-    `Each cell: verified successful requests/s / p99 latency in ms. Flags: \`~\` unstable (last ${s.stableWindows} windows of ${s.windowS} s differ by more than ±${s.stableTolerance * 100}% of their mean), \`c\` client-bound (load generator event loop above 95%), \`e\` some requests failed (counted by class in results.json, never as throughput). \`raw+ort\` is the in-process ceiling: the same tokenizer and model with no server.`,
+    `Each cell: the median over rounds of verified successful requests/s / p99 latency in ms from the merged histogram of all rounds (p50-p99.9 and every round are in results.json). Flags: \`~\` unstable (fewer than ${s.rounds ?? 1} of its rounds within ±${tol}% of their median; the rounds' min-max is shown), \`c\` client-bound (load generator event loop above 95%), \`e\` some requests failed (counted by class in results.json, never as throughput). \`raw+ort\` is the in-process reference: the same tokenizer and model with no server.`,
     renderPeers(r),
     stackFacts(r.stacks),
     notMeasured(r.stacks),

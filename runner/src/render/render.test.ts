@@ -103,7 +103,7 @@ describe('rendering', () => {
     const md = renderMarkdown(r);
     expect(md).toContain('| stack | task | c=1 | c=8 |');
     expect(md).toContain('| fastify+ort | hello_world | 1000 / 0.50 |  |');
-    expect(md).toContain('| fastify+ort | predict | 500 / 2.50 ~ | 800 / 12.0 c |');
+    expect(md).toContain('| fastify+ort | predict | 500 (350-650) / 2.50 ~ | 800 / 12.0 c |');
     expect(md).toContain('Test CPU, 2 cores, 24 GiB');
     expect(md).toContain(`commit ${'a'.repeat(12)}`);
     expect(md).toMatch(/`broken\+none`: failed-verification — tokenize ids differ/);
@@ -137,10 +137,85 @@ describe('rendering', () => {
     expect(() => replaceBetweenMarkers('no markers', 'x')).toThrow(/markers/);
   });
 
-  it('compares two runs cell by cell', () => {
+  it('lists backend details per stack instead of a wide table column', () => {
+    const info = { runtime: 'onnxruntime-node 1.30.0', note: 'x'.repeat(300) };
+    const md = renderMarkdown(run('b', [stack('fastify+ort', [cell('predict', 1, 500, 2)], { backendInfo: info })]));
+    expect(md).toContain(`- \`fastify+ort\`: runtime=onnxruntime-node 1.30.0, note=${'x'.repeat(300)}`);
+    for (const line of md.split('\n').filter((l) => l.startsWith('|'))) expect(line.length).toBeLessThan(200);
+  });
+
+  it('marks a peer ratio ~ when either side is unstable', () => {
+    const withPeers = run('p', [
+      stack('fastify+ort', [cell('predict', 8, 900, 10, { status: 'unstable' })], { language: 'typescript' }),
+      stack('flask+ort', [cell('predict', 8, 300, 40)], { language: 'python' }),
+    ]);
+    expect(renderPeers(withPeers)).toContain('| fastify+ort | predict | 3.00x / 0.25x ~ |');
+  });
+
+  it('compares two runs cell by cell with the reproducibility share', () => {
     const b = run('r2', [stack('fastify+ort', [cell('hello_world', 1, 1100, 0.4), cell('tokenize', 1, 10, 1)])]);
     const text = compareRuns(r, b);
-    expect(text).toContain('| fastify+ort | hello_world | 1 | 1000 | 1100 | +10.0% | 0.50 | 0.40 | -20.0% |');
-    expect(text).toContain('only in B: fastify+ort tokenize c=1');
+    expect(text).toContain('| fastify+ort | hello_world | 1 | 1000 (950-1050) | 1100 (1045-1155) | +10.0% | same |');
+    expect(text).toContain('Reproducibility: 1 of 1 cells (100%) within ±10% on median req/s.');
+    expect(text).toContain('only in B (or failed in one): fastify+ort tokenize c=1');
+    expect(text).toMatch(/machine and stack changes cannot be told apart/);
+  });
+
+  it('tells a machine change from a stack change by the calibration references', () => {
+    const drift = (median: number) => [
+      {
+        id: 'bare-http',
+        task: 'hello_world' as const,
+        concurrency: 32,
+        rps: [median],
+        median,
+        min: median,
+        max: median,
+        spread: 0,
+      },
+    ];
+    const a = {
+      ...run('a', [
+        stack('fastify+ort', [cell('predict', 1, 1000, 1)]),
+        stack('hono+ort', [cell('predict', 1, 500, 1)]),
+      ]),
+      drift: drift(10_000),
+    };
+    // The machine got 30% faster; fastify moved with it, hono did not.
+    const b = {
+      ...run('b', [
+        stack('fastify+ort', [cell('predict', 1, 1300, 1)]),
+        stack('hono+ort', [cell('predict', 1, 500, 1)]),
+      ]),
+      drift: drift(13_000),
+    };
+    const text = compareRuns(a, b);
+    expect(text).toContain('| fastify+ort | predict | 1 | 1000 (950-1050) | 1300 (1235-1365) | +30.0% | machine |');
+    expect(text).toContain('| hono+ort | predict | 1 | 500 (475-525) | 500 (475-525) | +0.0% | same |');
+    expect(text).toContain('factor 1.300');
+    expect(text).toContain('Reproducibility: 1 of 2 cells (50%)');
+    expect(text).toContain('once B is divided by that factor: 2 of 2 cells (100%)');
+    expect(text).toContain('Predict ranking: agrees on all 1 pairs');
+  });
+
+  it('reports a predict ranking that flips where the spreads are apart', () => {
+    const a = run('a', [stack('x+ort', [cell('predict', 32, 1000, 1)]), stack('y+ort', [cell('predict', 32, 500, 1)])]);
+    const b = run('b', [stack('x+ort', [cell('predict', 32, 500, 1)]), stack('y+ort', [cell('predict', 32, 1000, 1)])]);
+    expect(compareRuns(a, b)).toContain('Predict ranking: DISAGREES on 1 of 1 pairs');
+    // Overlapping spreads decide nothing.
+    const c = run('c', [
+      stack('x+ort', [cell('predict', 32, 1000, 1, { status: 'unstable' })]),
+      stack('y+ort', [cell('predict', 32, 900, 1)]),
+    ]);
+    expect(compareRuns(c, c)).toContain('no pair of stacks has spreads apart');
+  });
+
+  it('writes rounds, p95 and the spread in the CSV', () => {
+    const [header, row] = renderCsv(r).trim().split('\n');
+    const cols = header!.split(',');
+    const v = row!.split(',');
+    expect(v[cols.indexOf('p95_ms')]).toBe('3.5');
+    expect(v[cols.indexOf('rounds')]).toBe('3');
+    expect(v[cols.indexOf('rps_min')]).toBe('950.0');
   });
 });
