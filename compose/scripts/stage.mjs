@@ -12,7 +12,6 @@ import {
   lstatSync,
   mkdirSync,
   readFileSync,
-  readdirSync,
   readlinkSync,
   realpathSync,
   rmSync,
@@ -21,7 +20,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -38,14 +37,14 @@ if (!out) {
 const only = flag('--servers')?.split(',').filter(Boolean);
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 
-/** Node server workspaces: a "servebench" block whose start command is node. */
-function nodeServers() {
-  const dir = join(root, 'servers');
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'package.json')))
-    .map((d) => ({ dir: join(dir, d.name), pkg: readJson(join(dir, d.name, 'package.json')) }))
-    .filter((w) => w.pkg.servebench?.start?.[0] === 'node')
-    .filter((w) => !only || only.includes(w.pkg.servebench.id));
+/** Node server workspaces, as the runner discovers them: a "servebench" block whose start command is node. */
+async function nodeServers() {
+  const discovery = join(root, 'runner', 'dist', 'discover.js');
+  if (!existsSync(discovery)) throw new Error(`${relative(root, discovery)} is missing; run: npx turbo run build`);
+  const { discoverServers } = await import(pathToFileURL(discovery).href);
+  return discoverServers(root)
+    .filter((s) => s.start[0] === 'node')
+    .filter((s) => !only || only.includes(s.id));
 }
 
 /** Node's lookup: <from>/node_modules/<name>, then each ancestor's, up to the repo root. */
@@ -78,7 +77,7 @@ function visit(realDir) {
   }
 }
 
-const servers = nodeServers();
+const servers = await nodeServers();
 if (servers.length === 0) throw new Error(`no Node server workspace matches ${only?.join(',') ?? '(all)'}`);
 for (const s of servers) {
   if (!existsSync(join(s.dir, 'dist')))
@@ -138,7 +137,7 @@ try {
 }
 const manifest = {
   commit,
-  servers: servers.map((s) => ({ id: s.pkg.servebench.id, dir: relative(root, s.dir), start: s.pkg.servebench.start })),
+  servers: servers.map((s) => ({ id: s.id, dir: relative(root, s.dir), start: s.start })),
   packages: [...packages].map((p) => relative(root, p)).sort(),
   files,
   bytes,

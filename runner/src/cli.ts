@@ -11,6 +11,7 @@ import { DiscoveryError, discoverServers, filterStacks, repoRoot, stacksOf } fro
 import { readResults } from './results.js';
 import { reliabilityOk, reliabilityReport, renderReliability, reportStacks } from './reliability/report.js';
 import { registerRenderStacks } from './lists/command.js';
+import { registerRenderStacks } from './lists/command.js';
 import { renderRun, updateReadme } from './render/index.js';
 import { renderCompareHtml } from './report/compare-html.js';
 import { finishRun } from './report/finish.js';
@@ -136,6 +137,7 @@ program
   );
 
 registerCapacityCommands(program, { root, resolveRunDir, pointLatest });
+registerRenderStacks(program, root);
 registerRenderStacks(program, root);
 
 program

@@ -71,14 +71,18 @@ function readSpec(dir: string): ServerSpec | undefined {
   };
 }
 
-/** Top-level requirements of a Python server (requirements.in and the files it -r includes; markers dropped): name -> spec. */
-export function pythonRequirements(dir: string, file = join(dir, 'requirements.in')): Record<string, string> {
+/** Top-level requirements of a Python server (requirements.in, with includes: also the files it -r includes; markers dropped): name -> spec. */
+export function pythonRequirements(
+  dir: string,
+  o: { includes?: boolean } = {},
+  file = join(dir, 'requirements.in'),
+): Record<string, string> {
   if (!existsSync(file)) return {};
   const out: Record<string, string> = {};
   for (const raw of readFileSync(file, 'utf8').split('\n')) {
     const line = raw.replace(/#.*/, '').split(';')[0]!.trim();
     const include = /^-r\s+(\S+)$/.exec(line);
-    if (include) Object.assign(out, pythonRequirements(dir, resolve(dirname(file), include[1]!)));
+    if (include && o.includes) Object.assign(out, pythonRequirements(dir, o, resolve(dirname(file), include[1]!)));
     const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$/.exec(line);
     if (m && !line.startsWith('-')) out[m[1]!.toLowerCase()] ??= m[3]!.trim() || '*';
   }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { discoverServers, type ServerSpec } from './discover.js';
+import { discoverServers, pythonRequirements, type ServerSpec } from './discover.js';
 
 export interface Environment {
   cpu: string;
@@ -69,7 +69,7 @@ export function packageVersions(root: string, servers: ServerSpec[] = discoverSe
   };
   for (const s of servers) {
     if (s.language === 'python') {
-      for (const name of Object.keys(s.frameworks ?? {}))
+      for (const name of Object.keys(pythonRequirements(s.dir, { includes: true })))
         out[`${name} (python)`] ??= pythonVersion(s.dir, name) ?? 'not installed';
       continue;
     }
