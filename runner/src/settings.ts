@@ -2,6 +2,8 @@ import { SENTENCE_SETS, TASKS, type SentenceSet, type Task } from '@servebench/c
 import { isModelConfigName } from '@servebench/model';
 import { PROFILES, type RunSettings } from './profiles.js';
 import { resolveCapacity } from './capacity/flags.js';
+import { PlacementError, availableCpus, parseCpusFlag, runtimeThreads, type Placement } from './placement/cpus.js';
+import { DEFAULT_PRICE_PER_CORE_HOUR } from './resources/cost.js';
 
 export class UsageError extends Error {}
 
@@ -27,6 +29,9 @@ export interface RunFlags {
   launcher?: string;
   workers?: string;
   threads?: string;
+  cpus?: string;
+  pricePerCoreHour?: string;
+  crosscheck?: string;
   loadThreads?: string;
   timeout?: string;
   raw?: boolean;
@@ -57,6 +62,19 @@ const list = (v: string) =>
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
+
+/** --cpus: the default split of this process's CPUs (none on one CPU), `none`, or server=<list>,load=<list>. */
+function cpusOf(v: string | undefined): Placement | null {
+  const available = availableCpus();
+  // One CPU cannot be split: the default is then no placement (results record placement null).
+  if (v === undefined && available.length < 2) return null;
+  try {
+    return parseCpusFlag(v, available);
+  } catch (e) {
+    if (e instanceof PlacementError) throw new UsageError(e.message);
+    throw e;
+  }
+}
 
 /** Profile defaults, then flags, validated once and frozen. */
 export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
@@ -96,7 +114,16 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
   if (f.sentences) s.sentences = oneOf<SentenceSet>('sentences', f.sentences, SENTENCE_SETS);
   if (f.launcher) s.launcher = oneOf('launcher', f.launcher, ['process', 'compose'] as const);
   if (f.workers) s.workers = positive('workers', f.workers, true);
-  if (f.threads) s.intraOpThreads = positive('threads', f.threads, true);
+  const placement = cpusOf(f.cpus);
+  s.placement = placement;
+  const explicitThreads = f.threads ? positive('threads', f.threads, true) : undefined;
+  s.intraOpThreads = runtimeThreads(placement, explicitThreads, s.intraOpThreads);
+  s.intraOpThreadsFrom = explicitThreads ? 'flag' : placement ? 'server-set' : 'profile';
+  s.pricePerCoreHour = f.pricePerCoreHour
+    ? positive('price-per-core-hour', f.pricePerCoreHour, false)
+    : DEFAULT_PRICE_PER_CORE_HOUR;
+  s.crosscheck =
+    !f.crosscheck || f.crosscheck === 'auto' ? 'auto' : f.crosscheck === 'none' ? 'none' : list(f.crosscheck);
   if (f.loadThreads) s.threads = positive('load-threads', f.loadThreads, true);
   if (f.timeout) s.timeoutMs = positive('timeout', f.timeout, true);
   if (f.raw === false) s.raw = false;
