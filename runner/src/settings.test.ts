@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROFILES, concurrencyFor } from './profiles.js';
+import { PROFILES, concurrencyFor, matrixOf } from './profiles.js';
 import { UsageError, resolveSettings } from './settings.js';
 
 describe('resolveSettings', () => {
@@ -45,5 +45,34 @@ describe('resolveSettings', () => {
     const seed = PROFILES.seed!;
     expect(concurrencyFor(seed, 'predict')).toEqual([20, 50, 100, 200]);
     expect(concurrencyFor(seed, 'hello_world')).toEqual([40, 100, 200, 400]);
+  });
+});
+
+describe('rounds settings', () => {
+  it('gives quick 3 rounds and full and seed 5, each with a cap on extra rounds', () => {
+    expect(PROFILES.quick).toMatchObject({ rounds: 3, roundTolerance: 0.1 });
+    expect(PROFILES.full).toMatchObject({ rounds: 5 });
+    expect(PROFILES.seed).toMatchObject({ rounds: 5 });
+  });
+
+  it('shrinks the quick matrix: predict c=1 and 32, the light tasks at c=32 only', () => {
+    const quick = PROFILES.quick!;
+    expect(concurrencyFor(quick, 'predict')).toEqual([1, 32]);
+    expect(concurrencyFor(quick, 'tokenize')).toEqual([32]);
+    expect(matrixOf(quick)).toHaveLength(4);
+    expect(matrixOf(PROFILES.full!)).toHaveLength(12);
+  });
+
+  it('takes --rounds, --extra-rounds, --no-calibration and --relaunch', () => {
+    const s = resolveSettings({ rounds: '2', extraRounds: '0', calibration: false, relaunch: true });
+    expect(s).toMatchObject({ rounds: 2, extraRounds: 0, calibration: false, keepStacksUp: false });
+    expect(() => resolveSettings({ rounds: '0' })).toThrow(/--rounds 0/);
+  });
+
+  it('applies --concurrency to every task unless --light-concurrency names the light levels', () => {
+    expect(concurrencyFor(resolveSettings({ concurrency: '4,16' }), 'hello_world')).toEqual([4, 16]);
+    const s = resolveSettings({ concurrency: '4,16', lightConcurrency: '64' });
+    expect(concurrencyFor(s, 'hello_world')).toEqual([64]);
+    expect(concurrencyFor(s, 'predict')).toEqual([4, 16]);
   });
 });

@@ -75,7 +75,8 @@ export async function runRounds(o: RoundsOptions): Promise<number> {
 async function turn(o: RoundsOptions, p: Participant, cells: CellKey[], round: number): Promise<void> {
   if (!cells.length || !p.active()) return;
   if (!(await p.begin())) {
-    o.progress.skipCells(cells.length);
+    // It will not be measured again: its cells of this and the remaining base rounds are done.
+    o.progress.skipCells(cells.length + p.matrix.length * Math.max(0, o.settings.rounds - round - 1));
     o.save();
     return;
   }
