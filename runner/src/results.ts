@@ -9,6 +9,10 @@ import type { RunSettings } from './profiles.js';
 import type { RoundVerdict } from './stats/rounds.js';
 import type { StabilityVerdict } from './stats/stability.js';
 import type { ThresholdResult } from './thresholds/evaluate.js';
+import type { CrossCheckResult } from './crosscheck.js';
+import type { StackPlacement } from './placement/apply.js';
+import type { CellCost } from './resources/cost.js';
+import type { CellCpu } from './resources/cpu.js';
 
 export interface ResourceStats {
   meanCpuPct: number;
@@ -31,6 +35,10 @@ export interface RoundResult {
   batching?: BatchHistogram;
   /** Set when the round measured nothing usable (no verified successes, or the server died during it). */
   failed?: string;
+  /** Load engine CPU (all its threads), load-set and machine busy share, steal (resources/cpu.ts). */
+  loadCpu?: CellCpu;
+  /** Server CPU-seconds per 1k successes and USD per million (resources/cost.ts). */
+  cost?: CellCost;
 }
 
 export interface CellResult {
@@ -49,6 +57,13 @@ export interface CellResult {
   stability: RoundVerdict;
   /** Any round had its load generator saturated. */
   clientBound: boolean;
+  /** Any round had all CPUs together at or above 90% busy (resources/cpu.ts). */
+  machineBound?: boolean;
+  /** The median round's load-engine CPU and cost. */
+  loadCpu?: CellCpu;
+  cost?: CellCost;
+  /** A measurement error: req/s above the runtime's ceiling by more than the ceiling's spread (raw/flags.ts). */
+  aboveCeiling?: { runtime: string; ceilingRps: number; ceilingMaxRps: number };
   /** The median round's resources and batching. */
   resources?: ResourceStats;
   /** Batch sizes the server formed during the median round (from its /metrics); queue time is in load.serverTiming.queue. */
@@ -76,6 +91,8 @@ export interface StackResult {
   launches?: number;
   modelLoadMs?: number;
   backendInfo?: Record<string, string>;
+  /** CPU placement read back for every process of the stack's tree(s) at launch. */
+  placement?: StackPlacement;
   verification?: CheckOutcome[];
   cells: CellResult[];
   /** Capacity at the SLO per task, with the probe trace (the capacity stage; see capacity/types.ts). */
@@ -123,6 +140,8 @@ export interface RunResults {
   drift: DriftSeries[];
   /** Rounds started so far (base plus extra). */
   roundsRun: number;
+  /** The load engine against wrk (HTTP) and ghz (gRPC) on hello_world, same placement (crosscheck.ts). */
+  crosscheck?: CrossCheckResult[];
   /** --threshold results, evaluated when the run finished. */
   thresholds?: ThresholdResult[];
 }

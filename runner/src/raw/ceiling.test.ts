@@ -15,7 +15,7 @@ describe('ceilingRuntimeFor', () => {
     expect(ceilingRuntimeFor({ backend: 'ort', language: 'typescript' })).toBe('ort-node');
     expect(ceilingRuntimeFor({ backend: 'ort', language: 'python' })).toBe('ort-python');
     expect(ceilingRuntimeFor({ backend: 'tfjs-wasm' })).toBe('tfjs-wasm');
-    expect(ceilingRuntimeFor({ backend: 'triton-grpc' })).toBe('ort-python');
+    expect(ceilingRuntimeFor({ backend: 'triton-grpc' })).toBeUndefined();
     expect(ceilingRuntimeFor({ backend: 'tfserving-rest' })).toBeUndefined();
   });
 });

@@ -42,12 +42,15 @@ export type CeilingResult =
       })
   | { status: 'unavailable' | 'failed'; runtime: CeilingRuntime; reason: string };
 
-/** Which ceiling bounds a stack's predict: its in-process runtime (Triton runs onnxruntime in its Python backend). */
+/**
+ * Which ceiling bounds a stack's predict: its in-process runtime. Model servers have none here: Triton
+ * batches concurrent calls itself (dynamic_batching), so one-call-at-a-time is no bound for it, and
+ * TF Serving is not onnxruntime; tfjs (auto) picks its runtime at start.
+ */
 export function ceilingRuntimeFor(stack: { backend: string; language?: string }): CeilingRuntime | undefined {
   if (stack.backend === 'ort') return stack.language === 'python' ? 'ort-python' : 'ort-node';
   if (stack.backend === 'tfjs-wasm') return 'tfjs-wasm';
-  if (stack.backend.startsWith('triton-')) return 'ort-python';
-  return undefined; // tfjs (auto) picks its runtime at start; TF Serving is not onnxruntime
+  return undefined;
 }
 
 /** `node <child>.js`, or from TypeScript sources (vitest) `node --import tsx <child>.ts`. */
