@@ -1,8 +1,17 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { ServeError, decodeUnreserved } from '@servebench/contract';
-import { closeHttp, errorReply, type Listening, type Reply, type ServerConfig, type Service } from '@servebench/core';
-import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import {
+  closeHttp,
+  errorReply,
+  hardenHttp,
+  readBody,
+  type Listening,
+  type Reply,
+  type ServerConfig,
+  type Service,
+} from '@servebench/core';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 
 const send = (res: Response, r: Reply) => res.status(r.status).set(r.headers).send(r.body);
 const bodyOf = (req: Request): Uint8Array => (Buffer.isBuffer(req.body) ? req.body : new Uint8Array());
@@ -20,8 +29,17 @@ export function buildApp(service: Service): express.Express {
     if (req.url.includes('%')) req.url = decodeUnreserved(req.url);
     next();
   });
-  // Bodies are read raw and parsed by the shared core, so every stack parses JSON identically.
-  const raw = express.raw({ type: () => true, limit: service.config.limits.maxBodyBytes, inflate: false });
+  // Bodies are read raw and parsed by the shared core, so every stack parses JSON identically. Not
+  // express.raw: body-parser reads an over-limit body to its end before answering 413, and an endless
+  // chunked body has none; readBody answers at the limit (hardenHttp then closes after a linger).
+  const raw: RequestHandler = (req, _res, next) => {
+    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (encoding !== 'identity') return next({ status: 415 });
+    readBody(req, service.config.limits.maxBodyBytes).then((body) => {
+      req.body = body;
+      next();
+    }, next);
+  };
 
   app.get('/hello_world', (_req, res) => send(res, service.hello()));
   app.get('/healthz', (_req, res) => send(res, service.health()));
@@ -32,6 +50,7 @@ export function buildApp(service: Service): express.Express {
   app.use((req, res) => send(res, service.unrouted(req.method, req.url)));
 
   const onError: ErrorRequestHandler = (err: { type?: string; status?: number }, _req, res, _next) => {
+    if (err instanceof ServeError) return send(res, errorReply(err));
     if (err.type === 'entity.too.large')
       return send(
         res,
@@ -53,6 +72,7 @@ export function buildApp(service: Service): express.Express {
 /** Listens on config.host:config.port (0 = any free port). */
 export async function listen(service: Service, config: Readonly<ServerConfig>): Promise<Listening> {
   const server = buildApp(service).listen(config.port, config.host);
+  hardenHttp(server, config); // timeouts, connection cap, early 413, cancel on disconnect (before 'listening')
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,

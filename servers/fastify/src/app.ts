@@ -1,8 +1,9 @@
 import { ServeError } from '@servebench/contract';
 import {
+  answerClientError,
   closeHttp,
-  drainBody,
   errorReply,
+  hardenHttp,
   type Listening,
   type Reply,
   type ServerConfig,
@@ -16,7 +17,14 @@ const bodyOf = (body: unknown): Uint8Array => (Buffer.isBuffer(body) ? body : ne
 /** Builds the fastify app; never listens. */
 export function buildApp(service: Service): FastifyInstance {
   // Fairness: no request logging in any stack (fastify sends no etag or x-powered-by by default).
-  const app = Fastify({ logger: false, bodyLimit: service.config.limits.maxBodyBytes });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: service.config.limits.maxBodyBytes,
+    // fastify's own answers to malformed HTTP, in the contract's error format like the other stacks
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (_err, _req, reply) =>
+      send(reply, errorReply(new ServeError('INVALID_REQUEST', 'the request URL is not valid'))),
+  });
   // Bodies are read raw and parsed by the shared core, so every stack parses JSON identically.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -32,12 +40,14 @@ export function buildApp(service: Service): FastifyInstance {
   app.setNotFoundHandler((req, reply) => send(reply, service.unrouted(req.method, req.url)));
   app.setErrorHandler(async (err: { code?: string; statusCode?: number }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      await drainBody(req.raw); // fastify stops reading at the limit; answering now would reset the client
+      // Answered at once (an endless chunked body never ends); hardenHttp closes after a linger, not a reset.
       return send(
         reply,
         errorReply(new ServeError('BODY_TOO_LARGE', `body exceeds ${service.config.limits.maxBodyBytes} bytes`)),
       );
     }
+    // A body fastify could not read on a request no route took (e.g. QUERY): the edge answer, not a 4xx of the body.
+    if (req.is404) return send(reply, service.unrouted(req.method, req.url));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
       return send(reply, errorReply(new ServeError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json')));
     if (err.statusCode && err.statusCode < 500)
@@ -50,6 +60,7 @@ export function buildApp(service: Service): FastifyInstance {
 /** Listens on config.host:config.port (0 = any free port). */
 export async function listen(service: Service, config: Readonly<ServerConfig>): Promise<Listening> {
   const app = buildApp(service);
+  hardenHttp(app.server, config); // timeouts, connection cap, early 413, cancel on disconnect
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   return {

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   closeHttp,
+  hardenHttp,
   errorReply,
   readBody,
   type Listening,
@@ -49,6 +50,7 @@ export async function listen(service: Service, config: Readonly<ServerConfig>): 
   const app = buildApp(service);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    hardenHttp(s as Server, config); // timeouts, connection cap, early 413, cancel on disconnect (before 'listening')
   });
   return {
     port: (server.address() as AddressInfo).port,
