@@ -8,11 +8,16 @@ import { cdfChart, layersChart, overTimeChart, resourcesChart, svgOf, throughput
 export const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function table(id: string, header: string[], rows: string[][], numericFrom = 2): string {
-  const th = header.map((h, i) => `<th${i >= numericFrom ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
-  const body = rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`)
-    .join('\n');
+export function table(
+  id: string,
+  header: string[],
+  rows: string[][],
+  numericFrom = 2,
+  numericTo = header.length,
+): string {
+  const n = (i: number) => (i >= numericFrom && i < numericTo ? ' class="n"' : '');
+  const th = header.map((h, i) => `<th${n(i)}>${esc(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${n(i)}>${esc(c)}</td>`).join('')}</tr>`).join('\n');
   return `<table id="${id}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -94,6 +99,7 @@ export async function renderReportHtml(r: RunResults): Promise<string> {
               .join(', '),
         ]),
         2,
+        3,
       ),
     );
   sections.push(
