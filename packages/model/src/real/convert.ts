@@ -86,6 +86,12 @@ export const HIDDEN_OUTPUT = 'last_hidden_state';
 export function exportHiddenSize(bytes: Uint8Array, file: string): number | undefined {
   const model = decodeExport(bytes, file);
   const out = model.graph?.output?.find((o) => o.name === HIDDEN_OUTPUT);
+  if (!out) {
+    throw unsupported(
+      file,
+      `the graph has no output ${HIDDEN_OUTPUT} (outputs: ${(model.graph?.output ?? []).map((o) => o.name).join(', ')})`,
+    );
+  }
   const dim = out?.type?.tensorType?.shape?.dim?.[2];
   return dim?.dimValue !== undefined && dim.dimValue !== null ? int64ToNumber(dim.dimValue) : undefined;
 }
