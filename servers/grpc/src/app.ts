@@ -13,6 +13,11 @@ const HEALTH_PROTO = fileURLToPath(new URL('../proto/health.proto', import.meta.
 /** Methods whose requests carry texts; the others take an empty message. Both decoders turn bad bytes into contract errors. */
 const TEXT_METHODS = new Set(['Tokenize', 'TokenizeBatch', 'Predict', 'PredictBatch']);
 
+/** A connection is asked to reconnect (GOAWAY, calls in flight finish) after this long. */
+export const MAX_CONNECTION_AGE_MS = 600_000;
+/** HTTP/2 session memory (MB) before new streams are refused: room for many 1 MiB messages, not unbounded. */
+export const MAX_SESSION_MEMORY_MB = 64;
+
 export interface GrpcApp {
   server: grpc.Server;
   health: HealthImplementation;
@@ -23,8 +28,17 @@ export function buildApp(service: Service): GrpcApp {
   const limit = service.config.limits.maxBodyBytes;
   // Message size limit = the contract's body limit; larger messages get RESOURCE_EXHAUSTED.
   // The interceptor gives grpc-js's own answers to malformed requests their contract status.
+  const c = service.config.connections;
   const server = new grpc.Server({
     'grpc.max_receive_message_length': limit,
+    // Slow or idle clients (issue 15): calls in flight per connection capped like HTTP's connections,
+    // an idle connection (no call) closed like an idle HTTP one, long-lived ones rotated, and the
+    // memory a session may buffer bounded (grpc-js leaves it unlimited by default).
+    'grpc.max_concurrent_streams': c.maxConnections,
+    'grpc.max_connection_idle_ms': c.idleTimeoutMs,
+    'grpc.max_connection_age_ms': MAX_CONNECTION_AGE_MS,
+    'grpc.max_connection_age_grace_ms': c.requestTimeoutMs,
+    'grpc-node.max_session_memory': MAX_SESSION_MEMORY_MB,
     interceptors: [contractStatusInterceptor],
   });
   const definition = loadServingDefinition([HEALTH_PROTO]);
