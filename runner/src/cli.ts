@@ -13,6 +13,7 @@ import { reliabilityOk, reliabilityReport, renderReliability, reportStacks } fro
 import { registerRenderStacks } from './lists/command.js';
 import { registerRenderStacks } from './lists/command.js';
 import { renderRun, updateReadme } from './render/index.js';
+import { registerReportCommand } from './report/command.js';
 import { renderCompareHtml } from './report/compare-html.js';
 import { finishRun } from './report/finish.js';
 import { runBenchmark } from './run.js';
@@ -137,6 +138,7 @@ program
   );
 
 registerCapacityCommands(program, { root, resolveRunDir, pointLatest });
+registerReportCommand(program, { root, resolveRunDir });
 registerRenderStacks(program, root);
 registerRenderStacks(program, root);
 
