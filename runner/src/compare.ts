@@ -60,6 +60,8 @@ export function rankingAgreement(pairs: Pair[]): { decisive: number; disagree: s
     for (let i = 0; i < at.length; i++) {
       for (let j = i + 1; j < at.length; j++) {
         const [x, y] = [at[i]!, at[j]!];
+        // One round has no spread (min = max): such a pair shows no separation, so it decides nothing.
+        if ([x.a, x.b, y.a, y.b].some((c) => c.stability.rounds < 2)) continue;
         if (spreadsOverlap(x.a.stability, y.a.stability) || spreadsOverlap(x.b.stability, y.b.stability)) continue;
         decisive++;
         if (x.a.load.rps > y.a.load.rps !== x.b.load.rps > y.b.load.rps)
@@ -110,10 +112,10 @@ export function compareRuns(a: RunResults, b: RunResults): string {
   const rank = rankingAgreement(pairs);
   lines.push(
     rank.decisive === 0
-      ? 'Predict ranking: no pair of stacks has spreads apart in both runs.'
+      ? 'Predict ranking: no pair of stacks has spreads (2+ rounds) apart in both runs.'
       : rank.disagree.length === 0
         ? `Predict ranking: agrees on all ${rank.decisive} pairs whose min-max spreads are apart in both runs.`
-        : `Predict ranking: DISAGREES on ${rank.disagree.length} of ${rank.decisive} pairs whose spreads are apart in both runs: ${rank.disagree.join('; ')}.`,
+        : `Predict ranking: DISAGREES on ${rank.disagree.length} of ${rank.decisive} pairs whose spreads are apart in both runs: ${rank.disagree.slice(0, 10).join('; ')}${rank.disagree.length > 10 ? `; and ${rank.disagree.length - 10} more` : ''}.`,
   );
   if (onlyB.length) lines.push('', `only in B (or failed in one): ${onlyB.join(', ')}`);
   return `${lines.join('\n')}\n`;
