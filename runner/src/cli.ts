@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { registerAgentCommands } from './agents/command.js';
 import { registerCapacityCommands, thresholdsOf } from './capacity/command.js';
 import { compareRuns } from './compare.js';
 import { captureEnvironment, machineStamp } from './environment.js';
@@ -13,7 +14,6 @@ import { reliabilityOk, reliabilityReport, renderReliability, reportStacks } fro
 import { registerRenderStacks } from './lists/command.js';
 import { registerRenderStacks } from './lists/command.js';
 import { renderRun, updateReadme } from './render/index.js';
-import { registerReportCommand } from './report/command.js';
 import { renderCompareHtml } from './report/compare-html.js';
 import { finishRun } from './report/finish.js';
 import { runBenchmark } from './run.js';
@@ -138,7 +138,7 @@ program
   );
 
 registerCapacityCommands(program, { root, resolveRunDir, pointLatest });
-registerReportCommand(program, { root, resolveRunDir });
+registerAgentCommands(program);
 registerRenderStacks(program, root);
 registerRenderStacks(program, root);
 

@@ -18,8 +18,9 @@ const START_LEAD_MS = 50;
 const READY_TIMEOUT_MS = 30_000;
 const EXIT_GRACE_MS = 2_000;
 
-export function validateSpec(spec: LoadSpec): void {
-  assertLoopbackHost(spec.host);
+/** `allowRemote` lifts the loopback rule for an explicitly allowed remote target (--allow-remote). */
+export function validateSpec(spec: LoadSpec, opts: { allowRemote?: boolean } = {}): void {
+  if (!opts.allowRemote) assertLoopbackHost(spec.host);
   const bad = (msg: string): never => {
     throw new Error(`invalid LoadSpec: ${msg}`);
   };
@@ -130,15 +131,24 @@ export async function runWorkerShares(
   spec: LoadSpec,
   label: string,
   readyTimeoutMs = READY_TIMEOUT_MS,
+  // Load agents: a start time shared with other processes, and the raw per-thread results for an exact merge.
+  agent: {
+    startEpochMs?: number;
+    onStart?: (readyEpochMs: number) => void;
+    onResults?: (results: WorkerResult[]) => void;
+  } = {},
 ): Promise<LoadResult> {
   const handles = shares.map((s) => watch(spawnWorker(workerUrl, { workerData: s }), label));
   try {
     await withTimeout(Promise.all(handles.map((h) => h.ready)), readyTimeoutMs, `${label} worker start-up`);
     // Wall-clock epoch shared by all threads; each maps it onto its own monotonic clock.
-    const startEpochMs = performance.timeOrigin + performance.now() + START_LEAD_MS;
+    const startEpochMs = agent.startEpochMs ?? performance.timeOrigin + performance.now() + START_LEAD_MS;
+    agent.onStart?.(performance.timeOrigin + performance.now());
     for (const h of handles) h.worker.postMessage({ type: 'start', startEpochMs } satisfies ToWorker);
     const budget = START_LEAD_MS + spec.warmupMs + spec.durationMs + 2 * spec.timeoutMs + 10_000;
-    const results = await withTimeout(Promise.all(handles.map((h) => h.result)), budget, `${label} run`);
+    const lead = Math.max(0, startEpochMs - performance.timeOrigin - performance.now());
+    const results = await withTimeout(Promise.all(handles.map((h) => h.result)), budget + lead, `${label} run`);
+    agent.onResults?.(results);
     // Workers exit on their own once their sockets are closed; don't wait forever if one lingers.
     await Promise.all(
       handles.map((h) =>
@@ -152,7 +162,7 @@ export async function runWorkerShares(
   }
 }
 
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  validateSpec(spec);
+export async function runLoad(spec: LoadSpec, opts: { allowRemote?: boolean } = {}): Promise<LoadResult> {
+  validateSpec(spec, opts);
   return runWorkerShares(new URL('./worker.js', import.meta.url), splitSpec(spec), spec, 'load');
 }
