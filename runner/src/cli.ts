@@ -14,6 +14,7 @@ import { reliabilityOk, reliabilityReport, renderReliability, reportStacks } fro
 import { registerRenderStacks } from './lists/command.js';
 import { registerRenderStacks } from './lists/command.js';
 import { renderRun, updateReadme } from './render/index.js';
+import { registerReportCommand } from './report/command.js';
 import { renderCompareHtml } from './report/compare-html.js';
 import { finishRun } from './report/finish.js';
 import { runBenchmark } from './run.js';
@@ -139,6 +140,7 @@ program
 
 registerCapacityCommands(program, { root, resolveRunDir, pointLatest });
 registerAgentCommands(program);
+registerReportCommand(program, { root, resolveRunDir });
 registerRenderStacks(program, root);
 registerRenderStacks(program, root);
 
