@@ -13,6 +13,12 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** mulberry32 scaled to [0, 1): for sampling (arrival gaps, generated test inputs), not for weights. */
+export function mulberry32Unit(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
+}
+
 /** FNV-1a over UTF-16 code units, then murmur3's fmix32 finaliser to spread the bits. */
 function hash32(text: string, seed: number): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;

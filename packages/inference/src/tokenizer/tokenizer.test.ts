@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { vocabText } from '@servebench/model';
+import { mulberry32Unit as mulberry32, vocabText } from '@servebench/model';
 import { describe, expect, it } from 'vitest';
 import { WordPiece, WordPieceTokenizer, normalize, pretokenize } from './index.js';
 import { NFD_OPAQUE_RANGES } from './unicode-tables.js';
@@ -223,17 +223,6 @@ const reference = refModule?.loadReference() ?? null;
 it('can cross-check: the Hugging Face reference loads', () => {
   expect(reference, refModule?.referenceLoadErrors.join('\n') ?? `cannot import ${referenceUrl}`).not.toBeNull();
 });
-
-/** Deterministic PRNG (mulberry32), so a failure names a reproducible seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const opaqueChars: string[] = [];
 for (let i = 0; i < NFD_OPAQUE_RANGES.length; i += 8) opaqueChars.push(String.fromCodePoint(NFD_OPAQUE_RANGES[i]!));
