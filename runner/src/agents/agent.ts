@@ -1,4 +1,5 @@
 // `servebench agent`: runs one segment of a cell's load from a common start and reports what it measured.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { runWorkerShares, splitSpec, validateSpec } from '../load/engine.js';
 import type { WorkerResult } from '../load/record.js';
@@ -6,6 +7,15 @@ import { encodeHistogram, mergeEncoded } from '../stats/histogram.js';
 import { AgentError } from './errors.js';
 import type { AgentReport, AgentRequest } from './protocol.js';
 import { segmentSpec } from './segment.js';
+
+/** The CPUs this process may run on (Linux), as taskset left them; undefined elsewhere. */
+function cpusAllowed(): string | undefined {
+  try {
+    return /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
 
 export async function runAgent(req: AgentRequest): Promise<AgentReport> {
   const spec = segmentSpec(req.spec, req.segment);
@@ -38,6 +48,7 @@ export async function runAgent(req: AgentRequest): Promise<AgentReport> {
     measuredMs: Math.min(...workers.map((w) => w.measuredMs)),
     cpu: { userMs: cpu.user / 1000, systemMs: cpu.system / 1000 },
     host: hostname(),
+    ...(cpusAllowed() !== undefined ? { cpus: cpusAllowed()! } : {}),
     pid: process.pid,
   };
 }

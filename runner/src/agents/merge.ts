@@ -13,6 +13,7 @@ export function windowSlackMs(spec: LoadSpec): number {
 export interface AgentSummary {
   segment: string;
   host: string;
+  cpus?: string;
   concurrency: number;
   rate?: number;
   successes: number;
@@ -64,6 +65,7 @@ export function summarizeAgents(reports: readonly AgentReport[]): AgentSummary[]
   return reports.map((r) => ({
     segment: `${r.segment.index}/${r.segment.count}`,
     host: r.host,
+    ...(r.cpus !== undefined ? { cpus: r.cpus } : {}),
     concurrency: r.concurrency,
     ...(r.rate !== undefined ? { rate: r.rate } : {}),
     successes: r.successes,

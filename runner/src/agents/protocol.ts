@@ -33,6 +33,8 @@ export interface AgentReport {
   /** CPU time of the agent process (all threads) over the run. */
   cpu: { userMs: number; systemMs: number };
   host: string;
+  /** CPUs the agent was allowed to run on (Linux /proc/self/status), to show its pinning. */
+  cpus?: string;
   pid: number;
 }
 
