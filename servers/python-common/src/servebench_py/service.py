@@ -68,7 +68,7 @@ class Service:
         self.config = config
         self.server = server
         self.files = files
-        self.tokenizer = BertTokenizer(str(files.vocab), files.max_length)
+        self.tokenizer = BertTokenizer(str(files.vocab), files.max_length, files.lowercase, files.strip_accents)
         self.backend = create_backend(config, str(files.onnx))
         self.backend.load()
         # A proxy keeps one call per model-server connection in flight; an in-process model one.

@@ -6,7 +6,7 @@ produced the golden ids in packages/contract/fixtures/tokenize.json.
 from __future__ import annotations
 
 import json
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from tokenizers import Tokenizer
 
@@ -24,7 +24,7 @@ def read_vocab(path: str) -> Dict[str, int]:
     return {line.rstrip(JS_WHITESPACE): i for i, line in enumerate(lines)}
 
 
-def tokenizer_json(vocab: Dict[str, int], max_length: int) -> str:
+def tokenizer_json(vocab: Dict[str, int], max_length: int, lowercase: bool = True, strip_accents: Optional[bool] = None) -> str:
     special = [
         {'id': vocab[t], 'content': t, 'single_word': False, 'lstrip': False, 'rstrip': False, 'normalized': False, 'special': True}
         for t in SPECIAL_TOKENS
@@ -35,7 +35,7 @@ def tokenizer_json(vocab: Dict[str, int], max_length: int) -> str:
         'truncation': {'direction': 'Right', 'max_length': max_length, 'strategy': 'LongestFirst', 'stride': 0},
         'padding': None,
         'added_tokens': special,
-        'normalizer': {'type': 'BertNormalizer', 'clean_text': True, 'handle_chinese_chars': True, 'strip_accents': None, 'lowercase': True},
+        'normalizer': {'type': 'BertNormalizer', 'clean_text': True, 'handle_chinese_chars': True, 'strip_accents': strip_accents, 'lowercase': lowercase},
         'pre_tokenizer': {'type': 'BertPreTokenizer'},
         'post_processor': {
             'type': 'TemplateProcessing',
@@ -68,11 +68,11 @@ def _replace_lone_surrogates(text: str) -> str:
 
 
 class BertTokenizer:
-    def __init__(self, vocab_path: str, max_length: int) -> None:
+    def __init__(self, vocab_path: str, max_length: int, lowercase: bool = True, strip_accents: Optional[bool] = None) -> None:
         vocab = read_vocab(vocab_path)
         self.max_length = max_length
         self.pad_id = vocab['[PAD]']
-        self._tok = Tokenizer.from_str(tokenizer_json(vocab, max_length))
+        self._tok = Tokenizer.from_str(tokenizer_json(vocab, max_length, lowercase, strip_accents))
 
     def encode(self, texts: Sequence[str]) -> List[List[int]]:
         """input_ids with [CLS]/[SEP], truncated to max_length; never padded."""
