@@ -173,7 +173,7 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
         task: 'predict',
         onnx: files.onnx,
         vocab: files.vocab,
-        maxLength: files.config.maxPositions,
+        ...files.tokenizer, // the checkpoint's tokenizer settings (max length 256 for all-MiniLM-L6-v2)
         intraOpThreads: 1,
         texts,
         concurrency: c,
@@ -270,7 +270,7 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
         0.9,
       );
     const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), {
-      maxLength: files.config.maxPositions,
+      ...files.tokenizer, // the checkpoint's tokenizer settings (max length 256 for all-MiniLM-L6-v2)
     });
     const tps = tokenizerThroughput(tokenizer, texts);
     await oracle.close();

@@ -1,5 +1,4 @@
 import type { SentenceSet, Task } from '@servebench/contract';
-import type { ModelConfigName } from '@servebench/model';
 import { CAPACITY_DEFAULTS } from './capacity/defaults.js';
 import type { CapacitySettings } from './capacity/types.js';
 import type { Placement } from './placement/cpus.js';
@@ -7,7 +6,8 @@ import type { Placement } from './placement/cpus.js';
 /** Everything that shapes a run. One plain defaults object per profile; flags override fields. */
 export interface RunSettings {
   profile: string;
-  model: ModelConfigName;
+  /** tiny|mini|small|base, all-minilm-l6-v2[-int8], or an absolute path to a HF directory / ONNX export. */
+  model: string;
   seed: number;
   tasks: Task[];
   /** Concurrency levels for predict; hello_world and tokenize use them times lightMultiplier (the seed used 2x). */

@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import { SENTENCE_SETS, TASKS, type SentenceSet, type Task } from '@servebench/contract';
-import { isModelConfigName } from '@servebench/model';
+import { isModelConfigName, isModelSpec, isNamedModel, MODEL_CHOICES } from '@servebench/model';
 import { PROFILES, type RunSettings } from './profiles.js';
 import { resolveCapacity } from './capacity/flags.js';
 import { PlacementError, availableCpus, parseCpusFlag, runtimeThreads, type Placement } from './placement/cpus.js';
@@ -107,8 +108,9 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
   if (f.rate) s.rate = positive('rate', f.rate, false);
   if (f.arrivals) s.arrivals = oneOf('arrivals', f.arrivals, ['fixed', 'poisson'] as const);
   if (f.model) {
-    if (!isModelConfigName(f.model)) throw new UsageError(`--model ${f.model}: expected tiny, mini, small or base`);
-    s.model = f.model;
+    if (!isModelSpec(f.model)) throw new UsageError(`--model ${f.model}: expected ${MODEL_CHOICES}`);
+    // A path is made absolute: the servers start in their own workspace folders.
+    s.model = isModelConfigName(f.model) || isNamedModel(f.model) ? f.model : resolve(f.model);
   }
   if (f.seed !== undefined) s.seed = f.seed === '0' ? 0 : positive('seed', f.seed, true);
   if (f.sentences) s.sentences = oneOf<SentenceSet>('sentences', f.sentences, SENTENCE_SETS);

@@ -79,7 +79,7 @@ export class CeilingParticipant implements Participant {
       root: this.ctx.root,
       onnx: this.ctx.files.onnx,
       vocab: this.ctx.files.vocab,
-      maxLength: this.ctx.files.config.maxPositions,
+      ...this.ctx.files.tokenizer, // the checkpoint's tokenizer settings (max length 256 for all-MiniLM-L6-v2)
       texts: this.ctx.texts,
       threads: s.intraOpThreads,
       batch: s.maxBatchSize,

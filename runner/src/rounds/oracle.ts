@@ -9,7 +9,7 @@ export const EMBED_TOLERANCE = 1e-4;
 /** The runner's in-process tokenizer and model: the expected answers every stack is checked against. */
 export async function loadOracle(files: ModelFiles, threads: number): Promise<Oracle & { close(): Promise<void> }> {
   const tokenizer = WordPieceTokenizer.fromVocabText(readFileSync(files.vocab, 'utf8'), {
-    maxLength: files.config.maxPositions,
+    ...files.tokenizer, // the checkpoint's tokenizer settings (max length 256 for all-MiniLM-L6-v2)
   });
   const backend = createBackend({
     backend: 'ort',

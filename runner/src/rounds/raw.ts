@@ -36,7 +36,7 @@ export class RawParticipant implements Participant {
       task: k.task as 'tokenize' | 'predict',
       onnx: this.ctx.files.onnx,
       vocab: this.ctx.files.vocab,
-      maxLength: this.ctx.files.config.maxPositions,
+      ...this.ctx.files.tokenizer, // the checkpoint's tokenizer settings (max length 256 for all-MiniLM-L6-v2)
       intraOpThreads: s.intraOpThreads,
       texts: this.ctx.texts,
       concurrency: k.concurrency,
