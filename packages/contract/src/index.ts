@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './exit.js';
+export * from './net.js';
 export * from './routes.js';
 export * from './edge.js';
 export * from './types.js';

@@ -4,8 +4,9 @@
 // compose, model servers) goes through it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { EXIT_BACKEND_UNAVAILABLE } from '@servebench/contract';
+
+export { freePorts } from '@servebench/contract';
 import { forget, groupMembers, track, type Exit } from './group.js';
 import { LaunchError } from './types.js';
 
@@ -206,17 +207,6 @@ export function lastLines(text: string, n: number): string {
     .filter((l) => l.trim())
     .slice(-n)
     .join('\n');
-}
-
-/** n distinct free ports on 127.0.0.1 (all held open at once, then released for the server). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = Array.from({ length: n }, () => createServer());
-  await Promise.all(
-    servers.map((s) => new Promise<void>((resolve, reject) => s.once('error', reject).listen(0, '127.0.0.1', resolve))),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

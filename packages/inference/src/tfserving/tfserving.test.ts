@@ -2,8 +2,9 @@
 // speaks TF Serving's REST and gRPC APIs and returns a fake embedding. It is not TF Serving, is never
 // launched by the runner, and never appears in results.
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import { freePorts } from '@servebench/contract';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packBatch } from '../batch.js';
 import { TfServingGrpcBackend, tfServingServices } from './grpc.js';
@@ -32,14 +33,6 @@ const expected = fake(
     [1, 1, 0],
   ],
 ).flat();
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 type Mode = 'ok' | 'named' | 'ragged' | 'garbage' | 'hang' | 'status-500' | 'loading';
 
@@ -124,7 +117,7 @@ describe('tfserving-rest against a TF Serving REST test stand-in', () => {
   it('a model still loading is not ready; a server that is down is BACKEND_UNAVAILABLE; one that hangs is BACKEND_TIMEOUT', async () => {
     mode = 'loading';
     expect(await make().ready()).toBe(false);
-    const down = make({ url: `http://127.0.0.1:${await freePort()}` });
+    const down = make({ url: `http://127.0.0.1:${(await freePorts(1))[0]}` });
     expect(await down.ready()).toBe(false);
     await expect(down.embed(batch)).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
@@ -230,7 +223,7 @@ describe('tfserving-grpc against a PredictionService/ModelService test stand-in'
     expect(await make().ready()).toBe(false);
     mode = 'ok';
     expect(await make({ model: 'nope' }).ready()).toBe(false);
-    const down = make({ url: `127.0.0.1:${await freePort()}` });
+    const down = make({ url: `127.0.0.1:${(await freePorts(1))[0]}` });
     expect(await down.ready()).toBe(false);
     await expect(down.embed(batch)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
     mode = 'hang';

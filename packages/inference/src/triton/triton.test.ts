@@ -2,8 +2,9 @@
 // KServe v2 (HTTP and gRPC) and returns a fake embedding. It is not Triton, is never launched by
 // the runner, and never appears in results; real Triton runs in runner/src/launch/modelserver.test.ts.
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import { freePorts } from '@servebench/contract';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BackendError, type EncodedBatch } from '../backend.js';
 import { packBatch } from '../batch.js';
@@ -33,14 +34,6 @@ const batch = packBatch([
   [101, 7592, 102],
   [101, 2088, 2003, 102],
 ]);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 type Mode =
   'ok' | 'garbage' | 'wrong-shape' | 'wrong-type' | 'short-binary' | 'hang' | 'status-503' | 'status-400' | 'not-ready';
@@ -204,7 +197,7 @@ describe('triton-http against a KServe v2 HTTP test stand-in', () => {
   });
 
   it('a server that is down is BACKEND_UNAVAILABLE and ready() is false', async () => {
-    const b = make({ url: `http://127.0.0.1:${await freePort()}` });
+    const b = make({ url: `http://127.0.0.1:${(await freePorts(1))[0]}` });
     await b.load(); // does not throw: the model server may start later
     expect(await b.ready()).toBe(false);
     expect(b.info().runtime).toBe('Triton (not contacted yet)');
@@ -355,7 +348,7 @@ describe('triton-grpc against a GRPCInferenceService test stand-in', () => {
   });
 
   it('a server that is down is BACKEND_UNAVAILABLE and ready() is false', async () => {
-    const b = make({ url: `127.0.0.1:${await freePort()}` });
+    const b = make({ url: `127.0.0.1:${(await freePorts(1))[0]}` });
     expect(await b.ready()).toBe(false);
     await expect(b.embed(batch)).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
