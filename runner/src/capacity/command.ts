@@ -54,6 +54,7 @@ export function registerCapacityCommands(program: Command, d: CliDeps): void {
     )
     .option('--min-duration <s>', 'each probe lasts at least this long')
     .option('--min-queries <n>', 'and holds at least this many arrivals')
+    .option('--max-duration <s>', 'but never runs longer than this')
     .option('--tolerance <f>', 'stop when (hi - lo) / hi is at most this')
     .option('--max-probes <n>', 'probes per stack and task at most')
     .option('--connections <n>', 'open-loop client connections (requests in flight) at most')

@@ -10,6 +10,7 @@ export interface CapacityFlags {
   capacityTasks?: string;
   minDuration?: string;
   minQueries?: string;
+  maxDuration?: string;
   tolerance?: string;
   maxProbes?: string;
   connections?: string;
@@ -43,6 +44,9 @@ export function resolveCapacity(
   if (f.minDuration) s.minDurationS = num('min-duration', f.minDuration, (n) => n > 0, 'seconds > 0');
   if (f.minQueries)
     s.minQueries = num('min-queries', f.minQueries, (n) => Number.isInteger(n) && n > 0, 'an integer > 0');
+  if (f.maxDuration) s.maxDurationS = num('max-duration', f.maxDuration, (n) => n > 0, 'seconds > 0');
+  if (s.maxDurationS < s.minDurationS)
+    fail(`--max-duration ${s.maxDurationS} is below --min-duration ${s.minDurationS}`);
   if (f.tolerance) s.tolerance = num('tolerance', f.tolerance, (n) => n > 0 && n < 1, 'a fraction in (0, 1)');
   if (f.maxProbes) s.maxProbes = num('max-probes', f.maxProbes, (n) => Number.isInteger(n) && n > 0, 'an integer > 0');
   if (f.connections)

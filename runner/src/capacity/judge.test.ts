@@ -88,7 +88,9 @@ describe('percentileFromCdf and probeDurationS', () => {
   });
 
   it('holds at least the minimum query count', () => {
-    expect(probeDurationS(100, { minDurationS: 1.5, minQueries: 300 })).toBe(3);
-    expect(probeDurationS(1000, { minDurationS: 1.5, minQueries: 300 })).toBe(1.5);
+    const s = { minDurationS: 1.5, minQueries: 300, maxDurationS: 4 };
+    expect(probeDurationS(100, s)).toBe(3);
+    expect(probeDurationS(1000, s)).toBe(1.5);
+    expect(probeDurationS(10, s)).toBe(4);
   });
 });

@@ -76,6 +76,8 @@ export function judgeProbe(
   };
 }
 
-/** Probe length: at least minDurationS and long enough for minQueries arrivals at `rate`. */
-export const probeDurationS = (rate: number, s: Pick<CapacitySettings, 'minDurationS' | 'minQueries'>): number =>
-  Math.max(s.minDurationS, s.minQueries / rate);
+/** Probe length: at least minDurationS and long enough for minQueries arrivals at `rate`, at most maxDurationS. */
+export const probeDurationS = (
+  rate: number,
+  s: Pick<CapacitySettings, 'minDurationS' | 'minQueries' | 'maxDurationS'>,
+): number => Math.min(s.maxDurationS, Math.max(s.minDurationS, s.minQueries / rate));

@@ -10,6 +10,8 @@ export interface CapacitySettings {
   /** Each probe lasts at least this long and holds at least minQueries arrivals (as LoadGen's min duration/count). */
   minDurationS: number;
   minQueries: number;
+  /** ...but never longer than this (a budget cap: at low rates a probe then holds fewer arrivals). */
+  maxDurationS: number;
   /** Warm-up before every probe (not counted). */
   warmupS: number;
   /** Early stop: the bracket [lo, hi] is narrow enough when (hi - lo) / hi <= tolerance. */
