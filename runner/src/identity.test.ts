@@ -60,5 +60,6 @@ describe('cross-stack identity', () => {
         );
       }
     }
-  });
+    // Every fixture through every discovered stack, one after another: grows with the stacks (not a speed check).
+  }, 120_000);
 });
