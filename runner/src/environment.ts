@@ -13,7 +13,8 @@ export interface Environment {
   node: string;
   packages: Record<string, string>;
   git: { commit: string; dirty: boolean };
-  hostname: string;
+  /** No longer recorded (publishing hygiene: results name no machine); old runs have it. */
+  hostname?: string;
 }
 
 /** Node's lookup: <from>/node_modules/<name>/package.json, then each ancestor's, up to the repo root. */
@@ -103,14 +104,14 @@ export function captureEnvironment(root: string): Environment {
   const packages = packageVersions(root);
   return {
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
-    cores: os.availableParallelism(),
+    // All online CPUs, not availableParallelism(): the runner may be pinned to the load set by now.
+    cores: os.cpus().length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: osName(),
     kernel: os.release(),
     node: process.version,
     packages,
     git: { commit: git(root, 'rev-parse', 'HEAD') || 'unknown', dirty: git(root, 'status', '--porcelain').length > 0 },
-    hostname: os.hostname(),
   };
 }
 

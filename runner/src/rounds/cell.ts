@@ -7,6 +7,8 @@ import type { BatchHistogram } from '../scrape.js';
 import { cdf, encodeHistogram, mergeEncoded, summarize } from '../stats/histogram.js';
 import { assessRounds, medianIndex } from '../stats/rounds.js';
 import { assessStability } from '../stats/stability.js';
+import type { CellCost } from '../resources/cost.js';
+import type { CellCpu } from '../resources/cpu.js';
 
 /** Load-generator event-loop utilisation above which a round is flagged client-bound. */
 export const CLIENT_BOUND_ELU = 0.95;
@@ -18,6 +20,8 @@ export interface RoundExtras {
   failed?: string;
   /** The load loop is the work itself (raw rows): a saturated event loop is no client bottleneck. */
   notClientBound?: boolean;
+  loadCpu?: CellCpu;
+  cost?: CellCost;
 }
 
 /** A round from one load run; the CDF is dropped (the merged histogram gives the cell's). */
@@ -36,7 +40,9 @@ export function roundOf(
     startedAt,
     load: rest,
     windows: assessStability(load.windows, { lastN: s.stableWindows, tolerance: s.stableTolerance }),
-    clientBound: !x.notClientBound && load.clientElu > CLIENT_BOUND_ELU,
+    clientBound: !x.notClientBound && (load.clientElu > CLIENT_BOUND_ELU || !!x.loadCpu?.clientBound),
+    ...(x.loadCpu ? { loadCpu: x.loadCpu } : {}),
+    ...(x.cost ? { cost: x.cost } : {}),
     ...(x.resources ? { resources: x.resources } : {}),
     ...(x.batching ? { batching: x.batching } : {}),
     ...(failed ? { failed } : {}),
@@ -81,6 +87,9 @@ export function mergeCell(s: RunSettings, task: Task, concurrency: number, round
     load,
     stability,
     clientBound: rounds.some((r) => r.clientBound),
+    ...(rounds.some((r) => r.loadCpu) ? { machineBound: rounds.some((r) => r.loadCpu?.machineBound) } : {}),
+    ...(mid.loadCpu ? { loadCpu: mid.loadCpu } : {}),
+    ...(mid.cost ? { cost: mid.cost } : {}),
     ...(mid.resources ? { resources: mid.resources } : {}),
     ...(mid.batching ? { batching: mid.batching } : {}),
     startedAt: rounds[0]!.startedAt,

@@ -4,6 +4,9 @@ import type { LoadResult } from '../load/types.js';
 import type { RunSettings } from '../profiles.js';
 import type { ResourceStats } from '../results.js';
 import { sliceSeries, startSampler, type Sampler } from '../resources/sampler.js';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_PRICE_PER_CORE_HOUR, cellCost, type CellCost } from '../resources/cost.js';
+import { startCpuMeter, type CpuMeter } from '../resources/cpu.js';
 
 /** The load engine's options for one cell against `server` (everything but the requests). */
 export const engineOptions = (s: RunSettings, server: { host: string; port: number }, concurrency: number) => ({
@@ -44,3 +47,13 @@ export function diedDuring(server: Pick<LaunchedStack, 'exited'>): string | unde
   const died = server.exited();
   return died ? `the server exited during the cell (${died.code ?? died.signal})` : undefined;
 }
+
+/** Starts the load engine's CPU meter for one cell (the load set when placement is on). */
+export const startLoadCpu = (s: RunSettings): CpuMeter =>
+  startCpuMeter({ ...(s.placement ? { loadCpus: s.placement.load } : {}), cpuCount: availableParallelism() });
+
+/** Server CPU-seconds per 1k successes and USD per million, from the sampled resources. */
+export const costOf = (s: RunSettings, resources: ResourceStats | undefined, load: LoadResult): CellCost | undefined =>
+  resources
+    ? cellCost(resources.meanCpuPct, load.durationS, load.successes, s.pricePerCoreHour ?? DEFAULT_PRICE_PER_CORE_HOUR)
+    : undefined;

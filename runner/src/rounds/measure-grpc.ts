@@ -6,7 +6,7 @@ import type { GrpcWorkload } from '../load/grpc-workload.js';
 import type { RunSettings } from '../profiles.js';
 import type { RoundResult } from '../results.js';
 import { roundOf } from './cell.js';
-import { diedDuring, engineOptions, resourcesOf, sampleServer } from './measure-common.js';
+import { costOf, diedDuring, engineOptions, resourcesOf, sampleServer, startLoadCpu } from './measure-common.js';
 
 export interface GrpcCell {
   task: Task;
@@ -18,11 +18,19 @@ export interface GrpcCell {
 export async function measureGrpcCell(s: RunSettings, server: LaunchedStack, c: GrpcCell): Promise<RoundResult> {
   const startedAt = new Date().toISOString();
   const sampler = sampleServer(server);
+  const meter = startLoadCpu(s);
   // One HTTP/2 connection per load thread, but at least one per server worker (a connection sticks to one).
   const load = await runGrpcLoad({
     ...engineOptions(s, server, c.concurrency),
     ...c.workload,
     channels: Math.max(s.threads, s.workers),
   });
-  return roundOf(s, c.round, startedAt, load, { resources: resourcesOf(sampler, load), failed: diedDuring(server) });
+  const loadCpu = meter.stop();
+  const resources = resourcesOf(sampler, load);
+  return roundOf(s, c.round, startedAt, load, {
+    resources,
+    failed: diedDuring(server),
+    loadCpu,
+    cost: costOf(s, resources, load),
+  });
 }

@@ -7,7 +7,7 @@ import type { RoundResult } from '../results.js';
 import { diffHistogram, scrapeHistogram } from '../scrape.js';
 import type { Workload } from '../workload.js';
 import { roundOf } from './cell.js';
-import { diedDuring, engineOptions, resourcesOf, sampleServer } from './measure-common.js';
+import { costOf, diedDuring, engineOptions, resourcesOf, sampleServer, startLoadCpu } from './measure-common.js';
 
 export interface HttpCell {
   task: Task;
@@ -21,10 +21,21 @@ export async function measureHttpCell(s: RunSettings, server: LaunchedStack, c: 
   const batchesBefore =
     c.task === 'predict' ? await scrapeHistogram(server.baseUrl, 'servebench_batch_size') : undefined;
   const sampler = sampleServer(server);
-  const load = await runLoad({ ...engineOptions(s, server, c.concurrency), ...c.workload });
+  const meter = startLoadCpu(s);
+  const load = await runLoad(
+    { ...engineOptions(s, server, c.concurrency), ...c.workload },
+    { allowRemote: s.allowRemote === true },
+  );
+  const loadCpu = meter.stop();
   const resources = resourcesOf(sampler, load);
   const batching = batchesBefore
     ? diffHistogram(batchesBefore, await scrapeHistogram(server.baseUrl, 'servebench_batch_size'))
     : undefined;
-  return roundOf(s, c.round, startedAt, load, { resources, batching, failed: diedDuring(server) });
+  return roundOf(s, c.round, startedAt, load, {
+    resources,
+    batching,
+    failed: diedDuring(server),
+    loadCpu,
+    cost: costOf(s, resources, load),
+  });
 }

@@ -17,6 +17,7 @@ import { measureGrpcCell } from './measure-grpc.js';
 import { measureHttpCell } from './measure-http.js';
 import { EMBED_TOLERANCE } from './oracle.js';
 import type { CellKey, Participant } from './participant.js';
+import { placementOf } from '../placement/apply.js';
 
 export interface StackContext {
   settings: RunSettings;
@@ -125,6 +126,7 @@ export class StackParticipant implements Participant {
     }
     this.server = server;
     this.ctx.pool.add(this);
+    this.result.placement = placementOf(server);
     this.result.coldStartMs ??= server.coldStartMs;
     this.result.modelLoadMs ??= server.modelLoadMs;
     this.result.launches = this.launches;
