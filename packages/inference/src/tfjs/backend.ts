@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { readOnnxWeights, type BertConfig } from '@servebench/model';
+import { readOnnxWeights, type Pooling } from '@servebench/model';
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
 import type { Device } from '../ort.js';
 import { openSession, type ModelSession, type ModelThread } from '../model-thread.js';
-import { bertForward, bertTensors, disposeBert } from './bert.js';
+import { bertForward, bertTensors, disposeBert, type TfjsModelConfig } from './bert.js';
 import { loadRuntime, TFJS_RUNTIMES, type TfjsRuntime, type TfjsRuntimeId } from './runtime.js';
 
 /** `tfjs` picks the first runtime that loads; the others force one. */
@@ -127,11 +127,11 @@ export class TfjsBackend implements Backend {
 }
 
 /** Heads and LayerNorm epsilon are not recoverable from the weights alone; ensureModel writes config.json beside model.onnx. */
-async function readConfig(modelPath: string): Promise<BertConfig> {
+async function readConfig(modelPath: string): Promise<TfjsModelConfig> {
   const path = join(dirname(modelPath), 'config.json');
-  let c: BertConfig;
+  let c: TfjsModelConfig & { poolingHead?: Pooling; denseWeightLayout?: string };
   try {
-    c = JSON.parse(await readFile(path, 'utf8')) as BertConfig;
+    c = JSON.parse(await readFile(path, 'utf8')) as typeof c;
   } catch (e) {
     throw new BackendError(
       'BACKEND_CONFIG',
@@ -142,5 +142,13 @@ async function readConfig(modelPath: string): Promise<BertConfig> {
   if (!Number.isInteger(c.numHeads) || c.numHeads < 1 || c.hiddenSize % c.numHeads !== 0 || !(c.layerNormEps > 0)) {
     throw new BackendError('BACKEND_CONFIG', `${path} lacks a valid numHeads / hiddenSize / layerNormEps`);
   }
-  return c;
+  if (c.denseWeightLayout !== '[in, out]') {
+    // An ONNX export keeps its own graph (the int8 one: DequantizeLinear-style Cast/Mul weights
+    // under other names), which this forward pass does not mirror.
+    throw new BackendError(
+      'BACKEND_CONFIG',
+      `TensorFlow.js runs the forge's own BERT graph (generated models and checkpoints converted from safetensors); ${c.name} is an ONNX export with its own graph and weights (${modelPath}), which it cannot run: serve it with an ORT stack`,
+    );
+  }
+  return { ...c, pooling: c.poolingHead ?? { mode: 'mean', normalize: false } };
 }

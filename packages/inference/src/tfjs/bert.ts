@@ -1,7 +1,7 @@
 // The forged ONNX graph's math (packages/model/src/graph.ts) in TensorFlow.js ops, over the
 // same initializers: a change to one must be mirrored in the other (the identity test checks).
 import type { Tensor, Tensor1D, Tensor2D, TensorContainer } from '@tensorflow/tfjs-core';
-import type { BertConfig } from '@servebench/model';
+import type { BertConfig, Pooling } from '@servebench/model';
 import { BackendError } from '../backend.js';
 import type { ModelInput } from '../model-thread.js';
 import type { Tf } from './runtime.js';
@@ -35,9 +35,14 @@ export interface BertTensors {
   layers: Layer[];
 }
 
-/** Additive attention bias for masked keys and the pooling count floor, as in graph.ts. */
+/** Additive attention bias for masked keys, the pooling count floor, max pooling's fill and the L2 floor, as in graph.ts. */
 const MASK_NEGATIVE = -10000;
 const MIN_TOKEN_COUNT = 1e-9;
+const MAX_POOL_FILL = -1e9;
+const NORMALIZE_EPS = 1e-12;
+
+/** The config plus the pooling head the ONNX graph ends with (config.json's poolingHead; mean when absent). */
+export type TfjsModelConfig = BertConfig & { pooling?: Pooling };
 
 /** Uploads the ONNX initializers as tensors, checking every shape against the config. */
 export function bertTensors(tf: Tf, w: WeightMap, c: BertConfig): BertTensors {
@@ -86,7 +91,7 @@ export function bertTensors(tf: Tf, w: WeightMap, c: BertConfig): BertTensors {
 const int32 = (x: BigInt64Array): Int32Array => Int32Array.from(x, Number);
 
 /** Pooled embeddings [batch, hidden]. Call inside tf.tidy: intermediates are not disposed here. */
-export function bertForward(tf: Tf, t: BertTensors, c: BertConfig, b: ModelInput): Tensor2D {
+export function bertForward(tf: Tf, t: BertTensors, c: TfjsModelConfig, b: ModelInput): Tensor2D {
   const { batch: B, seqLen: S } = b;
   const H = c.hiddenSize;
   const heads = c.numHeads;
@@ -124,10 +129,22 @@ export function bertForward(tf: Tf, t: BertTensors, c: BertConfig, b: ModelInput
     h = layerNorm(tf.add(dense(gelu, L.out), h1), L.outNorm);
   }
 
-  // Masked mean over the sequence: sum(h * mask) / max(sum(mask), 1e-9).
   const mask3 = tf.reshape(mask, [B, S, 1]);
-  const summed = tf.sum(tf.mul(tf.reshape(h, [B, S, H]), mask3), 1);
-  return tf.div<Tensor2D>(summed, tf.maximum(tf.sum(mask3, 1), MIN_TOKEN_COUNT));
+  const h3 = tf.reshape(h, [B, S, H]);
+  let pooled: Tensor2D;
+  if (c.pooling?.mode === 'cls') {
+    pooled = tf.reshape(tf.slice(h3, [0, 0, 0], [B, 1, H]), [B, H]) as Tensor2D;
+  } else if (c.pooling?.mode === 'max') {
+    // Masked-out tokens are pushed to -1e9 before the max, as sentence-transformers does.
+    pooled = tf.max(tf.add(h3, tf.mul(tf.sub(1, mask3), MAX_POOL_FILL)), 1) as Tensor2D;
+  } else {
+    // Masked mean over the sequence: sum(h * mask) / max(sum(mask), 1e-9).
+    const summed = tf.sum(tf.mul(h3, mask3), 1);
+    pooled = tf.div<Tensor2D>(summed, tf.maximum(tf.sum(mask3, 1), MIN_TOKEN_COUNT));
+  }
+  if (!c.pooling?.normalize) return pooled;
+  // x / max(||x||_2, 1e-12), as torch.nn.functional.normalize (a sentence-transformers Normalize module).
+  return tf.div<Tensor2D>(pooled, tf.maximum(tf.sqrt(tf.sum(tf.mul(pooled, pooled), 1, true)), NORMALIZE_EPS));
 }
 
 export function disposeBert(tf: Tf, t: BertTensors): void {
