@@ -1,6 +1,7 @@
 import { TASKS } from '@servebench/contract';
 import { machineStamp } from '../environment.js';
 import type { CellResult, RunResults, StackResult } from '../results.js';
+import { placementStamp, renderCost } from './cost.js';
 
 const num = (x: number) =>
   x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2);
@@ -9,6 +10,8 @@ function flags(c: CellResult): string {
   const f: string[] = [];
   if (c.status === 'unstable') f.push('~');
   if (c.clientBound) f.push('c');
+  if (c.machineBound) f.push('m');
+  if (c.aboveCeiling) f.push('!');
   const errors = Object.values(c.load.errors).reduce((a, b) => a + b, 0);
   if (errors > 0) f.push('e');
   return f.length ? ` ${f.join('')}` : '';
@@ -90,7 +93,7 @@ function notMeasured(stacks: StackResult[]): string {
     '',
     '**Not measured:**',
     '',
-    ...out.map((s) => `- \`${s.id}\`: ${s.status}${s.reason ? ` — ${s.reason.split('\n')[0]!.slice(0, 300)}` : ''}`),
+    ...out.map((s) => `- \`${s.id}\`: ${s.status}${s.reason ? ` — ${s.reason.split('\n')[0]!}` : ''}`),
   ].join('\n');
 }
 
@@ -151,11 +154,14 @@ export function renderMarkdown(r: RunResults): string {
     '',
     roundsStamp(r),
     '',
+    placementStamp(r),
+    '',
     `Machine: ${machineStamp(r.environment)}.`,
     '',
     renderTable(r),
     '',
-    `Each cell: the median over rounds of verified successful requests/s / p99 latency in ms from the merged histogram of all rounds (p50-p99.9 and every round are in results.json). Flags: \`~\` unstable (fewer than ${s.rounds ?? 1} of its rounds within ±${tol}% of their median; the rounds' min-max is shown), \`c\` client-bound (load generator event loop above 95%), \`e\` some requests failed (counted by class in results.json, never as throughput). \`raw+ort\` is the in-process reference: the same tokenizer and model with no server.`,
+    `Each cell: the median over rounds of verified successful requests/s / p99 latency in ms from the merged histogram of all rounds (p50-p99.9 and every round are in results.json). Flags: \`~\` unstable (fewer than ${s.rounds ?? 1} of its rounds within ±${tol}% of their median; the rounds' min-max is shown), \`c\` client-bound (load generator event loop above 95% or its CPU set at least 90% busy), \`m\` machine-bound (all CPUs at least 90% busy), \`!\` above its runtime's ceiling by more than the ceiling's spread (a measurement error, see results.json), \`e\` some requests failed (counted by class in results.json, never as throughput). \`raw+ort\` is the in-process reference: the same tokenizer and model with no server.`,
+    renderCost(r),
     renderPeers(r),
     stackFacts(r.stacks),
     notMeasured(r.stacks),
