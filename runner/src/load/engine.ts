@@ -35,6 +35,8 @@ export function validateSpec(spec: LoadSpec, opts: { allowRemote?: boolean } = {
   if (!(spec.warmupMs >= 0)) bad(`warmupMs ${spec.warmupMs}`);
   if (!(spec.windowMs > 0)) bad(`windowMs ${spec.windowMs}`);
   if (!(spec.timeoutMs > 0)) bad(`timeoutMs ${spec.timeoutMs}`);
+  if (spec.arrivalOffsetsMs && !spec.arrivalOffsetsMs.every((t, k, a) => t >= 0 && (k === 0 || t >= a[k - 1]!)))
+    bad('arrivalOffsetsMs must be ascending and >= 0');
   if (spec.maxRequests !== undefined && !(Number.isInteger(spec.maxRequests) && spec.maxRequests > 0))
     bad(`maxRequests ${spec.maxRequests}`);
   const t = spec.threads ?? 1;
@@ -66,6 +68,8 @@ export function splitSpec(spec: LoadSpec): WorkerShare[] {
     warmupMs: spec.warmupMs,
     durationMs: spec.durationMs,
     ...(maxes ? { maxRequests: maxes[i]! } : {}),
+    // Explicit send times are dealt round-robin, so every thread keeps the shape.
+    ...(spec.arrivalOffsetsMs ? { offsetsMs: spec.arrivalOffsetsMs.filter((_, k) => k % conns.length === i) } : {}),
     windowMs: spec.windowMs,
     timeoutMs: spec.timeoutMs,
   }));

@@ -24,6 +24,8 @@ export interface WorkerShare {
   maxRequests?: number;
   windowMs: number;
   timeoutMs: number;
+  /** Open loop: explicit send times (ms from the start, ascending) instead of the rate's schedule. */
+  offsetsMs?: number[];
 }
 
 // After ECONNREFUSED, retrying at once would spin the loop; the errors are still counted.

@@ -15,7 +15,16 @@ const LATE_MS = 1;
  */
 export type OpenLoopShare = Pick<
   WorkerShare,
-  'connections' | 'rate' | 'arrivals' | 'seed' | 'warmupMs' | 'durationMs' | 'maxRequests' | 'windowMs' | 'timeoutMs'
+  | 'connections'
+  | 'rate'
+  | 'arrivals'
+  | 'seed'
+  | 'warmupMs'
+  | 'durationMs'
+  | 'maxRequests'
+  | 'windowMs'
+  | 'timeoutMs'
+  | 'offsetsMs'
 >;
 
 /** How one reply is scored: cls null means success. */
@@ -68,6 +77,18 @@ class Queue<T> {
 }
 
 /**
+ * Gaps between explicit send times; after the last, one gap past `endMs` (so scheduling stops there).
+ */
+export function offsetGaps(offsets: readonly number[], endMs: number): () => number {
+  let k = 0;
+  return () => {
+    k++;
+    if (k < offsets.length) return offsets[k]! - offsets[k - 1]!;
+    return Math.max(1, endMs - (offsets[offsets.length - 1] ?? 0) + 1);
+  };
+}
+
+/**
  * Runs `share` open-loop from `startAt` (this thread's performance.now() clock), sending the
  * `requestCount` requests round-robin at the share's rate over `transport`.
  */
@@ -83,14 +104,15 @@ export function runOpenLoop<Slot, Reply>(
   const measStart = startAt + share.warmupMs;
   const measEnd = measStart + share.durationMs;
   const rec = new Recorder(Math.max(1, Math.ceil(share.durationMs / share.windowMs)));
-  const gap = interArrivals(rate, share.arrivals, share.seed);
+  const offsets = share.offsetsMs;
+  const gap = offsets ? offsetGaps(offsets, measEnd - startAt) : interArrivals(rate, share.arrivals, share.seed);
   // Room for about one timeout's worth of arrivals; beyond that the server is hopelessly behind.
   const maxBacklog = Math.min(100_000, Math.max(share.connections, Math.ceil((rate * share.timeoutMs) / 1000)));
   const open = { scheduled: 0, sent: 0, late: 0, dropped: 0 };
   const idle: Slot[] = [];
   const backlog = new Queue<Pending>();
   let pendingCounted = 0; // counted requests not yet resolved (in flight or in backlog)
-  let nextSched = startAt;
+  let nextSched = startAt + (offsets?.[0] ?? 0);
   let rr = 0;
   let scheduling = true;
   let finished = false;

@@ -28,6 +28,11 @@ export interface LoadSpec {
   seed?: number;
   warmupMs: number;
   durationMs: number;
+  /**
+   * Open loop: explicit send times in ms from the start (warm-up included), ascending, instead of `arrivals`
+   * at `rate` (a burst, a replayed trace); `rate` is then their mean rate. Scheduling ends after the last.
+   */
+  arrivalOffsetsMs?: number[];
   /** Measurement stops at durationMs or after maxRequests successes+errors. */
   maxRequests?: number;
   windowMs: number;
