@@ -24,6 +24,7 @@ import ctypes.util
 import glob
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -38,6 +39,10 @@ from importlib.metadata import version
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Python-backend settings pytriton uses too: small shared-memory pools that grow on demand.
 SHM_DEFAULT_BYTES = 4 * 1024 * 1024
+# Triton APIs that need the admin header (--http-restricted-api, --grpc-restricted-protocol): loading or unloading models
+# and registering shared memory regions. Inference, health, metadata and statistics stay open.
+RESTRICTED_APIS = "model-repository,shared-memory"
+RESTRICTED_HEADER = "servebench-admin-key"
 SHM_GROWTH_BYTES = 1024 * 1024
 
 
@@ -204,6 +209,7 @@ def main(argv: list[str]) -> int:
         use_own_libpython(env)
         # The stub's interpreter is isolated (no PYTHONPATH, no venv): python_model.py puts this first on sys.path.
         env["SERVEBENCH_SITE_PACKAGES"] = sysconfig.get_paths()["purelib"]
+        admin_key = secrets.token_hex(16)
         cmd = [
             os.path.join(dist, "bin", "tritonserver"),
             "--model-repository", repo,
@@ -216,6 +222,11 @@ def main(argv: list[str]) -> int:
             "--grpc-address", a.host, "--grpc-port", str(a.grpc_port),
             "--metrics-address", a.host, "--metrics-port", str(a.metrics_port),
             "--allow-gpu-metrics", "false",
+            # Model control and shared memory only for a caller holding a per-start secret header
+            # (never printed): a local client cannot load models or map shared memory into the server.
+            # tritonserver 2.51 spells the gRPC flag --grpc-restricted-protocol (later: --grpc-restricted-api).
+            "--http-restricted-api", f"{RESTRICTED_APIS}:{RESTRICTED_HEADER}={admin_key}",
+            "--grpc-restricted-protocol", f"{RESTRICTED_APIS}:{RESTRICTED_HEADER}={admin_key}",
             "--strict-readiness", "true",
             "--exit-on-error", "true",
             "--exit-timeout-secs", "5",

@@ -145,6 +145,16 @@ describe.skipIf(notInstalled !== undefined)('real Triton, model in its Python ba
     await ort?.close();
   });
 
+  it('restricts model control and shared memory to a secret header (--http-restricted-api, --grpc-restricted-protocol)', async () => {
+    const opts = { method: 'POST', headers: { connection: 'close', 'content-type': 'application/json' }, body: '{}' };
+    const load = await fetch(`${ms.urls.http}/v2/repository/models/bert/load`, opts);
+    expect(load.status).toBe(403);
+    const shm = await fetch(`${ms.urls.http}/v2/systemsharedmemory/status`, { headers: { connection: 'close' } });
+    expect(shm.status).toBe(403);
+    const ready = await fetch(`${ms.urls.http}/v2/models/bert/ready`, { headers: { connection: 'close' } });
+    expect(ready.status).toBe(200); // health and inference stay open
+  });
+
   it('serves the forged model with the repository config: 64 rows, dynamic batching, CPU instance', async () => {
     expect(ms.info.model_server).toMatch(/^triton 2\.\d+\.\d+$/);
     expect(ms.info.launcher).toBe('tritonserver 2.51.0 (from nvidia-pytriton 0.7.0), Python backend, CPU');

@@ -9,20 +9,29 @@ import { httpGet } from './ready.js';
 import { LaunchError, MODEL } from './types.js';
 import { pinnedCommand } from '../placement/affinity.js';
 
-/** Where TF Serving could come from here: its binary on PATH, or a local tensorflow/serving image. */
-export function findTfServing(
-  env: NodeJS.ProcessEnv = process.env,
-): { binary: string } | { image: string } | { reason: string } {
-  for (const d of (env.PATH ?? '').split(':')) {
-    const b = join(d, 'tensorflow_model_server');
-    if (d && existsSync(b)) return { binary: b };
-  }
+/**
+ * Where TF Serving could come from here: a local tensorflow/serving image, published on 127.0.0.1
+ * only. tensorflow_model_server binds every interface (0.0.0.0 is hard-coded for gRPC and REST and no
+ * flag sets an address, tensorflow/serving#1969), so its binary on PATH is refused rather than run.
+ */
+export function findTfServing(env: NodeJS.ProcessEnv = process.env): { image: string } | { reason: string } {
   const image = 'tensorflow/serving';
   const r = spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
     encoding: 'utf8',
     timeout: 10_000,
   });
   if (r.status === 0) return { image };
+  for (const d of (env.PATH ?? '').split(':')) {
+    const b = join(d, 'tensorflow_model_server');
+    if (d && existsSync(b)) {
+      return {
+        reason:
+          `TF Serving refused: ${b} would listen on every interface (tensorflow_model_server hard-codes 0.0.0.0 ` +
+          `and has no address flag, tensorflow/serving#1969); the runner only starts it from a local ${image} image, ` +
+          'whose ports it publishes on 127.0.0.1 only.',
+      };
+    }
+  }
   const docker = r.error ? r.error.message : (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ');
   return {
     reason:
@@ -47,24 +56,24 @@ export async function launchTfServing(o: ModelServerOptions): Promise<LaunchedMo
     throw new LaunchError('spawn', `TF Serving cannot run here: ${(e as Error).message}`, true);
   }
   const [grpc, rest] = (await freePorts(2)) as [number, number];
-  const flags = [`--port=${grpc}`, `--rest_api_port=${rest}`, `--model_name=${MODEL}`];
+  const flags = ['--port=8500', '--rest_api_port=8501', `--model_name=${MODEL}`];
   const t0 = performance.now();
-  const argv =
-    'binary' in where
-      ? [where.binary, ...flags, `--model_base_path=${repo.basePath}`]
-      : [
-          'docker',
-          'run',
-          '--rm',
-          '-i',
-          '--network',
-          'host',
-          '-v',
-          `${repo.basePath}:/models/${MODEL}:ro`,
-          where.image,
-          ...flags,
-          `--model_base_path=/models/${MODEL}`,
-        ];
+  // Bridge network with both ports published on 127.0.0.1 only (not --network host: TF Serving binds 0.0.0.0).
+  const argv = [
+    'docker',
+    'run',
+    '--rm',
+    '-i',
+    '-p',
+    `127.0.0.1:${grpc}:8500`,
+    '-p',
+    `127.0.0.1:${rest}:8501`,
+    '-v',
+    `${repo.basePath}:/models/${MODEL}:ro`,
+    where.image,
+    ...flags,
+    `--model_base_path=/models/${MODEL}`,
+  ];
   const p = spawnChild({
     argv: pinnedCommand(argv, o.cpus),
     env: process.env,
@@ -98,7 +107,7 @@ export async function launchTfServing(o: ModelServerOptions): Promise<LaunchedMo
     env: { MODEL_SERVER_URL: o.backend === 'tfserving-grpc' ? `127.0.0.1:${grpc}` : base, MODEL_SERVER_MODEL: MODEL },
     urls: { http: base, grpc: `127.0.0.1:${grpc}` },
     info: {
-      model_server: 'binary' in where ? `tensorflow_model_server (${where.binary})` : `docker image ${where.image}`,
+      model_server: `docker image ${where.image} (ports published on 127.0.0.1 only)`,
       model_repository: repo.basePath,
     },
     coldStartMs,
