@@ -55,6 +55,10 @@ export interface RunSettings {
   readyTimeoutS: number;
   raw: boolean;
   launcher: 'process' | 'compose';
+  /** --target: stacks measured at an already running endpoint (not launched); non-loopback only with --allow-remote. */
+  targets?: Record<string, { url: string; remote: boolean }>;
+  /** --allow-remote was given: the load may go to a non-loopback target. */
+  allowRemote?: boolean;
   /** Dynamic batching for every stack and the raw row (1 = off); MAX_BATCH_SIZE / MAX_QUEUE_DELAY_US. */
   maxBatchSize: number;
   maxQueueDelayUs: number;

@@ -22,6 +22,12 @@ import { roundsOf, type Participant } from './rounds/participant.js';
 import { RawParticipant } from './rounds/raw.js';
 import { StackParticipant, StackPool } from './rounds/stack.js';
 import { buildWorkload, type Workload } from './workload.js';
+import { placeLaunches } from './placement/apply.js';
+import { CEILING_RUNTIMES, ceilingRuntimeFor } from './raw/ceiling.js';
+import { flagAboveCeiling } from './raw/flags.js';
+import { CEILING_WHAT, CeilingParticipant, ceilingId } from './raw/participant.js';
+import { runCrossChecks } from './crosscheck-stage.js';
+import { machineIds, scrubLogs, scrubValue } from './hygiene.js';
 
 export { EMBED_TOLERANCE, loadOracle } from './rounds/oracle.js';
 export { CLIENT_BOUND_ELU } from './rounds/cell.js';
@@ -78,15 +84,18 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
         hiddenSize: files.config.hiddenSize,
         layers: files.config.numLayers,
       });
+  // Nothing written names the machine: checkout path, home and hostname are scrubbed (hygiene.ts).
+  const ids = machineIds(o.root);
   const save = () => {
     results.drift = driftOf(results.calibration);
-    writeJsonAtomic(resultsFile, results);
+    flagAboveCeiling(results.stacks, results.calibration);
+    writeJsonAtomic(resultsFile, scrubValue(results, ids));
   };
   const progress = new Progress(0);
   const note = (line: string) => progress.note(line);
 
   // Seam (placement): every server the run starts goes through these two launchers.
-  const wrap = o.wrapLauncher ?? ((l: Launcher) => l);
+  const wrap = o.wrapLauncher ?? placeLaunches(s.placement ?? null, s.launcher);
   const launchStack = wrap(
     s.launcher === 'compose'
       ? composeLauncher({ root: o.root })
@@ -136,6 +145,15 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
       ),
     );
     for (const c of calibration) (results.calibration.find((x) => x.id === c.id) as CalibrationResult).status = 'ok';
+    // The per-runtime ceilings the stacks' predict cells are checked against (raw/flags.ts).
+    const runtimes = new Set(
+      o.stacks.map((x) => ceilingRuntimeFor({ backend: x.backend, language: x.server.language })),
+    );
+    for (const runtime of CEILING_RUNTIMES.filter((r) => runtimes.has(r) && s.tasks.includes('predict'))) {
+      const entry = calibrationEntry(ceilingId(runtime), CEILING_WHAT[runtime]);
+      if (entry.status === 'pending') entry.status = 'ok';
+      calibration.push(new CeilingParticipant(runtime, entry, { settings: s, files, texts, root: o.root, note }));
+    }
   }
 
   const participants: Participant[] = [];
@@ -211,13 +229,19 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
         },
       );
     }
+    // The engine against wrk / ghz on hello_world, same placement, on stacks still up or relaunched.
+    if (s.crosscheck !== 'none' && s.tasks.includes('hello_world') && !results.crosscheck?.length) {
+      results.crosscheck = await runCrossChecks(participants, s, note);
+      save();
+    }
   } finally {
     for (const p of [...calibration, ...participants]) await p.close().catch(() => undefined);
     await oracle.close();
   }
+  scrubLogs(o.runDir, ids);
   results.status = 'complete';
   results.finishedAt = new Date().toISOString();
   results.wallS = Math.round((performance.now() - t0) / 100) / 10 + (o.resume?.wallS ?? 0);
   save();
-  return results;
+  return scrubValue(results, ids);
 }
