@@ -19,4 +19,14 @@ export {
   type ConformanceContext,
 } from './conformance/checks.js';
 export { call, postJson, postLarge, type HttpReply } from './conformance/http.js';
-export { ABUSE_CHECKS, abuseCases, newAbuseTally, type AbuseCase, type AbuseTally } from './conformance/abuse.js';
+export {
+  ABUSE_CHECKS,
+  abuseCases,
+  errorCodeOf,
+  newAbuseTally,
+  sendCase,
+  type AbuseCase,
+  type AbuseTally,
+  type CaseReply,
+} from './conformance/abuse.js';
+export { EDGE_CHECKS, edgeCases } from './conformance/edge.js';

@@ -34,6 +34,7 @@ export function edgeCases(): AbuseCase[] {
     },
     { name: 'DELETE /metrics', method: 'DELETE', path: ROUTES.metrics, status: [405], codes: ['METHOD_NOT_ALLOWED'] },
     { name: 'TRACE /hello_world', method: 'TRACE', path: h, status: [405], codes: ['METHOD_NOT_ALLOWED'] },
+    { name: 'QUERY /tokenize', method: 'QUERY', path: ROUTES.tokenize, status: [405], codes: ['METHOD_NOT_ALLOWED'] },
     { name: 'HEAD /hello_world', method: 'HEAD', path: h, status: [200] },
     { name: 'HEAD /readyz', method: 'HEAD', path: ROUTES.readyz, status: [200] },
     { name: 'HEAD /predict', method: 'HEAD', path: ROUTES.predict, status: [405] },

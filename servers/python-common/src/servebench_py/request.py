@@ -38,8 +38,12 @@ def parse_texts_body(raw: bytes, content_type: Optional[str], limits: Limits) ->
         raise ServeError('INVALID_UTF8', 'body is not valid UTF-8') from None
     try:
         body = json.loads(source, parse_constant=_no_constants)
-    except (ValueError, RecursionError):
+    except ValueError:
         raise ServeError('INVALID_JSON', 'body is not valid JSON') from None
+    except RecursionError:
+        # Deeper than Python's parser recurses (about 1,000 levels); V8's JSON.parse goes on and the Node
+        # stacks reject the shape, as here: no request of the contract nests beyond two levels.
+        raise ServeError('INVALID_REQUEST', 'body nests too deeply to be a request') from None
     return validate_texts(body, limits)
 
 

@@ -1,0 +1,74 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { abuseCases, edgeCases, errorCodeOf, sendCase, type AbuseCase } from '@servebench/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discoverServers, repoRoot, stacksOf } from './discover.js';
+import { launchProcess, type Launched } from './launch/process.js';
+
+// Cross-stack error identity: every HTTP server (on ort, or its first backend when it has no ort),
+// started as the runner starts it, gives every bad-input and routing-edge request the same status,
+// contract error code and Allow header. A difference fails with a request x stack table.
+const stacks = stacksOf(discoverServers(repoRoot())).filter(
+  (s) =>
+    s.server.protocol === 'http' && s.backend === (s.server.backends.includes('ort') ? 'ort' : s.server.backends[0]),
+);
+const logs = mkdtempSync(join(tmpdir(), 'servebench-edge-identity-'));
+const servers = new Map<string, Launched>();
+
+beforeAll(async () => {
+  for (const s of stacks) {
+    servers.set(
+      s.id,
+      await launchProcess(s, { env: { MODEL: 'tiny' }, readyTimeoutMs: 90_000, logFile: join(logs, `${s.id}.log`) }),
+    );
+  }
+}, 300_000);
+afterAll(async () => {
+  await Promise.all([...servers.values()].map((s) => s.stop()));
+});
+
+/** `405 METHOD_NOT_ALLOWED Allow: OPTIONS, POST`, or what went wrong. */
+async function answer(baseUrl: string, c: AbuseCase): Promise<string> {
+  try {
+    const r = await sendCase(baseUrl, c);
+    // 414 and 431 may come from the HTTP parser before any route code runs: the status alone is the contract.
+    const code = r.status === 414 || r.status === 431 ? '' : (errorCodeOf(r) ?? '-');
+    return [String(r.status), code, r.allow === undefined ? '' : `Allow: ${r.allow}`].join(' ').trim();
+  } catch (e) {
+    return `no answer (${(e as Error).message})`;
+  }
+}
+
+function table(rows: Map<string, Map<string, string>>, ids: string[]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    line(['request', ...ids]),
+    line(['---', ...ids.map(() => '---')]),
+    ...[...rows].map(([name, byStack]) => line([name, ...ids.map((id) => byStack.get(id) ?? '')])),
+  ].join('\n');
+}
+
+describe('cross-stack error identity', () => {
+  it('covers every HTTP server (express, fastify, hono, tfjs at least)', () => {
+    expect(stacks.map((s) => s.server.id)).toEqual(expect.arrayContaining(['express', 'fastify', 'hono', 'tfjs']));
+  });
+
+  it('answers every bad-input and routing-edge request identically on every stack', async () => {
+    const limits = { max_body_bytes: 1024 * 1024, max_texts: 64 };
+    const cases = [...abuseCases(limits), ...edgeCases()];
+    const ids = [...servers.keys()];
+    const all = new Map<string, Map<string, string>>();
+    for (const c of cases) {
+      const byStack = new Map<string, string>();
+      for (const [id, s] of servers) byStack.set(id, await answer(s.baseUrl, c));
+      const request = `${c.method ?? 'POST'} ${c.path ?? '/predict'}`;
+      all.set(c.name === request ? request : `${request}: ${c.name}`, byStack);
+    }
+    const differing = new Map([...all].filter(([, byStack]) => new Set(byStack.values()).size > 1));
+    expect(differing.size, `requests answered differently across stacks:\n${table(differing, ids)}`).toBe(0);
+    // The edge table, one answer per row (printed for the record).
+    const edge = new Set(edgeCases().map((c) => c.name));
+    console.log(table(new Map([...all].filter(([k]) => edge.has(k))), ids));
+  }, 300_000);
+});
