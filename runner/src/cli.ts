@@ -20,6 +20,8 @@ import { finishRun } from './report/finish.js';
 import { runBenchmark } from './run.js';
 import { UsageError, resolveSettings, type RunFlags } from './settings.js';
 import { THRESHOLD_EXIT_CODE } from './thresholds/index.js';
+import { pinRunner } from './placement/apply.js';
+import { DEFAULT_PRICE_PER_CORE_HOUR, PRICE_SOURCE } from './resources/cost.js';
 
 const root = repoRoot();
 const program = new Command('servebench')
@@ -66,7 +68,22 @@ program
   .addOption(new Option('--sentences <set>', 'request texts').choices(['short', 'medium', 'long']))
   .addOption(new Option('--launcher <kind>', 'how stacks are started').choices(['process', 'compose']))
   .option('--workers <n>', 'server processes per stack (WORKERS)')
-  .option('--threads <n>', 'ORT intra-op threads, servers and raw alike')
+  .option(
+    '--threads <n>',
+    'model runtime threads (INTRA_OP_THREADS), servers, raw and ceilings alike (default: the server CPU set size)',
+  )
+  .option(
+    '--cpus <spec>',
+    'CPU placement: server=<list>,load=<list> (e.g. server=0,load=1), or none (default: first half of the CPUs for the server tree, the rest for the load engine)',
+  )
+  .option(
+    '--price-per-core-hour <usd>',
+    `USD per core-hour for the cost columns (default ${DEFAULT_PRICE_PER_CORE_HOUR}: ${PRICE_SOURCE})`,
+  )
+  .option(
+    '--crosscheck <ids>',
+    'stacks checked against wrk (HTTP) / ghz (gRPC) on hello_world after the rounds: auto (first HTTP and gRPC stack), none, or ids',
+  )
   .option('--load-threads <n>', 'load generator worker threads')
   .option('--timeout <ms>', 'per-request timeout')
   .option('--max-batch-size <n>', 'dynamic batching for every stack and the raw row (1 = off)')
@@ -117,6 +134,8 @@ program
       process.stderr.write(
         `servebench: ${previous ? 'resuming' : 'run'} ${runId}\n${JSON.stringify({ settings, stacks: stacks.map((s) => s.id), runDir }, null, 2)}\n`,
       );
+      // The load engine (this process; its worker threads inherit) runs on the load set.
+      pinRunner(settings.placement ?? null);
       const results = await runBenchmark({ settings, stacks, root, runDir, runId, resume: previous });
       const md = await renderRun(results, runDir);
       pointLatest(outDir, runId);
