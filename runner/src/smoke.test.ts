@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { machineIds, machineLeaks } from './hygiene.js';
 import type { RunResults } from './results.js';
 
 const cli = new URL('../dist/cli.js', import.meta.url).pathname;
@@ -65,5 +66,22 @@ describe('servebench run --profile smoke', () => {
     }
     expect(readFileSync(join(out, 'smoke', 'results.md'), 'utf8')).toMatch(/broken-standin\+none.*failed-verification/);
     expect(stdout).toMatch(/\| grpc\+ort \| predict \|/);
+
+    // Publishing hygiene: results.json and the logs name neither the checkout nor the host.
+    const ids = machineIds(new URL('../../', import.meta.url).pathname);
+    expect(machineLeaks(readFileSync(join(out, 'smoke', 'results.json'), 'utf8'), ids)).toEqual([]);
+    for (const f of readdirSync(join(out, 'smoke', 'logs')))
+      expect(machineLeaks(readFileSync(join(out, 'smoke', 'logs', f), 'utf8'), ids), f).toEqual([]);
+    // Placement (default split): every measured server tree was read back on the server set.
+    if (r.settings.placement) {
+      for (const s of r.stacks.filter((x) => x.status === 'ok' && x.protocol !== 'in-process')) {
+        expect(s.placement, s.id).toMatchObject({ applied: true, server: String(r.settings.placement.server[0]) });
+        expect(s.placement!.processes!.length, s.id).toBeGreaterThan(0);
+        for (const c of s.cells) expect(c.loadCpu?.loadCpuS, `${s.id} ${c.task}`).toBeGreaterThan(0);
+      }
+    }
+    // Ceilings for the runtimes measured (ort-node for express/grpc, ort-python for flask) and the cross-check.
+    expect(r.calibration.map((c) => c.id)).toEqual(expect.arrayContaining(['ceiling-ort-node', 'ceiling-ort-python']));
+    expect(r.crosscheck?.map((c) => `${c.stack}:${c.tool}`)).toEqual(['express+ort:wrk', 'grpc+ort:ghz']);
   }, 420_000);
 });
