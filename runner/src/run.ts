@@ -22,6 +22,7 @@ import { roundsOf, type Participant } from './rounds/participant.js';
 import { RawParticipant } from './rounds/raw.js';
 import { StackParticipant, StackPool } from './rounds/stack.js';
 import { buildWorkload, type Workload } from './workload.js';
+import { withTargets } from './launch/target.js';
 import { placeLaunches } from './placement/apply.js';
 import { CEILING_RUNTIMES, ceilingRuntimeFor } from './raw/ceiling.js';
 import { flagAboveCeiling } from './raw/flags.js';
@@ -96,10 +97,14 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
 
   // Seam (placement): every server the run starts goes through these two launchers.
   const wrap = o.wrapLauncher ?? placeLaunches(s.placement ?? null, s.launcher);
-  const launchStack = wrap(
-    s.launcher === 'compose'
-      ? composeLauncher({ root: o.root })
-      : withModelServer(launchProcess, { root: o.root, files, settings: s, note }),
+  // --target: named stacks connect to their running endpoint instead (never placed or stopped by us).
+  const launchStack = withTargets(
+    s.targets,
+    wrap(
+      s.launcher === 'compose'
+        ? composeLauncher({ root: o.root })
+        : withModelServer(launchProcess, { root: o.root, files, settings: s, note }),
+    ),
   );
   const launchLocal = wrap(launchProcess);
 

@@ -5,6 +5,7 @@ import { PROFILES, type RunSettings } from './profiles.js';
 import { resolveCapacity } from './capacity/flags.js';
 import { PlacementError, availableCpus, parseCpusFlag, runtimeThreads, type Placement } from './placement/cpus.js';
 import { DEFAULT_PRICE_PER_CORE_HOUR } from './resources/cost.js';
+import { parseTargets } from './launch/target.js';
 
 export class UsageError extends Error {}
 
@@ -28,6 +29,8 @@ export interface RunFlags {
   seed?: string;
   sentences?: string;
   launcher?: string;
+  target?: string[];
+  allowRemote?: boolean;
   workers?: string;
   threads?: string;
   cpus?: string;
@@ -115,6 +118,14 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
   if (f.seed !== undefined) s.seed = f.seed === '0' ? 0 : positive('seed', f.seed, true);
   if (f.sentences) s.sentences = oneOf<SentenceSet>('sentences', f.sentences, SENTENCE_SETS);
   if (f.launcher) s.launcher = oneOf('launcher', f.launcher, ['process', 'compose'] as const);
+  if (f.target?.length) {
+    try {
+      s.targets = parseTargets(f.target, f.allowRemote === true);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (f.allowRemote) s.allowRemote = true;
+  }
   if (f.workers) s.workers = positive('workers', f.workers, true);
   const placement = cpusOf(f.cpus);
   s.placement = placement;
