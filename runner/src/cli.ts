@@ -12,9 +12,9 @@ import { DiscoveryError, discoverServers, filterStacks, repoRoot, stacksOf } fro
 import { readResults } from './results.js';
 import { reliabilityOk, reliabilityReport, renderReliability, reportStacks } from './reliability/report.js';
 import { registerRenderStacks } from './lists/command.js';
-import { registerRenderStacks } from './lists/command.js';
 import { renderRun, updateReadme } from './render/index.js';
 import { registerReportCommand } from './report/command.js';
+import { registerShapeCommand } from './shapes/command.js';
 import { renderCompareHtml } from './report/compare-html.js';
 import { finishRun } from './report/finish.js';
 import { runBenchmark } from './run.js';
@@ -160,7 +160,7 @@ program
 registerCapacityCommands(program, { root, resolveRunDir, pointLatest });
 registerAgentCommands(program);
 registerReportCommand(program, { root, resolveRunDir });
-registerRenderStacks(program, root);
+registerShapeCommand(program, root);
 registerRenderStacks(program, root);
 
 program
