@@ -16,9 +16,13 @@ def serve(config: ServerConfig, sock: socket.socket) -> None:
         access_log=False,
         server_header=False,
         lifespan='off',
-        # Longer than any client's idle timeout (Node's agent: 5 s), so the client always closes an idle
-        # connection first and never reuses one the server is closing.
-        timeout_keep_alive=75,
+        # IDLE_TIMEOUT_MS (30 s): longer than any client's idle timeout (Node's agent: 5 s), so the client
+        # always closes an idle connection first and never reuses one the server is closing.
+        timeout_keep_alive=max(1, round(config.connections.idle_timeout_ms / 1000)),
+        # MAX_CONNECTIONS: beyond it uvicorn answers 503 (it counts connections and tasks).
+        limit_concurrency=config.connections.max_connections,
+        # HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS, which uvicorn lacks (servebench_py/timeouts.py).
+        http='servebench_py.uvicorn_protocol:GuardedHttpToolsProtocol',
         timeout_graceful_shutdown=max(1, round(config.shutdown_grace_ms / 1000)),
         workers=config.workers,
     )

@@ -9,14 +9,14 @@ from gunicorn.app.base import BaseApplication
 
 from servebench_py.config import ServerConfig
 from servebench_py.serve import run_main
+from servebench_py.timeouts import deadline_wsgi, no_continue_past_limit
 
 # gthread hands each request to a thread pool whose own queue is not bounded by MAX_QUEUE, and a
 # request waiting there blocks /healthz behind it. So: a thread for every request in flight (they
 # start on demand, so a light load starts few), at least one per admitted predict (1 running +
-# MAX_QUEUE waiting), the excess shed with 429 by the app, and room for idle keep-alive connections.
+# MAX_QUEUE waiting), the excess shed with 429 by the app; MAX_CONNECTIONS bounds the connections held.
 MIN_THREADS = 512
 MAX_THREADS = 2048
-IDLE_CONNECTIONS = 1024
 
 
 def threads_for(config: ServerConfig) -> int:
@@ -24,9 +24,10 @@ def threads_for(config: ServerConfig) -> int:
 
 
 class Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: Dict[str, Any], threads: int) -> None:
+    def __init__(self, options: Dict[str, Any], threads: int, config: ServerConfig) -> None:
         self.options = options
         self.threads = threads
+        self.config = config
         super().__init__()
 
     def load_config(self) -> None:
@@ -37,7 +38,8 @@ class Gunicorn(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         from app import create_app
 
-        return create_app(self.threads)
+        # REQUEST_TIMEOUT_MS for the body, which gunicorn lacks (servebench_py/timeouts.py).
+        return deadline_wsgi(create_app(self.threads), self.config.connections)
 
 
 def serve(config: ServerConfig, sock: socket.socket) -> None:
@@ -48,13 +50,16 @@ def serve(config: ServerConfig, sock: socket.socket) -> None:
         'workers': config.workers,
         'worker_class': 'gthread',
         'threads': threads,
-        'worker_connections': threads + IDLE_CONNECTIONS,
+        # MAX_CONNECTIONS (768) caps the connections a worker holds; at least one idle slot beyond the threads.
+        'worker_connections': max(config.connections.max_connections, threads + 1),
         # gunicorn's largest request line (default 4094); Node's parser allows 16 KiB of headers.
         'limit_request_line': 8190,
-        # Longer than any client's idle timeout (Node's agent: 5 s), so the client always closes an idle
-        # connection first and never reuses one the server is closing.
-        'keepalive': 75,
+        # IDLE_TIMEOUT_MS (30 s): longer than any client's idle timeout (Node's agent: 5 s), so the client
+        # always closes an idle connection first and never reuses one the server is closing.
+        'keepalive': max(1, round(config.connections.idle_timeout_ms / 1000)),
         'graceful_timeout': math.ceil(config.shutdown_grace_ms / 1000),
+        # Expect: 100-continue with a Content-Length over MAX_BODY_BYTES gets 413, not 100 Continue.
+        'pre_request': no_continue_past_limit(config.limits.max_body_bytes),
         'loglevel': 'warning',
         'accesslog': None,
         'errorlog': '-',
@@ -62,7 +67,7 @@ def serve(config: ServerConfig, sock: socket.socket) -> None:
         # gunicorn >= 25.1 opens ~/.gunicorn/gunicorn.ctl by default; parallel servers would collide.
         'control_socket_disable': True,
     }
-    Gunicorn(options, threads).run()
+    Gunicorn(options, threads, config).run()
 
 
 if __name__ == '__main__':

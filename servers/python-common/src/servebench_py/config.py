@@ -21,6 +21,11 @@ ENV_DEFAULTS = {
     'MAX_TEXTS': '64',
     'MAX_TEXT_CHARS': '20000',
     'MAX_QUEUE': '256',
+    # Slow or idle clients (the same defaults as the Node stacks, packages/core/src/config.ts).
+    'HEADERS_TIMEOUT_MS': '10000',
+    'REQUEST_TIMEOUT_MS': '30000',
+    'IDLE_TIMEOUT_MS': '30000',
+    'MAX_CONNECTIONS': '768',
     'SHUTDOWN_GRACE_MS': '10000',
     # Proxy backends (triton-http, tfserving-rest): where the model server is and how to call it.
     'MODEL_SERVER_URL': '',  # http://host:port; empty means the model server's usual local port
@@ -63,6 +68,14 @@ class ModelServer:
 
 
 @dataclass(frozen=True)
+class ConnectionLimits:
+    headers_timeout_ms: int
+    request_timeout_ms: int
+    idle_timeout_ms: int
+    max_connections: int
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     host: str
     port: int
@@ -76,6 +89,7 @@ class ServerConfig:
     inter_op_threads: int
     limits: Limits
     max_queue: int
+    connections: ConnectionLimits
     shutdown_grace_ms: int
     model_server: ModelServer
 
@@ -134,6 +148,12 @@ def parse_config(env: Mapping[str, str]) -> ServerConfig:
             max_text_chars=_int(env, 'MAX_TEXT_CHARS', 1, 100_000_000),
         ),
         max_queue=_int(env, 'MAX_QUEUE', 0, 1_000_000),
+        connections=ConnectionLimits(
+            headers_timeout_ms=_int(env, 'HEADERS_TIMEOUT_MS', 1, 3_600_000),
+            request_timeout_ms=_int(env, 'REQUEST_TIMEOUT_MS', 1, 3_600_000),
+            idle_timeout_ms=_int(env, 'IDLE_TIMEOUT_MS', 1, 3_600_000),
+            max_connections=_int(env, 'MAX_CONNECTIONS', 1, 1_000_000),
+        ),
         shutdown_grace_ms=_int(env, 'SHUTDOWN_GRACE_MS', 0, 600_000),
         model_server=_model_server(env),
     )

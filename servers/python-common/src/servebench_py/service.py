@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from time import perf_counter
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
@@ -48,10 +49,22 @@ def to_serve_error(e: BaseException) -> ServeError:
     return ServeError('INTERNAL', 'internal error')
 
 
+_URL = re.compile(r'\b[a-z][a-z0-9+.-]*://[^\s"\',)]+', re.I)
+_HOST_PORT = re.compile(r'(?:\[[0-9a-f:.]+\]|\b(?:\d{1,3}\.){3}\d{1,3}|\blocalhost|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+):\d{1,5}\b', re.I)
+
+
+def redact_addresses(message: str) -> str:
+    """Backend messages name the model server's address; clients get "the model server" instead."""
+    return _HOST_PORT.sub('the model server', _URL.sub('the model server', message))
+
+
 def error_reply(e: BaseException) -> Reply:
     err = to_serve_error(e)
-    extra = {'retry-after': str(err.retry_after)} if err.retry_after is not None else None
-    return _json(err.status, err.body(), extra)
+    extra = {'retry-after': str(err.retry_after)} if err.retry_after is not None else {}
+    if err.code == 'BODY_TOO_LARGE':
+        extra['connection'] = 'close'  # the rest of the body is not read: close instead of keeping it alive
+    body = json.dumps({'error': {'code': err.code, 'message': redact_addresses(err.message)}}, separators=(',', ':')).encode()
+    return _json(err.status, body, extra or None)
 
 
 def server_timing(**ms: float) -> str:

@@ -1,0 +1,63 @@
+"""uvicorn's httptools protocol with the header and request timeouts uvicorn lacks (issue 15): a
+connection's request headers must arrive within HEADERS_TIMEOUT_MS (so a connection that never sends
+one is closed), its body within REQUEST_TIMEOUT_MS; past it the client gets 408 (if nothing was
+answered yet) and the connection closes. A module-level class, read from the environment like the
+rest of the config, so uvicorn can hand it to WORKERS processes (it pickles its config)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from typing import Any, Optional
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from .config import parse_config
+
+_BODY = json.dumps({'error': {'code': 'INVALID_REQUEST', 'message': 'the request did not arrive in time'}}, separators=(',', ':')).encode()
+_TIMEOUT_RESPONSE = (
+    b'HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json; charset=utf-8\r\n'
+    + f'content-length: {len(_BODY)}\r\nconnection: close\r\n\r\n'.encode()
+    + _BODY
+)
+_limits = parse_config(os.environ).connections
+HEADERS_S = _limits.headers_timeout_ms / 1000
+REQUEST_S = _limits.request_timeout_ms / 1000
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
+    _deadline: Optional[asyncio.TimerHandle] = None
+
+    def _arm(self, seconds: Optional[float]) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        self._deadline = None if seconds is None else asyncio.get_running_loop().call_later(seconds, self._expire)
+
+    def _expire(self) -> None:
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        cycle = getattr(self, 'cycle', None)
+        if cycle is None or not cycle.response_started:
+            self.transport.write(_TIMEOUT_RESPONSE)
+        self.transport.close()
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._arm(HEADERS_S)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self._arm(None)
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm(HEADERS_S)
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._arm(REQUEST_S)
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._arm(None)

@@ -1,0 +1,49 @@
+"""Issue 15: an over-limit body fails at the limit, 413 closes the connection, no model-server
+address reaches a client, and the connection limits share the Node stacks' variables and defaults."""
+import json
+import unittest
+
+from servebench_py.body import LimitedBody, discard_cap
+from servebench_py.config import parse_config
+from servebench_py.errors import ServeError
+from servebench_py.service import error_reply
+
+
+class Hardening(unittest.TestCase):
+    def test_an_endless_body_is_cut_off(self) -> None:
+        body = LimitedBody(10, None)
+        body.feed(b'x' * 11)  # past the limit: dropped, read on so the client gets its 413, not a reset
+        with self.assertRaises(ServeError) as e:
+            for _ in range(discard_cap(10) // 11 + 2):
+                body.feed(b'x' * 11)  # ...but only up to discard_cap: an endless chunked body is cut off
+        self.assertEqual(e.exception.code, 'BODY_TOO_LARGE')
+
+    def test_a_huge_declared_body_fails_before_any_read(self) -> None:
+        with self.assertRaises(ServeError):
+            LimitedBody(10, str(discard_cap(10) + 1))  # so no 100 Continue is sent for it
+        body = LimitedBody(10, '20')  # over the limit but small: read (and dropped), then 413
+        body.feed(b'x' * 20)
+        with self.assertRaises(ServeError):
+            body.result()
+
+    def test_413_closes_the_connection(self) -> None:
+        r = error_reply(ServeError('BODY_TOO_LARGE', 'body exceeds 10 bytes'))
+        self.assertEqual(r.status, 413)
+        self.assertEqual(r.headers.get('connection'), 'close')
+        self.assertNotIn('connection', error_reply(ServeError('INVALID_JSON', 'x')).headers)
+
+    def test_no_model_server_address_in_errors(self) -> None:
+        for msg in ('triton-http at http://127.0.0.1:8000 is unreachable', 'connect to [::1]:8501 failed', 'localhost:8000 timed out'):
+            r = error_reply(ServeError('BACKEND_UNAVAILABLE', msg))
+            text = json.loads(r.body)['error']['message']
+            self.assertNotRegex(text, r'127\.0\.0\.1|::1|:8\d\d\d|localhost')
+            self.assertIn('the model server', text)
+
+    def test_connection_limits_match_the_node_defaults(self) -> None:
+        c = parse_config({}).connections
+        self.assertEqual((c.headers_timeout_ms, c.request_timeout_ms, c.idle_timeout_ms, c.max_connections), (10000, 30000, 30000, 768))
+        self.assertEqual(parse_config({'IDLE_TIMEOUT_MS': '250'}).connections.idle_timeout_ms, 250)
+
+
+if __name__ == '__main__':
+    unittest.main()
