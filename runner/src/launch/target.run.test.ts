@@ -59,6 +59,9 @@ describe('servebench run --target', () => {
       const r = JSON.parse(readFileSync(join(out, 'target', 'results.json'), 'utf8')) as RunResults;
       expect(r.settings.targets).toEqual({ 'fastify+ort': { url: server.baseUrl, remote: false } });
       expect(r.settings.allowRemote).toBeUndefined();
+      expect(readFileSync(join(out, 'target', 'results.md'), 'utf8')).toContain(
+        `running endpoints measured: fastify+ort at ${server.baseUrl}.`,
+      );
       const s = r.stacks.find((x) => x.id === 'fastify+ort');
       expect(s?.status).toBe('ok');
       expect(s!.cells.length).toBeGreaterThan(0);

@@ -140,7 +140,9 @@ function roundsStamp(r: RunResults): string {
         `\`${d.id}\` ${d.task} c=${d.concurrency} ${d.rps.map((x) => num(x)).join(', ')} req/s by round (spread ${(d.spread * 100).toFixed(1)}%)`,
     );
   return [
-    `Rounds: ${rounds}${extra}, ${r.roundsRun ?? rounds} run; the stack order rotates every round; stacks ${kept}.`,
+    (r.roundsRun ?? 1) <= 1 && rounds === 1
+      ? 'Rounds: 1 (one measurement per cell, no spread).'
+      : `Rounds: ${rounds}${extra}, ${r.roundsRun ?? rounds} run; the stack order rotates every round; stacks ${kept}.`,
     drift.length ? ` Drift of the calibration references over the run: ${drift.join('; ')}.` : '',
   ].join('');
 }
@@ -150,7 +152,7 @@ export function renderMarkdown(r: RunResults): string {
   const s = r.settings;
   const tol = (s.roundTolerance ?? 0.1) * 100;
   return [
-    `**Run \`${r.runId}\`** (${r.status}, ${r.wallS ?? '?'} s wall) — profile \`${s.profile}\`, model \`${r.model.name}\` (seed ${r.model.seed}, ${r.model.layers} layers, hidden ${r.model.hiddenSize}), ${s.sentences} sentences, ${s.mode} loop, ${s.durationS} s per cell after ${s.warmupS} s warm-up, ${s.workers} worker(s), ${s.intraOpThreads} ORT thread(s), ${batchPolicy(s)}, launcher \`${s.launcher}\`.`,
+    `**Run \`${r.runId}\`** (${r.status}, ${r.wallS ?? '?'} s wall) — profile \`${s.profile}\`, model \`${r.model.name}\` (seed ${r.model.seed}, ${r.model.layers} layers, hidden ${r.model.hiddenSize}), ${s.sentences} sentences, ${s.mode} loop, ${s.durationS} s per cell after ${s.warmupS} s warm-up, ${s.workers} worker(s), ${s.intraOpThreads} ORT thread(s), ${batchPolicy(s)}, launcher \`${s.launcher}\`${targetsNote(s)}.`,
     '',
     roundsStamp(r),
     '',
@@ -166,4 +168,11 @@ export function renderMarkdown(r: RunResults): string {
     stackFacts(r.stacks),
     notMeasured(r.stacks),
   ].join('\n');
+}
+
+/** --target endpoints the run measured instead of launching; remote ones say so. */
+function targetsNote(s: RunResults['settings']): string {
+  const t = Object.entries(s.targets ?? {});
+  if (!t.length) return '';
+  return `, running endpoints measured: ${t.map(([id, x]) => `${id} at ${x.url}${x.remote ? ' (REMOTE, --allow-remote)' : ''}`).join(', ')}`;
 }
