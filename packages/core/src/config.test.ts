@@ -38,3 +38,25 @@ describe('parseServerConfig: dynamic batching', () => {
     expect(() => parseServerConfig(env)).toThrow(message);
   });
 });
+
+describe('parseServerConfig: slow clients and the work bound (issue 15)', () => {
+  it('has one set of defaults, shared with the Python peers', () => {
+    const c = parseServerConfig({});
+    expect(c.connections).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      idleTimeoutMs: 30_000,
+      maxConnections: 768,
+    });
+    expect(c.maxQueueTokens).toBe(262_144);
+    expect(Object.isFrozen(c.connections)).toBe(true);
+  });
+
+  it.each([
+    [{ IDLE_TIMEOUT_MS: '0' }, /^IDLE_TIMEOUT_MS=0 is invalid/],
+    [{ MAX_CONNECTIONS: 'lots' }, /^MAX_CONNECTIONS=lots is invalid/],
+    [{ MAX_QUEUE_TOKENS: '0' }, /^MAX_QUEUE_TOKENS=0 is invalid/],
+  ])('rejects %o naming the variable', (env, message) => {
+    expect(() => parseServerConfig(env)).toThrow(message);
+  });
+});

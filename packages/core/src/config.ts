@@ -70,7 +70,8 @@ export const ENV_DEFAULTS = {
   MAX_QUEUE_TOKENS: '262144',
   HEADERS_TIMEOUT_MS: '10000',
   REQUEST_TIMEOUT_MS: '30000',
-  IDLE_TIMEOUT_MS: '5000',
+  /** Longer than common clients' own idle timeouts (Node's agent 5 s, undici 4 s), so the client closes first. */
+  IDLE_TIMEOUT_MS: '30000',
   MAX_CONNECTIONS: '768',
   /** Sequences per backend call; 1 turns dynamic batching off. */
   MAX_BATCH_SIZE: '1',
