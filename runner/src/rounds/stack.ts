@@ -42,19 +42,29 @@ export function memAvailableMb(): number {
   return freemem() / 2 ** 20;
 }
 
-/** The stacks kept up between rounds; makes room (stops idle ones) when memory runs low. */
+/** What the pool needs of a running stack. */
+export interface Stoppable {
+  readonly id: string;
+  stopServer(): Promise<void>;
+}
+
+/** The stacks kept up between rounds; makes room (stops idle ones, oldest first) when memory runs low. */
 export class StackPool {
-  private readonly up = new Set<StackParticipant>();
-  constructor(private readonly minFreeMb: number) {}
-  add(p: StackParticipant): void {
+  private readonly up = new Set<Stoppable>();
+  constructor(
+    private readonly minFreeMb: number,
+    /** Available memory in MB (MemAvailable; a stand-in in tests). */
+    private readonly available: () => number = memAvailableMb,
+  ) {}
+  add(p: Stoppable): void {
     this.up.add(p);
   }
-  remove(p: StackParticipant): void {
+  remove(p: Stoppable): void {
     this.up.delete(p);
   }
   async makeRoom(forId: string, note: (l: string) => void): Promise<void> {
     for (const p of [...this.up]) {
-      const free = memAvailableMb();
+      const free = this.available();
       if (free >= this.minFreeMb) return;
       note(
         `${forId}: ${free.toFixed(0)} MB available < ${this.minFreeMb} MB: stopping idle ${p.id} until its next turn`,
