@@ -41,3 +41,16 @@ describe('scrubLogs', () => {
     expect(readFileSync(join(dir, 'logs', 'a.log'), 'utf8')).toBe('loading ./models/x.onnx\n');
   });
 });
+
+describe('updateReadme', () => {
+  it('scrubs the checkout path out of what it writes (an older run may carry it)', async () => {
+    const { updateReadme, BEGIN, END } = await import('./render/readme.js');
+    const dir = mkdtempSync(join(tmpdir(), 'servebench-readme-'));
+    const readme = join(dir, 'README.md');
+    writeFileSync(readme, `# x\n${BEGIN}\nold\n${END}\n`);
+    updateReadme(readme, `model_repository=${dir}/models/triton/mini-s0`);
+    const text = readFileSync(readme, 'utf8');
+    expect(text).toContain('model_repository=./models/triton/mini-s0');
+    expect(text).not.toContain(dir);
+  });
+});
