@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `build` of a Python server workspace: `node ../python-common/build-venv.mjs` (cwd = workspace).
+// The `build` of a Python server workspace: `node ../python-common/build-venv.mjs` (cwd = workspace);
+// packages/schemathesis uses it too, with `--min-python=3.11`.
 // Installs ./.venv from ./requirements.txt (every package pinned with hashes) and stamps it, so a
 // second build is a no-op. Without python3 >= 3.9 it warns, records why in .venv/UNAVAILABLE (the
 // start script turns that into exit 78, "cannot run here") and exits 0.
@@ -13,7 +14,9 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const STAMP_VERSION = 1;
-const MIN_PYTHON = [3, 9];
+// `--min-python=3.11` raises the floor for a workspace whose requirements need a newer Python.
+const minArg = process.argv.find((a) => a.startsWith('--min-python='));
+const MIN_PYTHON = minArg ? minArg.slice('--min-python='.length).split('.').map(Number) : [3, 9];
 const common = dirname(fileURLToPath(import.meta.url));
 const ws = process.cwd();
 const name = basename(ws);
