@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { LoadResult } from '../load/types.js';
+import { summarizeSeries, type ResourceSeries } from '../resources/sampler.js';
+import { CAPACITY_DEFAULTS } from './defaults.js';
+import { runCapacityPhase, type CapacityPhase, type ProbeSpec } from './phase.js';
+
+/**
+ * Stand-in for a stack behind the load engine (no server, no clock): an M/M/1 queue serving `mu`
+ * req/s whose p99 at rate r is ln(100) / (mu - r) s; every scheduled request succeeds.
+ */
+function simulatedLoadStandIn(mu: number, calls: ProbeSpec[]) {
+  return async (_task: string, spec: ProbeSpec): Promise<LoadResult> => {
+    calls.push(spec);
+    const durationS = spec.durationMs / 1000;
+    const rate = spec.mode === 'closed' ? mu * 0.9 : spec.rate!;
+    const p99 = rate >= mu ? 10_000 : (Math.log(100) / (mu - rate)) * 1000;
+    const n = Math.round(rate * durationS);
+    return {
+      mode: spec.mode,
+      concurrency: spec.concurrency,
+      durationS,
+      successes: n,
+      errors: {},
+      rps: n / durationS,
+      latencyMs: {
+        count: n,
+        min: 1,
+        mean: p99 / 4,
+        p50: p99 / 5,
+        p90: p99 / 2,
+        p95: p99 / 1.5,
+        p99,
+        p999: p99,
+        max: p99,
+      },
+      cdf: [],
+      windows: [{ startS: 0, successes: n, rps: n / durationS, p50: p99 / 5, p99 }],
+      serverTiming: { infer: { count: n, mean: 2, p50: 2, p99: 3 } },
+      open: { scheduled: n, sent: n, late: 0, dropped: 0 },
+      clientElu: 0.1,
+      threads: 1,
+    } as LoadResult;
+  };
+}
+
+const series = (cpuPct: number): ResourceSeries => summarizeSeries([{ tS: 0.5, cpuPct, rssMb: 100, procs: 1 }]);
+
+function phase(over: Partial<CapacityPhase>, calls: ProbeSpec[], mu = 500): CapacityPhase {
+  return {
+    model: 'mini',
+    settings: { ...CAPACITY_DEFAULTS.quick, maxProbes: 10 },
+    timeoutMs: 10_000,
+    load: simulatedLoadStandIn(mu, calls),
+    sample: () => ({ startEpochMs: 0, stop: () => series(80) }),
+    measuredRps: () => [300, 420],
+    exited: () => false,
+    note: () => undefined,
+    ...over,
+  };
+}
+
+describe('runCapacityPhase', () => {
+  it('starts at 0.7x the best matrix req/s, probes Poisson open loop, and converges on the simulated capacity', async () => {
+    const calls: ProbeSpec[] = [];
+    const [r] = await runCapacityPhase(phase({}, calls));
+    const truth = 500 - Math.log(100) / 0.05; // ~407.9 req/s at p99 <= 50 ms
+    expect(calls[0]).toMatchObject({ mode: 'open', arrivals: 'poisson', rate: 294, concurrency: 64 });
+    expect(calls.every((c) => c.mode === 'open' && c.timeoutMs === 1000 && c.warmupMs === 500)).toBe(true);
+    // At least 1.5 s and 300 arrivals, at most 4 s.
+    expect(calls.every((c) => c.durationMs >= 1500 && c.durationMs <= 4000)).toBe(true);
+    expect(r!.sloP99Ms).toBe(50);
+    expect(r!.stop).toBe('converged');
+    expect(r!.capacityRps!).toBeLessThanOrEqual(truth);
+    expect(r!.bracket.hi!).toBeGreaterThan(truth);
+    expect((r!.bracket.hi! - r!.bracket.lo!) / r!.bracket.hi!).toBeLessThanOrEqual(0.1);
+    expect(r!.atCapacity?.rate).toBe(r!.capacityRps);
+    expect(r!.atCapacity?.serverTiming.infer?.mean).toBe(2);
+    // 80% of a core over the probe, per 1,000 successes.
+    const a = r!.atCapacity!;
+    expect(a.cpuSecondsPer1k).toBeCloseTo((0.8 * a.durationS * 1000) / a.successes, 9);
+  });
+
+  it('measures one second at c=1 for the first rate when the matrix has nothing, and honours --slo', async () => {
+    const calls: ProbeSpec[] = [];
+    const p = phase({ measuredRps: () => [], settings: { ...CAPACITY_DEFAULTS.quick, slo: { predict: 20 } } }, calls);
+    const [r] = await runCapacityPhase(p);
+    expect(calls[0]).toMatchObject({ mode: 'closed', concurrency: 1, durationMs: 1000 });
+    expect(calls[1]).toMatchObject({ mode: 'open', rate: 450 });
+    expect(r!.sloP99Ms).toBe(20);
+    expect(r!.capacityRps!).toBeLessThanOrEqual(500 - Math.log(100) / 0.02);
+  });
+
+  it('stops a stack whose server exits, keeping the probes it had', async () => {
+    const calls: ProbeSpec[] = [];
+    let probes = 0;
+    const p = phase({ exited: () => probes >= 2, note: (l) => void (l.includes('@') && probes++) }, calls);
+    const [r] = await runCapacityPhase(p);
+    expect(r!.stop).toBe('stack-failed');
+    expect(r!.note).toBe('the server exited');
+    expect(r!.probes).toHaveLength(2);
+    expect(r!.capacityRps).toBeNull();
+  });
+});
