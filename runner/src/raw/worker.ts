@@ -18,6 +18,8 @@ export interface RawJob {
   windowMs: number;
   /** The same batch policy as the servers (maxBatchSize 1 = off). */
   batching?: BatchingOptions;
+  /** Run in a child process pinned to these CPUs (the server set) instead of a runner thread. */
+  cpus?: number[];
 }
 
 const job = workerData as RawJob;
@@ -51,8 +53,9 @@ async function loop(): Promise<void> {
     if (start >= end) return;
     await call(job.texts[next++ % job.texts.length]!);
     const done = performance.now();
-    if (start >= measureFrom && done <= end)
-      recorder.success(done - start, Math.floor((start - measureFrom) / job.windowMs), undefined);
+    // Counted like the engine: a call completing inside the window counts, into the window it completed in.
+    if (done >= measureFrom && done < end)
+      recorder.success(done - start, Math.floor((done - measureFrom) / job.windowMs), undefined);
   }
 }
 await Promise.all(Array.from({ length: job.concurrency }, loop));

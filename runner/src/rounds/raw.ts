@@ -44,6 +44,8 @@ export class RawParticipant implements Participant {
       durationMs: s.durationS * 1000,
       windowMs: s.windowS * 1000,
       batching: { maxBatchSize: s.maxBatchSize, maxQueueDelayUs: s.maxQueueDelayUs },
+      // Placement: computed on the server set like the servers, not on the runner's load set.
+      ...(s.placement ? { cpus: s.placement.server } : {}),
     });
     // The raw loop is the work itself, so its saturated event loop is not a client bottleneck.
     return roundOf(s, round, startedAt, load, { notClientBound: true });
