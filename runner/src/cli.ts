@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync }
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { registerAgentCommands } from './agents/command.js';
+import { registerK8sCommands } from './k8s/command.js';
 import { registerCapacityCommands, thresholdsOf } from './capacity/command.js';
 import { compareRuns } from './compare.js';
 import { captureEnvironment, machineStamp } from './environment.js';
@@ -67,6 +68,8 @@ program
   .option('--seed <n>', 'model weight seed')
   .addOption(new Option('--sentences <set>', 'request texts').choices(['short', 'medium', 'long']))
   .addOption(new Option('--launcher <kind>', 'how stacks are started').choices(['process', 'compose']))
+  .option('--target <stack=url...>', 'measure a running endpoint for this stack: fastify+ort=http://127.0.0.1:8101')
+  .option('--allow-remote', 'let --target name a host outside loopback (the results record it)')
   .option('--workers <n>', 'server processes per stack (WORKERS)')
   .option(
     '--threads <n>',
@@ -159,6 +162,7 @@ program
 
 registerCapacityCommands(program, { root, resolveRunDir, pointLatest });
 registerAgentCommands(program);
+registerK8sCommands(program, root);
 registerReportCommand(program, { root, resolveRunDir });
 registerShapeCommand(program, root);
 registerRenderStacks(program, root);

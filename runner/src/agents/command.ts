@@ -35,6 +35,9 @@ export function registerAgentCommands(program: Command): void {
       try {
         const req = parseRequest(flags.request ? readFileSync(flags.request, 'utf8') : await readStdin());
         if (flags.segment) req.segment = parseSegment(flags.segment);
+        // A Kubernetes Indexed Job: the pod's completion index is its segment.
+        else if (process.env.JOB_COMPLETION_INDEX !== undefined && process.env.SERVEBENCH_AGENTS)
+          req.segment = parseSegment(`${process.env.JOB_COMPLETION_INDEX}/${process.env.SERVEBENCH_AGENTS}`);
         process.stdout.write(`${JSON.stringify(await runAgent(req))}\n`);
       } catch (e) {
         fail(e);
