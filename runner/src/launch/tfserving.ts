@@ -1,7 +1,7 @@
 // TF Serving from a tensorflow_model_server binary or a local tensorflow/serving image.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ensureTfServingRepo } from '@servebench/model';
 import { awaitReady, freePorts, spawnChild, stopGroup } from './child.js';
 import type { LaunchedModelServer, ModelServerOptions } from './modelserver.js';
@@ -49,7 +49,7 @@ export async function launchTfServing(o: ModelServerOptions): Promise<LaunchedMo
   try {
     repo = await ensureTfServingRepo(
       o.files,
-      join(dirname(o.files.dir), 'tfserving', `${o.files.config.name}-s${o.files.seed}`),
+      join(dirname(o.files.dir), 'tfserving', basename(o.files.dir)), // mini-s0, or a converted model's <name>-<source key>
       { modelName: MODEL },
     );
   } catch (e) {

@@ -1,7 +1,7 @@
 // Triton (tritonserver 2.x from nvidia-pytriton) on CPU, started through modelservers/triton/serve.py.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { writeTritonRepo } from '@servebench/model';
 import { awaitReady, freePorts, spawnChild, stopGroup } from './child.js';
 import type { LaunchedModelServer, ModelServerOptions } from './modelserver.js';
@@ -50,7 +50,7 @@ export async function launchTriton(o: ModelServerOptions): Promise<LaunchedModel
   if (missing) throw new LaunchError('spawn', missing, true);
   const repo = await writeTritonRepo(
     o.files,
-    join(dirname(o.files.dir), 'triton', `${o.files.config.name}-s${o.files.seed}`),
+    join(dirname(o.files.dir), 'triton', basename(o.files.dir)), // mini-s0, or a converted model's <name>-<source key>
     {
       modelName: MODEL,
       maxBatchSize: Math.max(MIN_TRITON_BATCH, o.maxBatchSize),
