@@ -64,7 +64,10 @@ program
   .addOption(new Option('--mode <mode>', 'closed loop or open loop').choices(['closed', 'open']))
   .option('--rate <rps>', 'open loop: requests/s')
   .addOption(new Option('--arrivals <kind>', 'open loop arrivals').choices(['fixed', 'poisson']))
-  .option('--model <name>', 'tiny | mini | small | base | all-minilm-l6-v2 | all-minilm-l6-v2-int8 | <HF dir> | <model.onnx>')
+  .option(
+    '--model <name>',
+    'tiny | mini | small | base | all-minilm-l6-v2 | all-minilm-l6-v2-int8 | <HF dir> | <model.onnx>',
+  )
   .option('--seed <n>', 'model weight seed')
   .addOption(new Option('--sentences <set>', 'request texts').choices(['short', 'medium', 'long']))
   .addOption(new Option('--launcher <kind>', 'how stacks are started').choices(['process', 'compose']))
