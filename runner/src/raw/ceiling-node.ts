@@ -6,6 +6,10 @@ import { createBackend, packBatch, type EncodedBatch } from '@servebench/inferen
 import { CompletionCounter } from './count.js';
 import type { CeilingChildJob, CeilingChildReply } from './ceiling-types.js';
 
+// Orphaned (the runner was SIGKILLed): stop at once rather than finish the measurement alone.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && process.exit(1), 250).unref();
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);

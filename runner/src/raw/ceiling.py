@@ -4,11 +4,13 @@ stdin and writes one JSON reply line; counts a call when it completes inside the
 into the window it completed in, as the runner's load engine does."""
 import json
 import math
+import os
 import sys
 import time
 
 
 def main() -> dict:
+    parent = os.getppid()
     job = json.load(sys.stdin)
     from servebench_py.backend import OrtBackend, pack_batch
 
@@ -31,6 +33,8 @@ def main() -> dict:
         start = time.perf_counter() * 1000
         if start >= meas_end:
             break
+        if n % 64 == 0 and os.getppid() != parent:
+            sys.exit(1)  # orphaned (the runner was SIGKILLed): stop rather than finish alone
         backend.embed(*batches[n % len(batches)])
         n += 1
         done = time.perf_counter() * 1000

@@ -4,6 +4,10 @@ import { Worker } from 'node:worker_threads';
 import { spawnWorker } from '@servebench/inference';
 import type { WorkerResult } from '../load/record.js';
 
+// Orphaned (the runner was SIGKILLed): stop at once rather than finish the measurement alone.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && process.exit(1), 250).unref();
+
 const chunks: Buffer[] = [];
 for await (const c of process.stdin) chunks.push(c as Buffer);
 const job: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
