@@ -1,18 +1,9 @@
+// mulberry32 in [0, 1) (seeded, so a failure names a reproducible seed).
+import { mulberry32Unit as mulberry32 } from '@servebench/model';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CCC_ROWS } from './ccc-table.js';
 import { F_NFD_OPAQUE, FLAGS } from './chars.js';
 import { MAX_NON_STARTERS, nfd, normalize } from './normalize.js';
-
-/** Deterministic PRNG (mulberry32), so a failure names a reproducible seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Every character with a non-zero combining class that the reference (Unicode 9) knows (the newer
 // ones are opaque to it: never reordered), a few
