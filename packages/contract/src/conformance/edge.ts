@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { allowedMethods } from '../edge.js';
+import { ROUTE_METHOD, allowedMethods } from '../edge.js';
 import { openApiDocument } from '../openapi.js';
 import { ROUTES } from '../routes.js';
 import { judge, sendCase, type AbuseCase } from './abuse.js';
@@ -64,7 +64,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TR
 
 export const EDGE_CHECKS: readonly Check[] = [
   {
-    id: 'routing edge: exact paths, HEAD with GET, OPTIONS 204 + Allow, wrong method 405 + Allow',
+    id: 'routing edge: exact paths, HEAD like GET without a body, OPTIONS 204 + Allow, wrong method 405 + Allow',
     fast: false,
     async run({ baseUrl }) {
       const failures: string[] = [];
@@ -74,6 +74,17 @@ export const EDGE_CHECKS: readonly Check[] = [
         } catch (e) {
           failures.push((e as Error).message);
         }
+      }
+      // HEAD sends GET's headers: the same content type on every GET route.
+      for (const [path, method] of Object.entries(ROUTE_METHOD)) {
+        if (method !== 'GET') continue;
+        const [get, head] = await Promise.all(
+          (['GET', 'HEAD'] as const).map((m) =>
+            sendCase(baseUrl, { name: `${m} ${path}`, method: m, path, status: [] }),
+          ),
+        );
+        if (head!.status !== get!.status || head!.contentType !== get!.contentType)
+          failures.push(`HEAD ${path}: ${head!.status} ${head!.contentType}, GET ${get!.status} ${get!.contentType}`);
       }
       assert.deepEqual(failures, [], failures.join('\n'));
     },
