@@ -132,7 +132,19 @@ export interface RunResults {
   wallS?: number;
   settings: RunSettings;
   environment: Environment;
-  model: { name: string; seed: number; sha256: string; hiddenSize: number; layers: number };
+  model: {
+    name: string;
+    seed: number;
+    sha256: string;
+    hiddenSize: number;
+    layers: number;
+    /** Tokenizer max length ([CLS] and [SEP] included): 512 for the generated models, 256 for all-MiniLM-L6-v2. */
+    maxLength?: number;
+    /** Encoder parameters by the config (embeddings + layers; quantized exports count the same shapes). */
+    parameters?: number;
+    /** A converted real model: where it came from and its license (absent for the generated configs). */
+    source?: { kind: string; package?: string; version?: string; license?: string };
+  };
   stacks: StackResult[];
   /** Calibration references, measured every round beside the stacks. */
   calibration: CalibrationResult[];

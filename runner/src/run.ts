@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sentences, type Task } from '@servebench/contract';
-import { ensureModel } from '@servebench/model';
+import { ensureModel, parameterCount } from '@servebench/model';
 import type { StackSpec } from './discover.js';
 import { runCapacityStage } from './capacity/stage.js';
 import { captureEnvironment } from './environment.js';
@@ -84,6 +84,18 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
         sha256: files.sha256,
         hiddenSize: files.config.hiddenSize,
         layers: files.config.numLayers,
+        maxLength: files.tokenizer.maxLength,
+        ...(files.config.numLayers > 0 ? { parameters: parameterCount(files.config) } : {}),
+        ...(files.source
+          ? {
+              source: {
+                kind: files.source.kind,
+                package: files.source.package,
+                version: files.source.version,
+                license: files.source.license,
+              },
+            }
+          : {}),
       });
   // Nothing written names the machine: checkout path, home and hostname are scrubbed (hygiene.ts).
   const ids = machineIds(o.root);

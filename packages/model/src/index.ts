@@ -13,5 +13,6 @@ export {
   type ModelSource,
 } from './real/resolve.js';
 export { readSafetensors, writeSafetensors } from './real/safetensors.js';
+export { parameterCount } from './weights.js';
 export { mulberry32, mulberry32Unit } from './prng.js';
 export * from './repos/index.js';

@@ -147,12 +147,21 @@ function roundsStamp(r: RunResults): string {
   ].join('');
 }
 
+/** The model as the header names it: name, source package and license, sha256, parameters, layers, hidden size, max length. */
+function modelStamp(m: RunResults['model']): string {
+  const src = m.source?.package ? `from \`${m.source.package}\` ${m.source.version ?? ''}`.trim() : `seed ${m.seed}`;
+  const lic = m.source?.license ? `, license ${m.source.license}` : '';
+  const params = m.parameters ? `${(m.parameters / 1e6).toFixed(1)}M parameters, ` : '';
+  const max = m.maxLength ? `, max length ${m.maxLength}` : '';
+  return `\`${m.name}\` (${src}${lic}, sha256 ${m.sha256.slice(0, 12)}, ${params}${m.layers} layers, hidden ${m.hiddenSize}${max})`;
+}
+
 /** The markdown summary of one run: stamp, settings, the table, flags legend, failures. */
 export function renderMarkdown(r: RunResults): string {
   const s = r.settings;
   const tol = (s.roundTolerance ?? 0.1) * 100;
   return [
-    `**Run \`${r.runId}\`** (${r.status}, ${r.wallS ?? '?'} s wall) — profile \`${s.profile}\`, model \`${r.model.name}\` (seed ${r.model.seed}, ${r.model.layers} layers, hidden ${r.model.hiddenSize}), ${s.sentences} sentences, ${s.mode} loop, ${s.durationS} s per cell after ${s.warmupS} s warm-up, ${s.workers} worker(s), ${s.intraOpThreads} ORT thread(s), ${batchPolicy(s)}, launcher \`${s.launcher}\`${targetsNote(s)}.`,
+    `**Run \`${r.runId}\`** (${r.status}, ${r.wallS ?? '?'} s wall) — profile \`${s.profile}\`, model ${modelStamp(r.model)}, ${s.sentences} sentences, ${s.mode} loop, ${s.durationS} s per cell after ${s.warmupS} s warm-up, ${s.workers} worker(s), ${s.intraOpThreads} ORT thread(s), ${batchPolicy(s)}, launcher \`${s.launcher}\`${targetsNote(s)}.`,
     '',
     roundsStamp(r),
     '',
