@@ -1,6 +1,6 @@
 // What every run command does at the end: thresholds into results.json, the report page, and the
 // README's capacity block.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderDecisionTable } from '../capacity/decision.js';
 import { updateReadmeCapacity } from '../capacity/readme.js';
@@ -15,6 +15,24 @@ export interface Finished {
   reportFile: string;
 }
 
+const CAPACITY_HEADING = '## Capacity at the SLO';
+
+/** Puts the decision table first in results.md (once; a re-render replaces it). */
+export function leadResultsMd(file: string, decision: string): void {
+  if (!decision || !existsSync(file)) return;
+  let md = readFileSync(file, 'utf8');
+  const at = md.indexOf(CAPACITY_HEADING);
+  if (at >= 0) {
+    const end = md.indexOf('## Concurrency matrix\n\n', at);
+    md = md.slice(0, at) + (end >= 0 ? md.slice(end + '## Concurrency matrix\n\n'.length) : md.slice(at));
+  }
+  const title = /^# [^\n]*\n\n/.exec(md)?.[0] ?? '';
+  writeFileSync(
+    file,
+    `${title}${CAPACITY_HEADING}\n\n${decision}\n\n## Concurrency matrix\n\n${md.slice(title.length)}`,
+  );
+}
+
 export async function finishRun(
   r: RunResults,
   runDir: string,
@@ -27,6 +45,7 @@ export async function finishRun(
   const reportFile = join(runDir, 'index.html');
   writeFileSync(reportFile, await renderReportHtml(r));
   const decision = renderDecisionTable(r);
+  leadResultsMd(join(runDir, 'results.md'), decision);
   if (o.readme && decision) updateReadmeCapacity(o.readme, `**Capacity, run \`${r.runId}\`:**\n\n${decision}`);
   return {
     thresholdText: r.thresholds ? describeThresholds(r.thresholds, o.thresholds) : '',
