@@ -41,7 +41,7 @@ describe('edge checks against a lenient stand-in', () => {
     expect(edge!.error).toContain('PUT /predict: expected 405, got 404');
     expect(doc).toMatchObject({
       ok: false,
-      error: expect.stringContaining('OPTIONS /predict: 404 is not among its documented 204'),
+      error: expect.stringContaining('POST /hello_world: undocumented, yet answered 404'),
     });
   });
 });
