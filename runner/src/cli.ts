@@ -151,7 +151,7 @@ program
         ...(flags.updateReadme ? { readme: join(root, 'README.md') } : {}),
       });
       process.stdout.write(
-        `\n${md}\n\n${done.thresholdText ? `${done.thresholdText}\n\n` : ''}wrote ${runDir}/{results.json,results.csv,results.md,*.svg,index.html} in ${results.wallS} s\n`,
+        `\n${done.decision ? `${done.decision}\n\n` : ''}${md}\n\n${done.thresholdText ? `${done.thresholdText}\n\n` : ''}wrote ${runDir}/{results.json,results.csv,results.md,*.svg,index.html} in ${results.wallS} s\n`,
       );
       const bad = results.stacks.filter((s) => s.status !== 'ok');
       if (bad.length)

@@ -13,6 +13,8 @@ export interface Finished {
   thresholdText: string;
   thresholdsFailed: boolean;
   reportFile: string;
+  /** The decision table as markdown ('' without capacity results). */
+  decision: string;
 }
 
 const CAPACITY_HEADING = '## Capacity at the SLO';
@@ -51,5 +53,6 @@ export async function finishRun(
     thresholdText: r.thresholds ? describeThresholds(r.thresholds, o.thresholds) : '',
     thresholdsFailed: (r.thresholds ?? []).some((t) => !t.pass),
     reportFile,
+    decision,
   };
 }
