@@ -19,7 +19,7 @@ import { unsupported } from './hf.js';
 import { readSafetensors, type SafeTensor } from './safetensors.js';
 
 /** Bump when converted bytes change for the same sources, so cached conversions are redone. */
-export const CONVERTER_VERSION = 1;
+export const CONVERTER_VERSION = 2;
 
 /** HF names: an optional `bert.` prefix, and LayerNorm gamma/beta in old checkpoints. */
 function lookup(tensors: Map<string, SafeTensor>, name: string): { key: string; t: SafeTensor } | undefined {

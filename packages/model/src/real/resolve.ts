@@ -332,12 +332,8 @@ export async function resolveRealModel(spec: string, root: string): Promise<Mode
       onnxFile,
       dir,
       root,
-      {
-        ...prov,
-        package: `${ow.package}==${ow.version} (+ tokenizer from ${w.package}==${w.version})`,
-        version: ow.version,
-        license: ow.license,
-      },
+      // The export's own package; its tokenizer files (from the fp32 package) are in source.files.
+      { ...prov, package: ow.package, version: ow.version, license: ow.license },
       o.sha256,
     );
   }
