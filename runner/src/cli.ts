@@ -69,7 +69,7 @@ program
     'tiny | mini | small | base | all-minilm-l6-v2 | all-minilm-l6-v2-int8 | <HF dir> | <model.onnx>',
   )
   .option('--seed <n>', 'model weight seed')
-  .addOption(new Option('--sentences <set>', 'request texts').choices(['short', 'medium', 'long']))
+  .option('--sentences <set>', 'request texts: short | medium | long | file:PATH (JSONL or text, one per line)')
   .addOption(new Option('--launcher <kind>', 'how stacks are started').choices(['process', 'compose']))
   .option('--target <stack=url...>', 'measure a running endpoint for this stack: fastify+ort=http://127.0.0.1:8101')
   .option('--allow-remote', 'let --target name a host outside loopback (the results record it)')

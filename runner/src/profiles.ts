@@ -39,7 +39,8 @@ export interface RunSettings {
   /** A cell is stable when its last `stableWindows` windows' req/s lie within ±stableTolerance of their mean. */
   stableWindows: number;
   stableTolerance: number;
-  sentences: SentenceSet;
+  /** A built-in set, or `file:<absolute path>` (JSONL or text, see sentences-file.ts). */
+  sentences: SentenceSet | `file:${string}`;
   threads: number;
   workers: number;
   intraOpThreads: number;

@@ -3,7 +3,8 @@
 // verification and per-protocol measurement are rounds/stack.ts, rounds/measure-http.ts, rounds/measure-grpc.ts.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sentences, type Task } from '@servebench/contract';
+import type { Task } from '@servebench/contract';
+import { loadSentences } from './sentences-file.js';
 import { ensureModel, parameterCount } from '@servebench/model';
 import type { StackSpec } from './discover.js';
 import { runCapacityStage } from './capacity/stage.js';
@@ -72,7 +73,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   const s = o.settings;
   const files = await ensureModel(s.model, { seed: s.seed });
   const oracle = await loadOracle(files, s.intraOpThreads);
-  const texts = sentences(s.sentences);
+  const texts = loadSentences(s.sentences);
   const resultsFile = join(o.runDir, 'results.json');
   mkdirSync(join(o.runDir, 'logs'), { recursive: true });
   const t0 = performance.now();

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { SENTENCE_SETS, TASKS, type SentenceSet, type Task } from '@servebench/contract';
 import { isModelConfigName, isModelSpec, isNamedModel, MODEL_CHOICES } from '@servebench/model';
 import { PROFILES, type RunSettings } from './profiles.js';
+import { FILE_PREFIX, isSentencesFile, readSentencesFile } from './sentences-file.js';
 import { resolveCapacity } from './capacity/flags.js';
 import { PlacementError, availableCpus, parseCpusFlag, runtimeThreads, type Placement } from './placement/cpus.js';
 import { DEFAULT_PRICE_PER_CORE_HOUR } from './resources/cost.js';
@@ -61,6 +62,18 @@ function oneOf<T extends string>(name: string, v: string, allowed: readonly T[])
   return v as T;
 }
 
+/** A built-in set, or `file:PATH` (made absolute and read once here, so a bad file fails before any launch). */
+function sentencesOf(v: string): RunSettings['sentences'] {
+  if (!isSentencesFile(v)) return oneOf<SentenceSet>('sentences', v, SENTENCE_SETS);
+  const spec = `file:${resolve(v.slice(FILE_PREFIX.length))}` as const;
+  try {
+    readSentencesFile(spec);
+  } catch (e) {
+    throw new UsageError(`--sentences ${v}: ${(e as Error).message}`);
+  }
+  return spec;
+}
+
 const list = (v: string) =>
   v
     .split(',')
@@ -116,7 +129,7 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
     s.model = isModelConfigName(f.model) || isNamedModel(f.model) ? f.model : resolve(f.model);
   }
   if (f.seed !== undefined) s.seed = f.seed === '0' ? 0 : positive('seed', f.seed, true);
-  if (f.sentences) s.sentences = oneOf<SentenceSet>('sentences', f.sentences, SENTENCE_SETS);
+  if (f.sentences) s.sentences = sentencesOf(f.sentences);
   if (f.launcher) s.launcher = oneOf('launcher', f.launcher, ['process', 'compose'] as const);
   if (f.target?.length) {
     try {

@@ -4,7 +4,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { runConformance, sentences, TASKS, type Task } from '@servebench/contract';
+import { runConformance, TASKS, type Task } from '@servebench/contract';
+import { loadSentences } from '../sentences-file.js';
 import { ensureModel } from '@servebench/model';
 import { discoverServers, filterStacks, stacksOf } from '../discover.js';
 import { withModelServer } from '../launch/modelserver.js';
@@ -95,7 +96,7 @@ export function registerShapeCommand(program: Command, root: string): void {
         const load = await runLoad({
           host: server.host,
           port: server.port,
-          ...(await buildWorkload(task, sentences(settings.sentences), oracle, EMBED_TOLERANCE)),
+          ...(await buildWorkload(task, loadSentences(settings.sentences), oracle, EMBED_TOLERANCE)),
           mode: 'open',
           concurrency: Number(f.connections),
           rate: (offsets.length * 1000) / durationMs,
