@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OVERLOAD_RSS_LIMIT_MB } from './probes.js';
+import type { ProbeResult } from './hardening.js';
 import { reliabilityOk, renderReliability, type ReliabilityRow } from './report.js';
 
 const good: ReliabilityRow = {
@@ -43,5 +44,50 @@ describe('reliability report', () => {
     const lost = { ...good, shutdown: { ...good.shutdown!, lost: ['no answer: socket hang up'] } };
     expect(reliabilityOk([lost])).toBe(false);
     expect(renderReliability([lost], 'm')).toContain('- a+ort shutdown: no answer: socket hang up');
+  });
+});
+
+describe('hardening table', () => {
+  const probe = (p: Partial<ProbeResult>): ProbeResult => ({
+    probe: 'accent',
+    ms: 120.4,
+    outcome: '200',
+    worstHealthMs: 12.2,
+    peakRssMb: 180.6,
+    ok: true,
+    ...p,
+  });
+
+  it('renders a row per stack and probe: time, outcome, worst /healthz, peak RSS, verdict', () => {
+    const md = renderReliability(
+      [
+        {
+          ...good,
+          hardening: [
+            probe({}),
+            probe({ probe: 'unique-words', rssGrowthMb: 12.3 }),
+            probe({
+              probe: 'idle',
+              ms: undefined,
+              outcome: '3 of 20 still open',
+              ok: false,
+              why: 'not answered or closed in time',
+            }),
+          ],
+        },
+      ],
+      'm',
+    );
+    expect(md).toContain('| a+ort | accent | 120 | 200 | 12 | 181 | ok |');
+    expect(md).toContain('| a+ort | unique-words | 120 | 200 | 12 | 181 (+12) | ok |');
+    expect(md).toContain(
+      '| a+ort | idle | **none** | 3 of 20 still open | 12 | 181 | **not answered or closed in time** |',
+    );
+    expect(md).toContain('- a+ort idle: not answered or closed in time');
+  });
+
+  it('fails the run when a probe misses its bound', () => {
+    expect(reliabilityOk([{ ...good, hardening: [probe({})] }])).toBe(true);
+    expect(reliabilityOk([{ ...good, hardening: [probe({ ok: false, why: '/healthz took 900 ms' })] }])).toBe(false);
   });
 });

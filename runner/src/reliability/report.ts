@@ -18,6 +18,7 @@ import {
   type OverloadResult,
   type ShutdownResult,
 } from './probes.js';
+import { BOUNDS, FULL_SIZES, hardeningProbes, type HardeningSizes, type ProbeResult } from './hardening.js';
 
 export interface AbuseSummary {
   cases: number;
@@ -34,6 +35,8 @@ export interface ReliabilityRow {
   abuse?: AbuseSummary;
   overload?: OverloadResult;
   shutdown?: ShutdownResult;
+  /** Issue 15's probes: costly texts, abandoned work, slow/idle clients, oversized bodies, unique words. */
+  hardening?: ProbeResult[];
 }
 
 /** Stacks the report covers: every server with its model in process (proxy stacks need a model server). */
@@ -69,8 +72,9 @@ export async function abuse(server: Launched, stack: StackSpec): Promise<AbuseSu
 /** Runs the three probes on each stack, one launch each; a stack that cannot run here is skipped with its reason. */
 export async function reliabilityReport(
   stacks: StackSpec[],
-  opts: { note?: (line: string) => void } = {},
+  opts: { note?: (line: string) => void; hardening?: HardeningSizes } = {},
 ): Promise<ReliabilityRow[]> {
+  const sizes = opts.hardening ?? FULL_SIZES;
   const note = opts.note ?? (() => {});
   const logs = mkdtempSync(join(tmpdir(), 'servebench-reliability-report-'));
   const rows: ReliabilityRow[] = [];
@@ -98,6 +102,7 @@ export async function reliabilityReport(
       row.abuse = await withServer('bad input and fuzzing', {}, (s) => abuse(s, stack));
       row.overload = await withServer('overload', OVERLOAD_ENV, (s) => overload(s, stack.server.protocol));
       row.shutdown = await withServer('shutdown', SHUTDOWN_ENV, (s) => shutdownUnderLoad(s, stack.server.protocol));
+      row.hardening = await withServer('hardening', sizes.env, (s) => hardeningProbes(s, stack.server.protocol, sizes));
     } catch (e) {
       row.skipped =
         e instanceof LaunchError && e.unavailable ? `cannot run here: ${e.message}` : `failed: ${(e as Error).message}`;
@@ -126,10 +131,12 @@ export function renderReliability(rows: ReliabilityRow[], stamp: string): string
       `| ${r.stack} | ${a.cases} | ${a.crashes} | ${a.serverErrors} | ${a.leaks} | ${a.failures.length} | ${o.served} / ${o.shed} (${o.shedWithoutRetryAfter}) / ${o.other.length} of ${o.sent} | ${o.healthFailures} | ${rss} | ${o.recovered ? 'yes' : '**no**'} | ${s.lost.length} of ${s.inFlight} | ${s.exit.code ?? s.exit.signal} |`,
     );
   }
+  lines.push('', ...renderHardening(rows));
   const problems = rows.flatMap((r) => [
     ...(r.abuse?.failures ?? []).map((f) => `${r.stack}: ${f}`),
     ...(r.overload?.other ?? []).map((f) => `${r.stack} overload: ${f}`),
     ...(r.shutdown?.lost ?? []).map((f) => `${r.stack} shutdown: ${f}`),
+    ...(r.hardening ?? []).filter((p) => !p.ok).map((p) => `${r.stack} ${p.probe}: ${p.why ?? p.outcome}`),
   ]);
   if (problems.length) lines.push('', 'Failures:', ...problems.map((p) => `- ${p.slice(0, 300)}`));
   return lines.join('\n');
@@ -151,6 +158,29 @@ export function reliabilityOk(rows: ReliabilityRow[]): boolean {
         r.overload!.peakRssMb < OVERLOAD_RSS_LIMIT_MB &&
         r.overload!.recovered &&
         r.shutdown!.lost.length === 0 &&
-        r.shutdown!.exit.code === 0),
+        r.shutdown!.exit.code === 0 &&
+        (r.hardening ?? []).every((p) => p.ok)),
   );
+}
+
+const fmtMs = (ms: number | undefined) =>
+  ms === undefined ? '**none**' : ms === Number.POSITIVE_INFINITY ? '**failed**' : `${Math.round(ms)}`;
+
+/** One row per server and probe: time to an answer or close, worst /healthz latency, peak RSS, verdict. */
+export function renderHardening(rows: ReliabilityRow[]): string[] {
+  const lines = [
+    `Hardening probes (issue 15). Bounds: answered or closed within ${BOUNDS.answerOrCloseMs / 1000} s; /healthz under ${BOUNDS.healthzMs} ms during accent and unique-words; a small predict after abandoned heavy work within ${BOUNDS.afterAbortMs / 1000} s; RSS growth at most ${BOUNDS.uniqueWordsRssMb} MB under unique-words.`,
+    '',
+    '| stack | probe | answer or close (ms) | outcome | worst /healthz (ms) | peak RSS (MB) | verdict |',
+    '|---|---|--:|---|--:|--:|---|',
+  ];
+  for (const r of rows) {
+    for (const p of r.hardening ?? []) {
+      const rss = `${Math.round(p.peakRssMb)}${p.rssGrowthMb !== undefined ? ` (+${Math.round(p.rssGrowthMb)})` : ''}`;
+      lines.push(
+        `| ${r.stack} | ${p.probe} | ${fmtMs(p.ms)} | ${p.outcome.replace(/\|/g, '/')} | ${fmtMs(p.worstHealthMs)} | ${rss} | ${p.ok ? 'ok' : `**${(p.why ?? 'failed').replace(/\|/g, '/')}**`} |`,
+      );
+    }
+  }
+  return lines;
 }

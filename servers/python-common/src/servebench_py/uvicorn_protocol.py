@@ -25,8 +25,38 @@ HEADERS_S = _limits.headers_timeout_ms / 1000
 REQUEST_S = _limits.request_timeout_ms / 1000
 
 
+# After an answer sent before the body arrived (413), how long the rest is read and discarded before closing:
+# closing with unread data resets the connection and the client may lose its answer.
+LINGER_S = 5.0
+
+
+class _Lingering:
+    """The transport as uvicorn sees it, with a lingering close() while a request body is still arriving
+    (uvloop's transports cannot be patched, so it wraps one)."""
+
+    def __init__(self, transport: Any, protocol: 'GuardedHttpToolsProtocol') -> None:
+        self._t = transport
+        self._p = protocol
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._t, name)
+
+    def close(self) -> None:
+        t = self._t
+        if not self._p._body_pending or t.is_closing():
+            return t.close()
+        self._p._body_pending = False
+        try:
+            t.write_eof()  # FIN after the answer; what still arrives is parsed and dropped
+            t.resume_reading()
+        except (OSError, RuntimeError, NotImplementedError):
+            return t.close()
+        asyncio.get_running_loop().call_later(LINGER_S, t.close)
+
+
 class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
     _deadline: Optional[asyncio.TimerHandle] = None
+    _body_pending = False
 
     def _arm(self, seconds: Optional[float]) -> None:
         if self._deadline is not None:
@@ -45,6 +75,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._arm(HEADERS_S)
+        self.transport = _Lingering(transport, self)
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
         self._arm(None)
@@ -56,8 +87,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
+        self._body_pending = True
         self._arm(REQUEST_S)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._body_pending = False
         self._arm(None)
+
+    def eof_received(self) -> None:
+        self._body_pending = False
+        self.transport.close()
