@@ -5,7 +5,11 @@ import type { StackSpec } from '../discover.js';
 import { needsGpu } from '../launch/compose-map.js';
 import { defaultPorts } from '../lists/compose-services.js';
 
-export type K8sObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string } };
+export type K8sObject = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string } & Record<string, unknown>;
+};
 
 export interface K8sOptions {
   namespace: string;
