@@ -73,6 +73,9 @@ program
   .addOption(new Option('--launcher <kind>', 'how stacks are started').choices(['process', 'compose']))
   .option('--target <stack=url...>', 'measure a running endpoint for this stack: fastify+ort=http://127.0.0.1:8101')
   .option('--allow-remote', 'let --target name a host outside loopback (the results record it)')
+  .option('--agents <list>', 'split every HTTP cell over load agents: local@0,local@1 | ssh://host1,host2')
+  .option('--agent-lead <ms>', 'time from starting the agents to their common start (default 5000)')
+  .option('--agent-command <cmd>', 'command that starts an agent on an SSH host (default: servebench agent)')
   .option('--workers <n>', 'server processes per stack (WORKERS)')
   .option(
     '--threads <n>',

@@ -60,6 +60,10 @@ export interface RunSettings {
   targets?: Record<string, { url: string; remote: boolean }>;
   /** --allow-remote was given: the load may go to a non-loopback target. */
   allowRemote?: boolean;
+  /** --agents: every HTTP cell's load split over these load agents (local@cpus, ssh://host). */
+  agents?: string;
+  agentLeadMs?: number;
+  agentCommand?: string;
   /** Dynamic batching for every stack and the raw row (1 = off); MAX_BATCH_SIZE / MAX_QUEUE_DELAY_US. */
   maxBatchSize: number;
   maxQueueDelayUs: number;

@@ -7,6 +7,7 @@ import { resolveCapacity } from './capacity/flags.js';
 import { PlacementError, availableCpus, parseCpusFlag, runtimeThreads, type Placement } from './placement/cpus.js';
 import { DEFAULT_PRICE_PER_CORE_HOUR } from './resources/cost.js';
 import { parseTargets } from './launch/target.js';
+import { parseAgents } from './agents/targets.js';
 
 export class UsageError extends Error {}
 
@@ -32,6 +33,9 @@ export interface RunFlags {
   launcher?: string;
   target?: string[];
   allowRemote?: boolean;
+  agents?: string;
+  agentLead?: string;
+  agentCommand?: string;
   workers?: string;
   threads?: string;
   cpus?: string;
@@ -138,6 +142,16 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
       throw new UsageError((e as Error).message);
     }
     if (f.allowRemote) s.allowRemote = true;
+  }
+  if (f.agents) {
+    try {
+      parseAgents(f.agents);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    s.agents = f.agents;
+    if (f.agentLead) s.agentLeadMs = positive('agent-lead', f.agentLead, true);
+    if (f.agentCommand) s.agentCommand = f.agentCommand;
   }
   if (f.workers) s.workers = positive('workers', f.workers, true);
   const placement = cpusOf(f.cpus);

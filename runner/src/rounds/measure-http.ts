@@ -1,7 +1,7 @@
 // One round of one HTTP cell: the engine against a running server, with its resources and batch sizes.
 import type { Task } from '@servebench/contract';
 import type { LaunchedStack } from '../launch/compose.js';
-import { runLoad } from '../load/engine.js';
+import { runCellLoad } from '../agents/run-cell.js';
 import type { RunSettings } from '../profiles.js';
 import type { RoundResult } from '../results.js';
 import { diffHistogram, scrapeHistogram } from '../scrape.js';
@@ -22,10 +22,7 @@ export async function measureHttpCell(s: RunSettings, server: LaunchedStack, c: 
     c.task === 'predict' ? await scrapeHistogram(server.baseUrl, 'servebench_batch_size') : undefined;
   const sampler = sampleServer(server);
   const meter = startLoadCpu(s);
-  const load = await runLoad(
-    { ...engineOptions(s, server, c.concurrency), ...c.workload },
-    { allowRemote: s.allowRemote === true },
-  );
+  const load = await runCellLoad(s, { ...engineOptions(s, server, c.concurrency), ...c.workload });
   const loadCpu = meter.stop();
   const resources = resourcesOf(sampler, load);
   const batching = batchesBefore
