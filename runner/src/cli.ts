@@ -70,6 +70,10 @@ program
   )
   .option('--seed <n>', 'model weight seed')
   .option('--sentences <set>', 'request texts: short | medium | long | file:PATH (JSONL or text, one per line)')
+  .option(
+    '--texts-per-request <n>',
+    'texts per tokenize/predict request, sent as {"texts": [...]} (default 1: {"text"})',
+  )
   .addOption(new Option('--launcher <kind>', 'how stacks are started').choices(['process', 'compose']))
   .option('--target <stack=url...>', 'measure a running endpoint for this stack: fastify+ort=http://127.0.0.1:8101')
   .option('--allow-remote', 'let --target name a host outside loopback (the results record it)')

@@ -41,6 +41,8 @@ export interface RunSettings {
   stableTolerance: number;
   /** A built-in set, or `file:<absolute path>` (JSONL or text, see sentences-file.ts). */
   sentences: SentenceSet | `file:${string}`;
+  /** Texts per tokenize/predict request (`{"texts": [...]}` above 1); absent means 1 (`{"text"}`). */
+  textsPerRequest?: number;
   threads: number;
   workers: number;
   intraOpThreads: number;

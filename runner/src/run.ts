@@ -122,8 +122,12 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   const launchLocal = wrap(launchProcess);
 
   const workloads = new Map<Task, Workload>();
-  for (const task of s.tasks) workloads.set(task, await buildWorkload(task, texts, oracle, EMBED_TOLERANCE));
+  for (const task of s.tasks)
+    workloads.set(task, await buildWorkload(task, texts, oracle, EMBED_TOLERANCE, s.textsPerRequest ?? 1));
   const grpcWorkloads = new Map<Task, GrpcWorkload>();
+  if ((s.textsPerRequest ?? 1) > 1 && o.stacks.some((x) => x.server.protocol === 'grpc')) {
+    throw new Error('--texts-per-request above 1 covers the HTTP stacks only for now; pick them with --stacks');
+  }
   if (o.stacks.some((x) => x.server.protocol === 'grpc')) {
     for (const task of s.tasks) grpcWorkloads.set(task, await buildGrpcWorkload(task, texts, oracle, EMBED_TOLERANCE));
   }

@@ -30,6 +30,7 @@ export interface RunFlags {
   model?: string;
   seed?: string;
   sentences?: string;
+  textsPerRequest?: string;
   launcher?: string;
   target?: string[];
   allowRemote?: boolean;
@@ -134,6 +135,11 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
   }
   if (f.seed !== undefined) s.seed = f.seed === '0' ? 0 : positive('seed', f.seed, true);
   if (f.sentences) s.sentences = sentencesOf(f.sentences);
+  if (f.textsPerRequest) {
+    const n = positive('texts-per-request', f.textsPerRequest, true);
+    if (n > 64) throw new UsageError(`--texts-per-request ${n}: at most 64 (the servers' MAX_TEXTS default)`);
+    s.textsPerRequest = n;
+  }
   if (f.launcher) s.launcher = oneOf('launcher', f.launcher, ['process', 'compose'] as const);
   if (f.target?.length) {
     try {

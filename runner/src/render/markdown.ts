@@ -161,7 +161,7 @@ export function renderMarkdown(r: RunResults): string {
   const s = r.settings;
   const tol = (s.roundTolerance ?? 0.1) * 100;
   return [
-    `**Run \`${r.runId}\`** (${r.status}, ${r.wallS ?? '?'} s wall) — profile \`${s.profile}\`, model ${modelStamp(r.model)}, ${s.sentences} sentences, ${s.mode} loop, ${s.durationS} s per cell after ${s.warmupS} s warm-up, ${s.workers} worker(s), ${s.intraOpThreads} ORT thread(s), ${batchPolicy(s)}, launcher \`${s.launcher}\`${targetsNote(s)}.`,
+    `**Run \`${r.runId}\`** (${r.status}, ${r.wallS ?? '?'} s wall) — profile \`${s.profile}\`, model ${modelStamp(r.model)}, ${s.sentences} sentences${(s.textsPerRequest ?? 1) > 1 ? ` (${s.textsPerRequest} per request; the raw row sends one)` : ''}, ${s.mode} loop, ${s.durationS} s per cell after ${s.warmupS} s warm-up, ${s.workers} worker(s), ${s.intraOpThreads} ORT thread(s), ${batchPolicy(s)}, launcher \`${s.launcher}\`${targetsNote(s)}.`,
     '',
     roundsStamp(r),
     '',
