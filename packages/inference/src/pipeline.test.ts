@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Backend, EncodedBatch, Embeddings } from './backend.js';
-import { Pipeline } from './pipeline.js';
+import { MAX_CALL_TOKENS, Pipeline, splitByTokens } from './pipeline.js';
 import { QueueFullError } from './queue.js';
 import { WordPieceTokenizer } from './tokenizer/index.js';
 
@@ -96,5 +96,52 @@ describe('Pipeline work bound (MAX_QUEUE_TOKENS)', () => {
     ac.abort();
     await expect(pipeline.predict(['a'], ac.signal)).rejects.toMatchObject({ code: 'BACKEND_TIMEOUT' });
     expect(encode).not.toHaveBeenCalled();
+  });
+});
+
+describe('Pipeline parts (MAX_CALL_TOKENS)', () => {
+  it('splits texts in order into parts of at most the padded budget, one text at least', () => {
+    const ids = [[1, 2], [1, 2, 3, 4], [1], [1, 2, 3, 4, 5, 6, 7, 8, 9]];
+    expect(splitByTokens(ids, 8)).toEqual([
+      [
+        [1, 2],
+        [1, 2, 3, 4],
+      ],
+      [[1]],
+      [[1, 2, 3, 4, 5, 6, 7, 8, 9]],
+    ]);
+    expect(splitByTokens(ids, 100)).toEqual([ids]);
+  });
+
+  it('computes a large request in parts, and an abandoned one stops after the part in progress', async () => {
+    const { pipeline, backend } = setup(1_000_000);
+    const texts = Array.from({ length: 300 }, () => 'a '.repeat(62)); // 64 tokens each: 3 parts
+    let done = false;
+    const whole = pipeline.predict(texts).finally(() => (done = true));
+    while (!done) {
+      await turn();
+      backend.releaseAll();
+    }
+    const r = await whole;
+    expect(r.vectors).toHaveLength(300);
+    expect(backend.calls.map((b) => b.batch)).toEqual([
+      MAX_CALL_TOKENS / 64,
+      MAX_CALL_TOKENS / 64,
+      300 - MAX_CALL_TOKENS / 32,
+    ]);
+
+    backend.calls.length = 0;
+    const ac = new AbortController();
+    const abandoned = pipeline.predict(texts, ac.signal).then(
+      () => 'served',
+      () => 'rejected',
+    );
+    while (backend.calls.length === 0) await turn();
+    expect(backend.calls).toHaveLength(1); // the first part is in flight
+    ac.abort();
+    backend.releaseAll();
+    expect(await abandoned).toBe('rejected');
+    expect(backend.calls).toHaveLength(1); // the other parts never ran
+    expect(pipeline.queuedTokens).toBe(0);
   });
 });

@@ -157,36 +157,67 @@ export class Pipeline {
         seqLen: r.seqLen,
       };
     }
-    const batch = packBatch(tok.ids, this.tokenizer.padId);
+    // One queue turn; a large request is computed in parts of at most MAX_CALL_TOKENS padded tokens,
+    // so a client that goes away stops its work after the part in progress.
+    const parts = splitByTokens(tok.ids, MAX_CALL_TOKENS);
     let inferMs = 0;
-    const { value, waitedMs } = await this.queue!.run(async () => {
-      const t0 = performance.now();
-      const out: Embeddings = await this.backend.embed(batch, signal);
-      inferMs = performance.now() - t0;
+    let rows = 0;
+    let seqLen = 0;
+    const { value: vectors, waitedMs } = await this.queue!.run(async () => {
+      const out: Float32Array[] = [];
+      for (const part of parts) {
+        if (signal?.aborted) throw cancelled('between parts of its work');
+        const batch = packBatch(part, this.tokenizer.padId);
+        const t0 = performance.now();
+        const e: Embeddings = await this.backend.embed(batch, signal);
+        const ms = performance.now() - t0;
+        inferMs += ms;
+        rows = Math.max(rows, batch.batch);
+        seqLen = Math.max(seqLen, batch.seqLen);
+        for (let i = 0; i < e.batch; i++) out.push(rowOf(e, i));
+        this.observer?.onBatch({
+          size: batch.batch,
+          requests: 1,
+          seqLen: batch.seqLen,
+          realTokens: batch.realTokens,
+          paddingRatio: batch.realTokens > 0 ? (batch.batch * batch.seqLen) / batch.realTokens : 1,
+          queueMs: [0],
+          inferMs: ms,
+          ok: true,
+        });
+      }
       return out;
     }, signal);
-    const vectors = Array.from({ length: value.batch }, (_, i) => rowOf(value, i));
-    if (this.observer) {
-      const paddingRatio = batch.realTokens > 0 ? (batch.batch * batch.seqLen) / batch.realTokens : 1;
-      this.observer.onBatch({
-        size: batch.batch,
-        requests: 1,
-        seqLen: batch.seqLen,
-        realTokens: batch.realTokens,
-        paddingRatio,
-        queueMs: [waitedMs],
-        inferMs,
-        ok: true,
-      });
-      this.observer.onQueueWait(waitedMs);
-    }
+    this.observer?.onQueueWait(waitedMs);
     return {
       vectors,
       timing: { queue: waitedMs, tokenize: tok.ms, infer: inferMs },
-      batch: batch.batch,
-      seqLen: batch.seqLen,
+      batch: rows,
+      seqLen,
     };
   }
+}
+
+/** Padded tokens per backend call without dynamic batching (16 texts of 512 tokens). */
+export const MAX_CALL_TOKENS = 8192;
+
+/** Splits texts, in order, into parts whose padded size (texts x longest) stays within `budget` (one text at least). */
+export function splitByTokens(ids: number[][], budget: number): number[][][] {
+  const parts: number[][][] = [];
+  let part: number[][] = [];
+  let longest = 0;
+  for (const x of ids) {
+    const l = Math.max(longest, x.length);
+    if (part.length > 0 && (part.length + 1) * l > budget) {
+      parts.push(part);
+      part = [];
+      longest = 0;
+    }
+    part.push(x);
+    longest = Math.max(longest, x.length);
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }
 
 /**
