@@ -41,8 +41,8 @@ function tooLarge(req: IncomingMessage, res: ServerResponse, limit: number): voi
   send(res, r.status, r.headers, r.body);
 }
 
-/** Node's own answers to malformed or slow requests, in the contract's error format. */
-function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+/** Node's own answers to malformed or slow requests, in the contract's error format (a 'clientError' listener). */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   if (!socket.writable || (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
     socket.destroy();
     return;
@@ -87,7 +87,7 @@ export function hardenHttp(server: Server, config: Readonly<ServerConfig>): void
   server.on('timeout', (socket: Socket) => {
     if (!busy.get(socket)) socket.destroy();
   });
-  if (server.listenerCount('clientError') === 0) server.on('clientError', clientError);
+  if (server.listenerCount('clientError') === 0) server.on('clientError', answerClientError);
 
   const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');
