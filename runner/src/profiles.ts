@@ -76,7 +76,8 @@ export interface RunSettings {
 }
 
 const base: Omit<RunSettings, 'profile'> = {
-  model: 'mini',
+  // A real model by default (issue 13): sentence-transformers/all-MiniLM-L6-v2, fp32, from PyPI.
+  model: 'all-minilm-l6-v2',
   seed: 0,
   tasks: ['hello_world', 'tokenize', 'predict'],
   concurrency: [1, 8, 32, 128],

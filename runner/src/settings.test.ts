@@ -6,7 +6,7 @@ describe('resolveSettings', () => {
   it('defaults to the quick profile and freezes the result', () => {
     const s = resolveSettings({});
     expect(s.profile).toBe('quick');
-    expect(s.model).toBe('mini');
+    expect(s.model).toBe('all-minilm-l6-v2');
     expect(Object.isFrozen(s)).toBe(true);
   });
 
