@@ -35,7 +35,9 @@ export function buildApp(service: Service): GrpcApp {
     // an idle connection (no call) closed like an idle HTTP one, long-lived ones rotated, and the
     // memory a session may buffer bounded (grpc-js leaves it unlimited by default).
     'grpc.max_concurrent_streams': c.maxConnections,
-    'grpc.max_connection_idle_ms': c.idleTimeoutMs,
+    // grpc-js checks idleness once per period and, when the check lands a hair early, waits a whole
+    // period more: half the period keeps the close within IDLE_TIMEOUT_MS (measured: 61.8 s at 30 s).
+    'grpc.max_connection_idle_ms': Math.max(1, Math.ceil(c.idleTimeoutMs / 2)),
     'grpc.max_connection_age_ms': MAX_CONNECTION_AGE_MS,
     'grpc.max_connection_age_grace_ms': c.requestTimeoutMs,
     'grpc-node.max_session_memory': MAX_SESSION_MEMORY_MB,
