@@ -1,28 +1,14 @@
 import { TASKS } from '@servebench/contract';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
 import type { RunResults } from '../results.js';
-
-type Spec = vl.TopLevelSpec;
-
-async function toSvg(spec: Spec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
-}
+import { SCHEMA, svgOf, throughputValues, topCells, type Spec } from '../report/vega.js';
 
 const measured = (r: RunResults) => r.stacks.filter((s) => s.cells.length > 0);
 
 /** Requests/s against concurrency, one line per stack, one panel per task. */
 function throughputSpec(r: RunResults): Spec {
-  const values = measured(r).flatMap((s) =>
-    s.cells
-      .filter((c) => c.status !== 'failed')
-      .map((c) => ({ stack: s.id, task: c.task, concurrency: c.concurrency, rps: c.load.rps })),
-  );
+  const values = throughputValues(measured(r));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: SCHEMA,
     title: `Verified requests/s against concurrency (${r.runId})`,
     data: { values },
     facet: { column: { field: 'task', sort: [...TASKS] } },
@@ -43,16 +29,12 @@ function throughputSpec(r: RunResults): Spec {
 /** Latency CDF per stack at the highest concurrency of each task. */
 function cdfSpec(r: RunResults): Spec {
   const values = measured(r).flatMap((s) =>
-    TASKS.flatMap((task) => {
-      const cells = s.cells.filter((c) => c.task === task && c.status !== 'failed');
-      const top = cells.sort((a, b) => b.concurrency - a.concurrency)[0];
-      return top
-        ? top.load.cdf.map(([p, ms]) => ({ stack: s.id, task: `${task} c=${top.concurrency}`, percentile: p, ms }))
-        : [];
-    }),
+    topCells(s).flatMap(({ task, top }) =>
+      top.load.cdf.map(([p, ms]) => ({ stack: s.id, task: `${task} c=${top.concurrency}`, percentile: p, ms })),
+    ),
   );
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: SCHEMA,
     title: 'Latency CDF at the highest concurrency',
     data: { values },
     facet: { column: { field: 'task' } },
@@ -84,7 +66,7 @@ function resourcesSpec(r: RunResults): Spec {
     });
   });
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: SCHEMA,
     title: 'Server process tree: CPU and RSS over the measured cells',
     data: { values },
     facet: { row: { field: 'metric' } },
@@ -105,8 +87,8 @@ function resourcesSpec(r: RunResults): Spec {
 /** SVG plots by file name. */
 export async function renderPlots(r: RunResults): Promise<Record<string, string>> {
   return {
-    'throughput.svg': await toSvg(throughputSpec(r)),
-    'latency-cdf.svg': await toSvg(cdfSpec(r)),
-    'resources.svg': await toSvg(resourcesSpec(r)),
+    'throughput.svg': await svgOf(throughputSpec(r)),
+    'latency-cdf.svg': await svgOf(cdfSpec(r)),
+    'resources.svg': await svgOf(resourcesSpec(r)),
   };
 }

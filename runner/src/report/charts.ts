@@ -1,33 +1,17 @@
 // The report page's charts as inline SVG: vega-lite specs rendered to SVG strings in Node (no
 // script, no network in the page).
 import { TASKS } from '@servebench/contract';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
 import type { RunResults } from '../results.js';
-
-type Spec = vl.TopLevelSpec;
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
-
-export async function svgOf(spec: Spec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
-}
+import { SCHEMA, throughputValues, topCells, type Spec } from './vega.js';
 
 const ok = (r: RunResults) => r.stacks.filter((s) => s.cells.length > 0 || (s.capacity ?? []).length > 0);
 
 /** Latency CDF per stack at each task's highest concurrency. */
 export function cdfChart(r: RunResults): Spec | undefined {
   const values = ok(r).flatMap((s) =>
-    TASKS.flatMap((task) => {
-      const top = s.cells
-        .filter((c) => c.task === task && c.status !== 'failed')
-        .sort((a, b) => b.concurrency - a.concurrency)[0];
-      return top
-        ? top.load.cdf.map(([p, ms]) => ({ stack: s.id, panel: `${task} c=${top.concurrency}`, percentile: p, ms }))
-        : [];
-    }),
+    topCells(s).flatMap(({ task, top }) =>
+      top.load.cdf.map(([p, ms]) => ({ stack: s.id, panel: `${task} c=${top.concurrency}`, percentile: p, ms })),
+    ),
   );
   if (!values.length) return undefined;
   return {
@@ -50,11 +34,7 @@ export function cdfChart(r: RunResults): Spec | undefined {
 
 /** Verified req/s against concurrency, one line per stack, one panel per task. */
 export function throughputChart(r: RunResults): Spec | undefined {
-  const values = ok(r).flatMap((s) =>
-    s.cells
-      .filter((c) => c.status !== 'failed')
-      .map((c) => ({ stack: s.id, task: c.task, concurrency: c.concurrency, rps: c.load.rps })),
-  );
+  const values = throughputValues(ok(r));
   if (!values.length) return undefined;
   return {
     $schema: SCHEMA,

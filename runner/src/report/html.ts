@@ -3,7 +3,8 @@
 import { machineStamp } from '../environment.js';
 import type { RunResults } from '../results.js';
 import { DECISION_HEADER, decisionRows, rowCells } from '../capacity/decision.js';
-import { cdfChart, layersChart, overTimeChart, resourcesChart, svgOf, throughputChart, traceChart } from './charts.js';
+import { cdfChart, layersChart, overTimeChart, resourcesChart, throughputChart, traceChart } from './charts.js';
+import { svgOf } from './vega.js';
 
 export const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -11,7 +11,7 @@ import { discoverServers, filterStacks, stacksOf } from '../discover.js';
 import { withModelServer } from '../launch/modelserver.js';
 import { launchProcess } from '../launch/process.js';
 import { runLoad } from '../load/engine.js';
-import { svgOf } from '../report/charts.js';
+import { SCHEMA, svgOf } from '../report/vega.js';
 import { EMBED_TOLERANCE, loadOracle } from '../run.js';
 import { UsageError, resolveSettings } from '../settings.js';
 import { buildWorkload } from '../workload.js';
@@ -121,7 +121,7 @@ export function registerShapeCommand(program: Command, root: string): void {
         writeFileSync(
           join(dir, 'latency-over-time.svg'),
           await svgOf({
-            $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+            $schema: SCHEMA,
             title: `${stack.id} ${task}: p99 per ${windowS} s window`,
             data: { values: load.windows.map((w) => ({ t: w.startS, p99: w.p99, rps: w.rps })) },
             width: 600,

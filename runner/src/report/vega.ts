@@ -1,0 +1,37 @@
+// One chart helper for every vega-lite figure the runner writes (report page, render plots, shape
+// runs): the spec type, the schema URL, rendering to an SVG string in Node, and the data rows the
+// throughput and CDF charts share.
+import { TASKS } from '@servebench/contract';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import type { CellResult, StackResult } from '../results.js';
+
+export type Spec = vl.TopLevelSpec;
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+/** Renders a vega-lite spec to an SVG string (no DOM, no network). */
+export async function svgOf(spec: Spec): Promise<string> {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+/** One row per non-failed cell: req/s at its concurrency. */
+export function throughputValues(stacks: readonly StackResult[]) {
+  return stacks.flatMap((s) =>
+    s.cells
+      .filter((c) => c.status !== 'failed')
+      .map((c) => ({ stack: s.id, task: c.task, concurrency: c.concurrency, rps: c.load.rps })),
+  );
+}
+
+/** Each task's non-failed cell at the highest concurrency, per stack (tasks with none left out). */
+export function topCells(s: StackResult): { task: (typeof TASKS)[number]; top: CellResult }[] {
+  return TASKS.flatMap((task) => {
+    const top = s.cells
+      .filter((c) => c.task === task && c.status !== 'failed')
+      .sort((a, b) => b.concurrency - a.concurrency)[0];
+    return top ? [{ task, top }] : [];
+  });
+}
