@@ -1,10 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { abuseCases, edgeCases, errorCodeOf, sendCase, type AbuseCase } from '@servebench/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { discoverServers, repoRoot, stacksOf } from './discover.js';
-import { launchProcess, type Launched } from './launch/process.js';
+import { launchStacksForFile } from './testing/launch-stacks.js';
 
 // Cross-stack error identity: every HTTP server (on ort, or its first backend when it has no ort),
 // started as the runner starts it, gives every bad-input and routing-edge request the same status,
@@ -13,20 +10,7 @@ const stacks = stacksOf(discoverServers(repoRoot())).filter(
   (s) =>
     s.server.protocol === 'http' && s.backend === (s.server.backends.includes('ort') ? 'ort' : s.server.backends[0]),
 );
-const logs = mkdtempSync(join(tmpdir(), 'servebench-edge-identity-'));
-const servers = new Map<string, Launched>();
-
-beforeAll(async () => {
-  for (const s of stacks) {
-    servers.set(
-      s.id,
-      await launchProcess(s, { env: { MODEL: 'tiny' }, readyTimeoutMs: 90_000, logFile: join(logs, `${s.id}.log`) }),
-    );
-  }
-}, 300_000);
-afterAll(async () => {
-  await Promise.all([...servers.values()].map((s) => s.stop()));
-});
+const servers = launchStacksForFile(stacks, 'servebench-edge-identity-');
 
 /** `405 METHOD_NOT_ALLOWED Allow: OPTIONS, POST`, or what went wrong. */
 async function answer(baseUrl: string, c: AbuseCase): Promise<string> {

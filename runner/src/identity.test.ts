@@ -1,29 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ROUTES, maxAbsDiff, postJson, tokenizeFixtures } from '@servebench/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { discoverServers, repoRoot, stacksOf } from './discover.js';
-import { launchProcess, type Launched } from './launch/process.js';
+import { launchStacksForFile } from './testing/launch-stacks.js';
 
 // Cross-stack identity: every HTTP server on the ort backend, started as the runner starts it,
 // answers the same requests with identical token ids and embeddings equal to 1e-6.
 const stacks = stacksOf(discoverServers(repoRoot())).filter((s) => s.server.protocol === 'http' && s.backend === 'ort');
 const texts = tokenizeFixtures().cases.map((c) => c.text);
-const logs = mkdtempSync(join(tmpdir(), 'servebench-identity-'));
-const servers = new Map<string, Launched>();
-
-beforeAll(async () => {
-  for (const s of stacks) {
-    servers.set(
-      s.id,
-      await launchProcess(s, { env: { MODEL: 'tiny' }, readyTimeoutMs: 90_000, logFile: join(logs, `${s.id}.log`) }),
-    );
-  }
-}, 300_000);
-afterAll(async () => {
-  await Promise.all([...servers.values()].map((s) => s.stop()));
-});
+const servers = launchStacksForFile(stacks, 'servebench-identity-');
 
 async function answers(path: string, body: unknown): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
