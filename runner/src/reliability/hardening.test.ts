@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverServers, repoRoot, stacksOf } from '../discover.js';
 import { LaunchError, launchProcess } from '../launch/process.js';
-import { CI_SIZES, hardeningProbes, httpCall, type ProbeResult } from './hardening.js';
+import { httpCall } from './clients.js';
+import { CI_SIZES, hardeningProbes, type ProbeResult } from './hardening.js';
 import { reportStacks } from './report.js';
 
 // Issue 15's probes against every stack whose model runs in process, with small sizes and sub-second

@@ -3,17 +3,13 @@
 // the process tree's RSS sampled. Loopback only; every probe is bounded in count and time. The sizes
 // and the server's timeouts are parameters: `servebench reliability` uses the full ones below, the CI
 // tests small ones (their assertions are on behaviour, the command's table is the benchmark).
-import http2 from 'node:http2';
-import { request } from 'node:http';
-import net from 'node:net';
-import * as grpc from '@grpc/grpc-js';
-import { ROUTES } from '@servebench/contract';
 import { ServingClient } from '@servebench/contract/grpc';
 import type { Launched } from '../launch/process.js';
 import { startSampler } from '../resources/sampler.js';
+import { BOUNDS } from './bounds.js';
+import { idleSockets, predictGrpc, predictHttp, rawExchange, statusOf, watchHealth } from './clients.js';
 
-/** The issue's bounds. */
-export const BOUNDS = { answerOrCloseMs: 65_000, healthzMs: 250, afterAbortMs: 2_000, uniqueWordsRssMb: 200 } as const;
+export { BOUNDS };
 
 export interface HardeningSizes {
   /** Texts of `a` + 9,999 x U+0301 + 9,999 x U+0316 in one predict. */
@@ -84,111 +80,6 @@ const uniqueWord = (i: number) => {
   }
   return s;
 };
-
-/** Polls health every 50 ms until stopped; returns the worst latency (Infinity for a failure). */
-function watchHealth(server: Launched, grpcTarget?: string): { stop(): Promise<number> } {
-  let stopped = false;
-  let worst = 0;
-  const health = grpcTarget ? new ServingClient(grpcTarget) : undefined;
-  const once = async () => {
-    const t0 = performance.now();
-    const ok = health
-      ? await health.health('', 5000).then(
-          (s) => s === 'SERVING',
-          () => false,
-        )
-      : await httpCall(new URL(ROUTES.healthz, server.baseUrl), undefined, AbortSignal.timeout(5000)).then(
-          (r) => r.status === 200,
-          () => false,
-        );
-    worst = Math.max(worst, ok ? performance.now() - t0 : Number.POSITIVE_INFINITY);
-  };
-  const loop = (async () => {
-    while (!stopped) {
-      await once();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-      health?.close();
-      return worst;
-    },
-  };
-}
-
-/** A raw HTTP/1.1 exchange: writes `head`, lets `feed` write more; resolves when the server closes or `limitMs` passes. */
-function rawExchange(
-  server: Launched,
-  head: string,
-  limitMs: number,
-  feed?: (s: net.Socket) => () => void,
-): Promise<{ text: string; closed: boolean; firstByteMs?: number; ms: number }> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    let text = '';
-    let firstByteMs: number | undefined;
-    let stopFeed = () => {};
-    const s = net.connect(server.port, server.host, () => {
-      s.write(head);
-      if (feed) stopFeed = feed(s);
-    });
-    const timer = setTimeout(() => finish(false), limitMs);
-    const finish = (closed: boolean) => {
-      clearTimeout(timer);
-      stopFeed();
-      s.destroy();
-      resolve({ text, closed, firstByteMs, ms: performance.now() - t0 });
-    };
-    s.on('data', (d) => {
-      firstByteMs ??= performance.now() - t0;
-      text += d.toString('latin1');
-    });
-    s.on('error', () => undefined);
-    s.on('close', () => finish(true));
-  });
-}
-
-const statusOf = (text: string) =>
-  /^HTTP\/1\.1 (\d{3})/.exec(text.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, ''))?.[1];
-
-/**
- * One request on its own connection (no keep-alive reuse: with the short idle timeouts of the CI
- * sizes a pooled connection may be closed by the server just as it is reused). Resolves with the status.
- */
-export function httpCall(url: URL, body?: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: body === undefined ? 'GET' : 'POST',
-        agent: false,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        signal: signal ?? AbortSignal.timeout(BOUNDS.answerOrCloseMs),
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function predictHttp(server: Launched, texts: string[], signal?: AbortSignal): Promise<number> {
-  return (await httpCall(new URL(ROUTES.predict, server.baseUrl), JSON.stringify({ texts }), signal)).status;
-}
-
-async function predictGrpc(client: ServingClient, texts: string[], timeoutMs: number = BOUNDS.answerOrCloseMs) {
-  const r = await client.call('PredictBatch', { texts }, { timeoutMs });
-  return r.code === grpc.status.OK ? 200 : `${grpc.status[r.code]}`;
-}
 
 /** Runs every probe that applies to the protocol against one server, in an order where none disturbs the next. */
 export async function hardeningProbes(
@@ -347,42 +238,4 @@ export async function hardeningProbes(
     }
   }
   return results;
-}
-
-/** Opens `n` connections that never send a byte; ms until the server has closed every one of them. */
-async function idleSockets(
-  server: Launched,
-  protocol: 'http' | 'grpc',
-  n: number,
-): Promise<{ ms: number | undefined; outcome: string }> {
-  const t0 = performance.now();
-  const closed = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<number | undefined>((resolve) => {
-          // gRPC: an HTTP/2 session with no call; the server's GOAWAY (max_connection_idle_ms) counts as closing it.
-          const h2 = protocol === 'grpc' ? http2.connect(`http://${server.host}:${server.port}`) : undefined;
-          const s = h2 ?? net.connect(server.port, server.host);
-          const timer = setTimeout(() => {
-            s.destroy();
-            resolve(undefined);
-          }, BOUNDS.answerOrCloseMs + 5000);
-          h2?.on('goaway', () => {
-            clearTimeout(timer);
-            resolve(performance.now() - t0);
-            h2.destroy();
-          });
-          s.on('error', () => undefined);
-          if (!h2) (s as net.Socket).resume(); // read (and drop) a 408 the server may send, or its FIN is never seen
-          s.on('close', () => {
-            clearTimeout(timer);
-            resolve(performance.now() - t0);
-          });
-        }),
-    ),
-  );
-  const open = closed.filter((c) => c === undefined).length;
-  const ms = open === 0 ? Math.max(...(closed as number[])) : undefined;
-  return { ms, outcome: open === 0 ? `${n} of ${n} closed` : `${open} of ${n} still open` };
 }
