@@ -1,29 +1,15 @@
-import { TASKS } from '@servebench/contract';
 import type { RunResults } from '../results.js';
-import { SCHEMA, svgOf, throughputValues, topCells, type Spec } from '../report/vega.js';
+import { BY_STACK, SCHEMA, svgOf, throughputSpec, throughputValues, topCells, type Spec } from '../report/vega.js';
 
 const measured = (r: RunResults) => r.stacks.filter((s) => s.cells.length > 0);
 
 /** Requests/s against concurrency, one line per stack, one panel per task. */
-function throughputSpec(r: RunResults): Spec {
-  const values = throughputValues(measured(r));
-  return {
-    $schema: SCHEMA,
+function throughputPlot(r: RunResults): Spec {
+  return throughputSpec(throughputValues(measured(r)), {
+    width: 260,
+    height: 220,
     title: `Verified requests/s against concurrency (${r.runId})`,
-    data: { values },
-    facet: { column: { field: 'task', sort: [...TASKS] } },
-    spec: {
-      width: 260,
-      height: 220,
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'concurrency', type: 'quantitative', scale: { type: 'log', base: 2 } },
-        y: { field: 'rps', type: 'quantitative', title: 'req/s' },
-        color: { field: 'stack', type: 'nominal' },
-      },
-    },
-    resolve: { scale: { y: 'independent' } },
-  };
+  });
 }
 
 /** Latency CDF per stack at the highest concurrency of each task. */
@@ -45,7 +31,7 @@ function cdfSpec(r: RunResults): Spec {
       encoding: {
         x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'latency ms' },
         y: { field: 'percentile', type: 'quantitative', title: 'percentile' },
-        color: { field: 'stack', type: 'nominal' },
+        color: BY_STACK,
       },
     },
     resolve: { scale: { x: 'independent' } },
@@ -77,7 +63,7 @@ function resourcesSpec(r: RunResults): Spec {
       encoding: {
         x: { field: 't', type: 'quantitative', title: 'seconds (cells back to back)' },
         y: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'stack', type: 'nominal' },
+        color: BY_STACK,
       },
     },
     resolve: { scale: { y: 'independent' } },
@@ -87,7 +73,7 @@ function resourcesSpec(r: RunResults): Spec {
 /** SVG plots by file name. */
 export async function renderPlots(r: RunResults): Promise<Record<string, string>> {
   return {
-    'throughput.svg': await svgOf(throughputSpec(r)),
+    'throughput.svg': await svgOf(throughputPlot(r)),
     'latency-cdf.svg': await svgOf(cdfSpec(r)),
     'resources.svg': await svgOf(resourcesSpec(r)),
   };

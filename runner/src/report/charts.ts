@@ -1,8 +1,7 @@
 // The report page's charts as inline SVG: vega-lite specs rendered to SVG strings in Node (no
 // script, no network in the page).
-import { TASKS } from '@servebench/contract';
 import type { RunResults } from '../results.js';
-import { SCHEMA, throughputValues, topCells, type Spec } from './vega.js';
+import { BY_STACK, SCHEMA, throughputSpec, throughputValues, topCells, type Spec } from './vega.js';
 
 const ok = (r: RunResults) => r.stacks.filter((s) => s.cells.length > 0 || (s.capacity ?? []).length > 0);
 
@@ -25,7 +24,7 @@ export function cdfChart(r: RunResults): Spec | undefined {
       encoding: {
         x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'latency ms' },
         y: { field: 'percentile', type: 'quantitative' },
-        color: { field: 'stack', type: 'nominal' },
+        color: BY_STACK,
       },
     },
     resolve: { scale: { x: 'independent' } },
@@ -35,23 +34,7 @@ export function cdfChart(r: RunResults): Spec | undefined {
 /** Verified req/s against concurrency, one line per stack, one panel per task. */
 export function throughputChart(r: RunResults): Spec | undefined {
   const values = throughputValues(ok(r));
-  if (!values.length) return undefined;
-  return {
-    $schema: SCHEMA,
-    data: { values },
-    facet: { column: { field: 'task', sort: [...TASKS], title: null } },
-    spec: {
-      width: 240,
-      height: 200,
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'concurrency', type: 'quantitative', scale: { type: 'log', base: 2 } },
-        y: { field: 'rps', type: 'quantitative', title: 'req/s' },
-        color: { field: 'stack', type: 'nominal' },
-      },
-    },
-    resolve: { scale: { y: 'independent' } },
-  };
+  return values.length ? throughputSpec(values, { width: 240, height: 200, panelTitle: null }) : undefined;
 }
 
 /** Every capacity probe: offered rate against p99, pass or fail, per task; the SLO as a rule. */
@@ -83,7 +66,7 @@ export function traceChart(r: RunResults): Spec | undefined {
           encoding: {
             x: { field: 'rate', type: 'quantitative', scale: { type: 'log' }, title: 'offered req/s (Poisson)' },
             y: { field: 'p99', type: 'quantitative', scale: { type: 'log' }, title: 'p99 ms' },
-            color: { field: 'stack', type: 'nominal' },
+            color: BY_STACK,
             order: { field: 'step' },
           },
         },
@@ -92,7 +75,7 @@ export function traceChart(r: RunResults): Spec | undefined {
           encoding: {
             x: { field: 'rate', type: 'quantitative' },
             y: { field: 'p99', type: 'quantitative' },
-            color: { field: 'stack', type: 'nominal' },
+            color: BY_STACK,
             shape: {
               field: 'verdict',
               type: 'nominal',
@@ -133,7 +116,7 @@ export function overTimeChart(r: RunResults): Spec | undefined {
       encoding: {
         x: { field: 't', type: 'quantitative', title: 'seconds into the probe' },
         y: { field: 'p99', type: 'quantitative', title: 'window p99 ms' },
-        color: { field: 'stack', type: 'nominal' },
+        color: BY_STACK,
       },
     },
   };
@@ -165,7 +148,7 @@ export function resourcesChart(r: RunResults): Spec | undefined {
       encoding: {
         x: { field: 't', type: 'quantitative', title: 'seconds (cells back to back)' },
         y: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'stack', type: 'nominal' },
+        color: BY_STACK,
       },
     },
     resolve: { scale: { y: 'independent' } },

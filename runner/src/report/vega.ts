@@ -10,6 +10,17 @@ export type Spec = vl.TopLevelSpec;
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 
 /** Renders a vega-lite spec to an SVG string (no DOM, no network). */
+/** The colour channel of every per-stack chart: one colour per stack. */
+export const BY_STACK = { field: 'stack', type: 'nominal' } as const;
+
+/** Size and headings of a faceted chart; `panelTitle: null` hides the facet field's header. */
+export interface PanelLayout {
+  width: number;
+  height: number;
+  title?: string;
+  panelTitle?: null;
+}
+
 export async function svgOf(spec: Spec): Promise<string> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
@@ -34,4 +45,25 @@ export function topCells(s: StackResult): { task: (typeof TASKS)[number]; top: C
       .sort((a, b) => b.concurrency - a.concurrency)[0];
     return top ? [{ task, top }] : [];
   });
+}
+
+/** Verified req/s against concurrency, one line per stack, one panel per task (log2 x, y independent). */
+export function throughputSpec(values: ReturnType<typeof throughputValues>, o: PanelLayout): Spec {
+  return {
+    $schema: SCHEMA,
+    ...(o.title === undefined ? {} : { title: o.title }),
+    data: { values },
+    facet: { column: { field: 'task', sort: [...TASKS], ...(o.panelTitle === null ? { title: null } : {}) } },
+    spec: {
+      width: o.width,
+      height: o.height,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'concurrency', type: 'quantitative', scale: { type: 'log', base: 2 } },
+        y: { field: 'rps', type: 'quantitative', title: 'req/s' },
+        color: BY_STACK,
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
 }
