@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ensureTfServingRepo } from '@servebench/model';
-import { awaitReady, freePorts, spawnChild, stopGroup } from './child.js';
+import { awaitReady, freePorts, stopGroup } from './child.js';
 import type { LaunchedModelServer, ModelServerOptions } from './modelserver.js';
+import { modelServerEndpoints, spawnModelServer } from './modelserver-child.js';
 import { httpGet } from './ready.js';
 import { LaunchError, MODEL } from './types.js';
-import { pinnedCommand } from '../placement/affinity.js';
 
 /**
  * Where TF Serving could come from here: a local tensorflow/serving image, published on 127.0.0.1
@@ -74,13 +74,7 @@ export async function launchTfServing(o: ModelServerOptions): Promise<LaunchedMo
     ...flags,
     `--model_base_path=/models/${MODEL}`,
   ];
-  const p = spawnChild({
-    argv: pinnedCommand(argv, o.cpus),
-    env: process.env,
-    logFile: o.logFile,
-    appendLog: true,
-    tailChars: 6000,
-  });
+  const p = spawnModelServer(argv, o);
   const stop = () => stopGroup(p, 20_000);
   const base = `http://127.0.0.1:${rest}`;
   let coldStartMs: number;
@@ -104,8 +98,7 @@ export async function launchTfServing(o: ModelServerOptions): Promise<LaunchedMo
   return {
     kind: 'tfserving',
     pid: p.pid,
-    env: { MODEL_SERVER_URL: o.backend === 'tfserving-grpc' ? `127.0.0.1:${grpc}` : base, MODEL_SERVER_MODEL: MODEL },
-    urls: { http: base, grpc: `127.0.0.1:${grpc}` },
+    ...modelServerEndpoints(o.backend === 'tfserving-grpc', base, grpc),
     info: {
       model_server: `docker image ${where.image} (ports published on 127.0.0.1 only)`,
       model_repository: repo.basePath,

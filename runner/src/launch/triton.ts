@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { writeTritonRepo } from '@servebench/model';
-import { awaitReady, freePorts, spawnChild, stopGroup } from './child.js';
+import { awaitReady, freePorts, stopGroup } from './child.js';
 import type { LaunchedModelServer, ModelServerOptions } from './modelserver.js';
+import { modelServerEndpoints, spawnModelServer } from './modelserver-child.js';
 import { httpGet, httpOk } from './ready.js';
 import { LaunchError, MODEL } from './types.js';
-import { pinnedCommand } from '../placement/affinity.js';
 
 /** Rows Triton accepts per request: at least the contract's 64 texts per request. */
 const MIN_TRITON_BATCH = 64;
@@ -64,31 +64,25 @@ export async function launchTriton(o: ModelServerOptions): Promise<LaunchedModel
   const { http, grpc } = o.ports ?? { http: free1, grpc: free2 };
   const base = `http://127.0.0.1:${http}`;
   const t0 = performance.now();
-  const p = spawnChild({
-    // Pinned before exec: tritonserver and its Python backend stubs inherit the set.
-    argv: pinnedCommand(
-      [
-        python,
-        join(dir, 'serve.py'),
-        '--repo',
-        repo.root,
-        '--model',
-        MODEL,
-        '--http-port',
-        String(http),
-        '--grpc-port',
-        String(grpc),
-        '--metrics-port',
-        String(metrics),
-        '--exit-on-stdin-close',
-      ],
-      o.cpus,
-    ),
-    env: process.env,
-    logFile: o.logFile,
-    appendLog: true,
-    tailChars: 6000,
-  });
+  // Pinned before exec: tritonserver and its Python backend stubs inherit the set.
+  const p = spawnModelServer(
+    [
+      python,
+      join(dir, 'serve.py'),
+      '--repo',
+      repo.root,
+      '--model',
+      MODEL,
+      '--http-port',
+      String(http),
+      '--grpc-port',
+      String(grpc),
+      '--metrics-port',
+      String(metrics),
+      '--exit-on-stdin-close',
+    ],
+    o,
+  );
   // SIGTERM to serve.py alone: it stops tritonserver, which unloads the model and ends its backend
   // stubs in order (a group-wide SIGTERM kills the stubs first and Triton waits out its exit timeout).
   const stop = () => stopGroup(p, 30_000, { term: 'leader' });
@@ -117,8 +111,7 @@ export async function launchTriton(o: ModelServerOptions): Promise<LaunchedModel
   return {
     kind: 'triton',
     pid: p.pid,
-    env: { MODEL_SERVER_URL: o.backend === 'triton-grpc' ? `127.0.0.1:${grpc}` : base, MODEL_SERVER_MODEL: MODEL },
-    urls: { http: base, grpc: `127.0.0.1:${grpc}` },
+    ...modelServerEndpoints(o.backend === 'triton-grpc', base, grpc),
     info: {
       model_server: `${meta.name ?? 'triton'} ${meta.version ?? '?'}`,
       launcher: `tritonserver ${String(ev.tritonserver ?? '?')} (from nvidia-pytriton ${String(ev.nvidia_pytriton ?? '?')}), Python backend, CPU`,
