@@ -7,12 +7,14 @@ import { ABUSE_CHECKS, type AbuseTally } from './abuse.js';
 import { EDGE_CHECKS } from './edge.js';
 import { call, postJson, postLarge, type HttpReply } from './http.js';
 import {
+  ERROR_LEAK,
   predictBatchEqualsAlone,
   predictMatchesReference,
   predictShapes,
   runChecks,
   tokenizeEveryFixture,
   tokenizeSomeFixtures,
+  unpaddedIds,
 } from './shared.js';
 import type { CheckOutcome, CommonContext, ConformanceCheck, Probe } from './shared.js';
 
@@ -39,10 +41,7 @@ export function expectError(reply: HttpReply, status: number, code: ErrorCode): 
   );
   assert.equal(body.error.code, code);
   assert.equal(typeof body.error.message, 'string');
-  assert.ok(
-    !/\bat .+:\d+:\d+|node_modules|\/src\/|\/dist\//.test(reply.text),
-    'error body must not leak stack traces or paths',
-  );
+  assert.ok(!ERROR_LEAK.test(reply.text), 'error body must not leak stack traces or paths');
   assert.match(reply.headers.get('content-type') ?? '', /application\/json/);
 }
 
@@ -53,17 +52,7 @@ function okJson(reply: HttpReply): unknown {
 }
 
 function ids(reply: HttpReply): number[] {
-  const body = okJson(reply) as { input_ids: number[]; attention_mask: number[]; token_type_ids: number[] };
-  assert.equal(body.attention_mask.length, body.input_ids.length);
-  assert.ok(
-    body.attention_mask.every((m) => m === 1),
-    'unpadded attention_mask is all 1',
-  );
-  assert.ok(
-    body.token_type_ids.every((t) => t === 0),
-    'single-segment token_type_ids are all 0',
-  );
-  return body.input_ids;
+  return unpaddedIds(okJson(reply) as Parameters<typeof unpaddedIds>[0]);
 }
 
 /** /tokenize and /predict for the checks shared with gRPC. */

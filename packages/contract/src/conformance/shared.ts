@@ -38,6 +38,23 @@ export interface Probe {
   predictBatch(texts: string[]): Promise<unknown[]>;
 }
 
+/** What an error body or gRPC status details must not contain: a stack frame or a source path. */
+export const ERROR_LEAK = /\bat .+:\d+:\d+|node_modules|\/src\/|\/dist\//;
+
+/** The input ids of one unpadded, single-segment encoding, after checking its mask and type ids. */
+export function unpaddedIds(e: { input_ids: number[]; attention_mask: number[]; token_type_ids: number[] }): number[] {
+  assert.equal(e.attention_mask.length, e.input_ids.length);
+  assert.ok(
+    e.attention_mask.every((m) => m === 1),
+    'unpadded attention_mask is all 1',
+  );
+  assert.ok(
+    e.token_type_ids.every((t) => t === 0),
+    'single-segment token_type_ids are all 0',
+  );
+  return e.input_ids;
+}
+
 export const EMBED_SAMPLE = [
   'hello world',
   'The quick brown fox jumps over the lazy dog.',

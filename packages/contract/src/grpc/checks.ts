@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { ERRORS, isErrorCode, type ErrorCode } from '../errors.js';
 import {
+  ERROR_LEAK,
   predictBatchEqualsAlone,
   predictMatchesReference,
   predictShapes,
   runChecks,
   tokenizeEveryFixture,
   tokenizeSomeFixtures,
+  unpaddedIds,
 } from '../conformance/shared.js';
 import type { CheckOutcome, CommonContext, ConformanceCheck, Probe } from '../conformance/shared.js';
 import type { ReadyResponse } from '../types.js';
@@ -30,8 +32,6 @@ export interface GrpcConformanceContext extends CommonContext {
 
 export type GrpcCheck = ConformanceCheck<GrpcConformanceContext>;
 
-const LEAK = /\bat .+:\d+:\d+|node_modules|\/src\/|\/dist\//;
-
 const ok = <T>(r: GrpcReply<T>): T => {
   assert.equal(r.code, status.OK, `expected OK, got ${status[r.code]}: ${r.details}`);
   assert.ok(r.value !== undefined, 'OK without a message');
@@ -46,29 +46,16 @@ export function expectGrpcError(r: GrpcReply<unknown>, code: ErrorCode): void {
   assert.ok(isErrorCode(got), `trailer ${METADATA_KEYS.errorCode} must name a contract code, got ${String(got)}`);
   assert.equal(got, code);
   assert.ok(
-    r.details.length > 0 && !LEAK.test(r.details),
+    r.details.length > 0 && !ERROR_LEAK.test(r.details),
     `details must say what went wrong without stack traces: ${r.details}`,
   );
 }
 
-function ids(e: EncodingMessage): number[] {
-  assert.equal(e.attention_mask.length, e.input_ids.length);
-  assert.ok(
-    e.attention_mask.every((m) => m === 1),
-    'unpadded attention_mask is all 1',
-  );
-  assert.ok(
-    e.token_type_ids.every((t) => t === 0),
-    'single-segment token_type_ids are all 0',
-  );
-  return e.input_ids;
-}
-
 /** Tokenize(Batch) and Predict(Batch) for the checks shared with HTTP. */
 const grpc = ({ client }: GrpcConformanceContext): Probe => ({
-  tokenize: async (text) => ids(ok(await client.call<EncodingMessage>('Tokenize', { text }))),
+  tokenize: async (text) => unpaddedIds(ok(await client.call<EncodingMessage>('Tokenize', { text }))),
   tokenizeBatch: async (texts) =>
-    ok(await client.call<TokenizeBatchReply>('TokenizeBatch', { texts })).results.map(ids),
+    ok(await client.call<TokenizeBatchReply>('TokenizeBatch', { texts })).results.map(unpaddedIds),
   predict: async (text) => ok(await client.call<PredictReply>('Predict', { text })).embedding,
   predictBatch: async (texts) =>
     ok(await client.call<PredictBatchReply>('PredictBatch', { texts })).embeddings.map((e) => e.values),
@@ -188,7 +175,7 @@ export const GRPC_CHECKS: readonly GrpcCheck[] = [
     id: 'the server survives the bad input and still answers',
     fast: true,
     async run({ client }) {
-      ids(ok(await client.call<EncodingMessage>('Tokenize', { text: 'still alive' })));
+      unpaddedIds(ok(await client.call<EncodingMessage>('Tokenize', { text: 'still alive' })));
     },
   },
 ];
