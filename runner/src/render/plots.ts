@@ -1,5 +1,14 @@
 import type { RunResults } from '../results.js';
-import { BY_STACK, SCHEMA, svgOf, throughputSpec, throughputValues, topCells, type Spec } from '../report/vega.js';
+import {
+  BY_STACK,
+  SCHEMA,
+  resourceValues,
+  svgOf,
+  throughputSpec,
+  throughputValues,
+  topCells,
+  type Spec,
+} from '../report/vega.js';
 
 const measured = (r: RunResults) => r.stacks.filter((s) => s.cells.length > 0);
 
@@ -40,17 +49,7 @@ function cdfSpec(r: RunResults): Spec {
 
 /** Server CPU% and RSS over the run's cells, per stack. */
 function resourcesSpec(r: RunResults): Spec {
-  const values = measured(r).flatMap((s) => {
-    let offset = 0;
-    return s.cells.flatMap((c) => {
-      const pts = (c.resources?.samples ?? []).flatMap((x) => [
-        { stack: s.id, t: offset + x.tS, metric: 'CPU %', value: x.cpuPct },
-        { stack: s.id, t: offset + x.tS, metric: 'RSS MB', value: x.rssMb },
-      ]);
-      offset += Math.max(0, ...(c.resources?.samples ?? []).map((x) => x.tS));
-      return pts;
-    });
-  });
+  const values = resourceValues(measured(r), 'CPU %');
   return {
     $schema: SCHEMA,
     title: 'Server process tree: CPU and RSS over the measured cells',

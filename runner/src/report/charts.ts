@@ -1,7 +1,7 @@
 // The report page's charts as inline SVG: vega-lite specs rendered to SVG strings in Node (no
 // script, no network in the page).
 import type { RunResults } from '../results.js';
-import { BY_STACK, SCHEMA, throughputSpec, throughputValues, topCells, type Spec } from './vega.js';
+import { BY_STACK, SCHEMA, resourceValues, throughputSpec, throughputValues, topCells, type Spec } from './vega.js';
 
 const ok = (r: RunResults) => r.stacks.filter((s) => s.cells.length > 0 || (s.capacity ?? []).length > 0);
 
@@ -124,18 +124,7 @@ export function overTimeChart(r: RunResults): Spec | undefined {
 
 /** Server CPU% and RSS over the measured cells, per stack. */
 export function resourcesChart(r: RunResults): Spec | undefined {
-  const values = ok(r).flatMap((s) => {
-    let offset = 0;
-    return s.cells.flatMap((c) => {
-      const samples = c.resources?.samples ?? [];
-      const pts = samples.flatMap((x) => [
-        { stack: s.id, t: offset + x.tS, metric: 'CPU % (100 = one core)', value: x.cpuPct },
-        { stack: s.id, t: offset + x.tS, metric: 'RSS MB', value: x.rssMb },
-      ]);
-      offset += Math.max(0, ...samples.map((x) => x.tS));
-      return pts;
-    });
-  });
+  const values = resourceValues(ok(r), 'CPU % (100 = one core)');
   if (!values.length) return undefined;
   return {
     $schema: SCHEMA,

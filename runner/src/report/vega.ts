@@ -47,6 +47,22 @@ export function topCells(s: StackResult): { task: (typeof TASKS)[number]; top: C
   });
 }
 
+/** CPU% and RSS samples of every stack's cells laid back to back in time (`cpuLabel` names the CPU panel). */
+export function resourceValues(stacks: readonly StackResult[], cpuLabel: string) {
+  return stacks.flatMap((s) => {
+    let offset = 0;
+    return s.cells.flatMap((c) => {
+      const samples = c.resources?.samples ?? [];
+      const pts = samples.flatMap((x) => [
+        { stack: s.id, t: offset + x.tS, metric: cpuLabel, value: x.cpuPct },
+        { stack: s.id, t: offset + x.tS, metric: 'RSS MB', value: x.rssMb },
+      ]);
+      offset += Math.max(0, ...samples.map((x) => x.tS));
+      return pts;
+    });
+  });
+}
+
 /** Verified req/s against concurrency, one line per stack, one panel per task (log2 x, y independent). */
 export function throughputSpec(values: ReturnType<typeof throughputValues>, o: PanelLayout): Spec {
   return {
