@@ -1,5 +1,5 @@
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
-import { HttpPool, jsonBody, statusError } from '../triton/http-pool.js';
+import { HttpPool, httpBase, jsonBody, statusError } from '../triton/http-pool.js';
 import {
   INPUTS,
   OUTPUT,
@@ -25,15 +25,7 @@ export class TfServingRestBackend extends ModelServerBackend implements Backend 
 
   constructor(opts: Partial<ModelServerOptions>) {
     super(opts);
-    let base: URL;
-    try {
-      base = new URL(this.o.url || 'http://127.0.0.1:8501');
-    } catch {
-      throw new BackendError(
-        'BACKEND_CONFIG',
-        `MODEL_SERVER_URL=${this.o.url} is not a URL; expected http://host:port`,
-      );
-    }
+    const base = httpBase(this.o.url, 'http://127.0.0.1:8501');
     this.label = `TF Serving at ${base.origin}`;
     this.pool = new HttpPool(base, {
       label: this.label,

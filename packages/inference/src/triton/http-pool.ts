@@ -154,3 +154,12 @@ export function jsonBody<T>(label: string, body: Buffer): T {
     );
   }
 }
+
+/** MODEL_SERVER_URL as the base of an HTTP model server (`fallback` when unset); BACKEND_CONFIG when it is not a URL. */
+export function httpBase(url: string, fallback: string): URL {
+  try {
+    return new URL(url || fallback);
+  } catch {
+    throw new BackendError('BACKEND_CONFIG', `MODEL_SERVER_URL=${url} is not a URL; expected http://host:port`);
+  }
+}

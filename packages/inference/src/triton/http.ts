@@ -1,5 +1,5 @@
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
-import { HttpPool, jsonBody, statusError } from './http-pool.js';
+import { HttpPool, httpBase, jsonBody, statusError } from './http-pool.js';
 import {
   INPUTS,
   OUTPUT,
@@ -39,15 +39,7 @@ export class TritonHttpBackend extends ModelServerBackend implements Backend {
 
   constructor(opts: Partial<ModelServerOptions>) {
     super(opts);
-    let base: URL;
-    try {
-      base = new URL(this.o.url || 'http://127.0.0.1:8000');
-    } catch {
-      throw new BackendError(
-        'BACKEND_CONFIG',
-        `MODEL_SERVER_URL=${this.o.url} is not a URL; expected http://host:port`,
-      );
-    }
+    const base = httpBase(this.o.url, 'http://127.0.0.1:8000');
     this.label = `Triton at ${base.origin}`;
     this.pool = new HttpPool(base, {
       label: this.label,
