@@ -22,6 +22,8 @@ import { runBenchmark } from './run.js';
 import { UsageError, resolveSettings, type RunFlags } from './settings.js';
 import { THRESHOLD_EXIT_CODE } from './thresholds/index.js';
 import { pinRunner } from './placement/apply.js';
+import { pinProcess } from './placement/affinity.js';
+import { availableCpus, parseCpusFlag } from './placement/cpus.js';
 import { DEFAULT_PRICE_PER_CORE_HOUR, PRICE_SOURCE } from './resources/cost.js';
 
 const root = repoRoot();
@@ -262,21 +264,35 @@ program
   .command('perf')
   .description('the performance targets as ratios measured side by side in one run, with pass or fail')
   .option('--duration <s>', 'seconds per measurement', '5')
-  .option('--rounds <n>', 'alternating rounds per comparison (median is used)', '3')
+  .option('--rounds <n>', 'alternating rounds per comparison (median is used)', '5')
+  .option(
+    '--cpus <placement>',
+    'both (default: the default pinned split, then none), none, default, or server=<list>,load=<list>',
+    'both',
+  )
   .addOption(
     new Option('--engine <engine>', 'load generator for hello_world').choices(['wrk', 'runner']).default('wrk'),
   )
-  .action(async (flags: { duration: string; rounds: string; engine: 'wrk' | 'runner' }) => {
+  .action(async (flags: { duration: string; rounds: string; engine: 'wrk' | 'runner'; cpus: string }) => {
     const env = captureEnvironment(root);
-    const { text } = await runPerf({
-      root,
-      durationS: Number(flags.duration),
-      rounds: Number(flags.rounds),
-      engine: flags.engine,
-    });
-    process.stdout.write(
-      `servebench perf (${flags.rounds} alternating rounds of ${flags.duration} s; medians)\nMachine: ${machineStamp(env)}\n\n${text}\n`,
-    );
+    const available = availableCpus();
+    const specs = flags.cpus === 'both' ? [undefined, 'none'] : [flags.cpus === 'default' ? undefined : flags.cpus];
+    const placements = specs.map((v) => parseCpusFlag(v, available));
+    for (const placement of placements) {
+      // The load engine (and wrk/ghz, its children) runs on the load set; unpinned it gets every CPU back.
+      if (placement) pinRunner(placement);
+      else if (placements.length > 1) pinProcess(process.pid, available);
+      const { text } = await runPerf({
+        root,
+        durationS: Number(flags.duration),
+        rounds: Number(flags.rounds),
+        engine: flags.engine,
+        placement,
+      });
+      process.stdout.write(
+        `servebench perf (${flags.rounds} alternating rounds of ${flags.duration} s; medians; ${placement ? `server on CPU ${placement.server.join(',')}, load on CPU ${placement.load.join(',')}` : 'unpinned'})\nMachine: ${machineStamp(env)}\n\n${text}\n\n`,
+      );
+    }
   });
 
 program.parseAsync().catch((e: unknown) => {
