@@ -5,6 +5,7 @@ import { SERVICE_NAME, loadServingDefinition } from '@servebench/contract/grpc';
 import type { Listening, ServerConfig, Service } from '@servebench/core';
 import { HealthImplementation } from 'grpc-health-check';
 import { decodeEmpty, decodeTexts, handlers } from './handlers.js';
+import { fastPredictSerialize } from './embedding-wire.js';
 import { contractStatusInterceptor } from './transport.js';
 
 // src/ and dist/ both sit one level below the package root, next to proto/.
@@ -48,7 +49,12 @@ export function buildApp(service: Service): GrpcApp {
   const lenient = Object.fromEntries(
     Object.entries(serving).map(([name, m]) => [
       name,
-      { ...m, requestDeserialize: TEXT_METHODS.has(name) ? decodeTexts : decodeEmpty },
+      {
+        ...m,
+        requestDeserialize: TEXT_METHODS.has(name) ? decodeTexts : decodeEmpty,
+        // Predict replies are written from the Float32Array (embedding-wire.ts), byte-identical to protobufjs.
+        ...(name === 'Predict' ? { responseSerialize: fastPredictSerialize(m.responseSerialize) } : {}),
+      },
     ]),
   ) as grpc.ServiceDefinition;
   server.addService(lenient, handlers(service));

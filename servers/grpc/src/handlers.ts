@@ -80,10 +80,10 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
     if (call.cancelled) abort.abort();
     try {
       const r = await service.predictTexts(texts(call.request, single), abort.signal);
-      const vectors = r.vectors.map((v) => Array.from(v));
+      // Predict hands the Float32Array to its serializer as is (embedding-wire.ts); PredictBatch goes through protobufjs.
       cb(
         null,
-        single ? { embedding: vectors[0] } : { embeddings: vectors.map((values) => ({ values })) },
+        single ? { embedding: r.vectors[0] } : { embeddings: r.vectors.map((v) => ({ values: Array.from(v) })) },
         timing({ ...r.timing }, r.batch),
       );
       observe('predict', 200, t0);
