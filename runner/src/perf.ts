@@ -240,7 +240,7 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
       1.3,
     );
     rows.push({
-      target: `${best} predict c=32, ORT session on a worker thread vs on the event loop`,
+      target: `[${where}] ${best} predict c=32, ORT session on a worker thread vs on the event loop`,
       measured: `${b.off.toFixed(0)} vs ${b.main.toFixed(0)} req/s`,
       ratio: b.off / b.main,
       goal: 'reported',
@@ -298,7 +298,7 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
     });
     await oracle.close();
     rows.push({
-      target: 'tokenizer in-process (short sentences)',
+      target: `[${where}] tokenizer in-process (short sentences)`,
       measured: `${(tps.sentences / 1000).toFixed(0)}k sentences/s, ${(tps.tokens / 1e6).toFixed(2)}M tokens/s`,
       ratio: Number.NaN,
       goal: 'reported',
