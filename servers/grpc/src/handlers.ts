@@ -76,7 +76,8 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
     const t0 = performance.now();
     // A deadline or a client cancel aborts the work, so the call frees its queue slot.
     const abort = new AbortController();
-    call.on('cancelled', () => abort.abort());
+    const onCancel = () => abort.abort();
+    call.on('cancelled', onCancel);
     if (call.cancelled) abort.abort();
     try {
       const r = await service.predictTexts(texts(call.request, single), abort.signal);
@@ -89,6 +90,9 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
       observe('predict', 200, t0);
     } catch (e) {
       observe('predict', fail(cb, e), t0);
+    } finally {
+      // Once answered, a late 'cancelled' has no work to stop (and abort() would build a DOMException per call).
+      call.off('cancelled', onCancel);
     }
   };
 
