@@ -50,7 +50,7 @@ program
   .description('launch, verify and measure every discovered stack, one at a time')
   .option(
     '--profile <name>',
-    'smoke (seconds, CI) | quick (default, <10 min) | full (every level, 5 rounds) | seed (BERT-base, the seed matrix)',
+    'smoke (seconds, CI) | quick (default, ~15 min on 2 cores) | full (every level, 5 rounds) | seed (BERT-base, the seed matrix)',
   )
   .option('--stacks <list>', 'comma-separated stack ids, server ids or +backend (default: all discovered)')
   .option('--tasks <list>', 'hello_world,tokenize,predict')

@@ -124,7 +124,7 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     readyTimeoutS: 60,
   },
   /**
-   * The default, within 10 minutes on 2 cores with ~12 stacks: predict at c=1 and c=32, hello_world and tokenize
+   * The default, about 15 minutes on 2 cores with 12 stacks (capacity stage included): predict at c=1 and c=32, hello_world and tokenize
    * at c=32 only, 3 rounds of short cells (+1 extra round for cells whose rounds disagree).
    */
   quick: {
