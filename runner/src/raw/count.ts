@@ -6,7 +6,7 @@ export interface CountedRun {
   completed: number;
   durationS: number;
   rps: number;
-  /** req/s of each window (the last one may be partial: divided by its own length). */
+  /** req/s of each window (the last one takes the remainder of the interval: divided by its own length). */
   windows: number[];
   /** Mean time of one call (ms) over the calls that completed inside the interval. */
   meanCallMs: number;
@@ -24,7 +24,9 @@ export class CompletionCounter {
     /** Requests one call stands for (its batch size). */
     readonly perCall = 1,
   ) {
-    this.counts = new Array<number>(Math.max(1, Math.ceil((measEnd - measStart) / windowMs))).fill(0);
+    // Rounded, not ceil: measEnd - measStart carries float error (t0 + w + d - (t0 + w) is not exactly d),
+    // and ceil then made a trailing window a fraction of a nanosecond long.
+    this.counts = new Array<number>(Math.max(1, Math.round((measEnd - measStart) / windowMs))).fill(0);
   }
 
   /** One call that started at `startedAt` and completed at `doneAt` (same clock as measStart). */
@@ -44,7 +46,7 @@ export class CompletionCounter {
       durationS: durationMs / 1000,
       rps: durationMs > 0 ? completed / (durationMs / 1000) : 0,
       windows: this.counts.map((n, w) => {
-        const len = Math.min(this.windowMs, durationMs - w * this.windowMs);
+        const len = w === this.counts.length - 1 ? durationMs - w * this.windowMs : this.windowMs;
         return len > 0 ? n / (len / 1000) : 0;
       }),
       meanCallMs: this.calls ? this.callMs / this.calls : 0,
