@@ -34,22 +34,31 @@ export interface TargetContext {
 const NODE_HTTP = ['express+ort', 'fastify+ort', 'hono+ort', 'koa+ort'];
 const PEER = 'fastapi+ort';
 
+/** GET /hello_world, checked against the exact body. */
+export const HELLO_WORKLOAD: Workload = {
+  requests: [{ method: 'GET', path: ROUTES.hello }],
+  expect: [{ kind: 'exact', body: HELLO_BODY }],
+};
+
+/** One closed-loop cell with bench:perf's fixed settings (1 s warm-up, 1 s windows, 10 s timeout). */
+export const closedLoad = (l: Launched, wl: Workload, concurrency: number, durationS: number) =>
+  runLoad({
+    host: l.host,
+    port: l.port,
+    ...wl,
+    mode: 'closed',
+    concurrency,
+    warmupMs: 1000,
+    durationMs: durationS * 1000,
+    windowMs: 1000,
+    timeoutMs: 10_000,
+  });
+
 export async function issueTargets(x: TargetContext): Promise<void> {
   const ms = x.durationS * 1000;
-  const http = (l: Launched, wl: Workload, c: number) =>
-    runLoad({
-      host: l.host,
-      port: l.port,
-      ...wl,
-      mode: 'closed',
-      concurrency: c,
-      warmupMs: 1000,
-      durationMs: ms,
-      windowMs: 1000,
-      timeoutMs: 10_000,
-    }).then((r) => r.rps);
+  const http = (l: Launched, wl: Workload, c: number) => closedLoad(l, wl, c, x.durationS).then((r) => r.rps);
   const wl: Partial<Record<Task, Workload>> = {
-    hello_world: { requests: [{ method: 'GET', path: ROUTES.hello }], expect: [{ kind: 'exact', body: HELLO_BODY }] },
+    hello_world: HELLO_WORKLOAD,
     tokenize: await buildWorkload('tokenize', x.texts, x.oracle, EMBED_TOLERANCE),
     predict: await buildWorkload('predict', x.texts, x.oracle, EMBED_TOLERANCE),
   };

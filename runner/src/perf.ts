@@ -1,12 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HELLO_BODY, ROUTES, sentences, type Task } from '@servebench/contract';
+import { ROUTES, sentences } from '@servebench/contract';
 import { WordPieceTokenizer } from '@servebench/inference';
 import { ensureModel } from '@servebench/model';
 import { discoverServers, filterStacks, stacksOf, type StackSpec } from './discover.js';
 import { launchProcess, type Launched } from './launch/process.js';
-import { runLoad } from './load/engine.js';
 import type { LoadResult } from './load/types.js';
 import { runWrk, wrkAvailable } from './load/wrk.js';
 import { runRaw } from './raw/index.js';
@@ -14,7 +13,7 @@ import type { RunResults } from './results.js';
 import { EMBED_TOLERANCE, loadOracle } from './run.js';
 import { buildWorkload, type Workload } from './workload.js';
 import type { Placement } from './placement/index.js';
-import { issueTargets, type PerfRow as Row } from './perf-targets.js';
+import { HELLO_WORKLOAD, closedLoad, issueTargets, type PerfRow as Row } from './perf-targets.js';
 
 /**
  * `servebench perf`: the performance targets, each measured side by side in one run (rounds
@@ -64,22 +63,8 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
     return l;
   };
   const ms = o.durationS * 1000;
-  const load = (l: Launched, _task: Task, c: number, wl: Workload) =>
-    runLoad({
-      host: l.host,
-      port: l.port,
-      ...wl,
-      mode: 'closed',
-      concurrency: c,
-      warmupMs: 1000,
-      durationMs: ms,
-      windowMs: 1000,
-      timeoutMs: 10_000,
-    });
-  const helloWl = {
-    requests: [{ method: 'GET' as const, path: ROUTES.hello }],
-    expect: [{ kind: 'exact' as const, body: HELLO_BODY }],
-  };
+  const load = (l: Launched, c: number, wl: Workload) => closedLoad(l, wl, c, o.durationS);
+  const helloWl = HELLO_WORKLOAD;
   const useWrk = o.engine === 'wrk' && wrkAvailable();
   const hello = async (l: Launched): Promise<number> =>
     useWrk
@@ -92,7 +77,7 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
             timeoutS: 5,
           })
         ).rps
-      : (await load(l, 'hello_world', 64, helloWl)).rps;
+      : (await load(l, 64, helloWl)).rps;
 
   /** Alternates measurements of all targets for `rounds` rounds; returns the per-target medians. */
   async function sideBySide<T extends string>(targets: Record<T, () => Promise<number>>): Promise<Record<T, number>> {
@@ -188,7 +173,7 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
       'raw c=32': () => rawCell(32).then(keep('raw c=32')),
       ...Object.fromEntries(
         Object.entries(ref).flatMap(([f, l]) =>
-          [1, 32].map((c) => [`${f} c=${c}`, () => load(l, 'predict', c, predictWl).then(keep(`${f} c=${c}`))]),
+          [1, 32].map((c) => [`${f} c=${c}`, () => load(l, c, predictWl).then(keep(`${f} c=${c}`))]),
         ),
       ),
     } as Record<string, () => Promise<number>>);
@@ -229,9 +214,9 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
       { MODEL_THREAD: 'main' },
     );
     const b = await sideBySide({
-      off: () => load(ref[best]!, 'predict', 32, predictWl).then(keep('off')),
-      on: () => load(batched, 'predict', 32, predictWl).then(keep('on')),
-      main: () => load(mainThread, 'predict', 32, predictWl).then(keep('main')),
+      off: () => load(ref[best]!, 32, predictWl).then(keep('off')),
+      on: () => load(batched, 32, predictWl).then(keep('on')),
+      main: () => load(mainThread, 32, predictWl).then(keep('main')),
     });
     row(
       `${best} predict c=32 batching on vs off`,
@@ -263,8 +248,8 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
     const t = await sideBySide(
       Object.fromEntries(
         Object.entries(ref).flatMap(([f, l]) => [
-          [`${f} hello`, () => load(l, 'hello_world', 64, helloWl).then((r) => r.rps)],
-          [`${f} tokenize`, () => load(l, 'tokenize', 64, tokWl).then((r) => r.rps)],
+          [`${f} hello`, () => load(l, 64, helloWl).then((r) => r.rps)],
+          [`${f} tokenize`, () => load(l, 64, tokWl).then((r) => r.rps)],
         ]),
       ) as Record<string, () => Promise<number>>,
     );
