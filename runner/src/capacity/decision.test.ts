@@ -73,6 +73,9 @@ describe('decision table', () => {
     expect(capacityText({ capacityRps: null, lo: null, hi: 1, stop: 'below-min-rate' })).toBe('< 1.00');
     expect(capacityText({ capacityRps: 5000, lo: 5000, hi: null, stop: 'max-rate' })).toBe('≥ 5000');
     expect(capacityText({ capacityRps: null, lo: null, hi: null, stop: 'stack-failed' })).toBe('failed');
+    expect(capacityText({ capacityRps: 202, lo: 202, hi: 228, stop: 'converged', aboveCeiling: true })).toBe(
+      '202 [202, 228) !',
+    );
   });
 
   it('renders nothing without capacity results and a table with one row per result otherwise', () => {

@@ -11,6 +11,8 @@ export interface DecisionRow {
   lo: number | null;
   hi: number | null;
   stop: CapacityResult['stop'];
+  /** Above the runtime's ceiling by more than its spread (shown as `!`). */
+  aboveCeiling: boolean;
   p50?: number;
   p95?: number;
   p99?: number;
@@ -51,6 +53,7 @@ export function decisionRows(r: DecisionSource): DecisionRow[] {
           lo: c.bracket.lo,
           hi: c.bracket.hi,
           stop: c.stop,
+          aboveCeiling: Boolean(c.aboveCeiling),
           ...(a ? { p50: a.p50, p95: a.p95, p99: a.p99 } : {}),
           ...(a?.cpuSecondsPer1k !== undefined
             ? { cpuSecondsPer1k: a.cpuSecondsPer1k, usdPerMillion: ((a.cpuSecondsPer1k * 1000) / 3600) * price }
@@ -70,12 +73,15 @@ export function decisionRows(r: DecisionSource): DecisionRow[] {
 const num = (x: number) =>
   x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2);
 
-/** "412 [400, 440)", "≥ 100000 (max rate)", "< 1" or "—". */
-export function capacityText(r: Pick<DecisionRow, 'capacityRps' | 'lo' | 'hi' | 'stop'>): string {
+/** "412 [400, 440)", "≥ 630", "< 1" or "—"; a trailing ` !` when above the runtime's ceiling. */
+export function capacityText(
+  r: Pick<DecisionRow, 'capacityRps' | 'lo' | 'hi' | 'stop'> & { aboveCeiling?: boolean },
+): string {
   if (r.stop === 'stack-failed') return 'failed';
   if (r.capacityRps === null) return r.hi !== null ? `< ${num(r.hi)}` : '—';
-  if (r.hi === null) return `≥ ${num(r.capacityRps)}`;
-  return `${num(r.capacityRps)} [${num(r.lo!)}, ${num(r.hi)})`;
+  const flag = r.aboveCeiling ? ' !' : '';
+  if (r.hi === null) return `≥ ${num(r.capacityRps)}${flag}`;
+  return `${num(r.capacityRps)} [${num(r.lo!)}, ${num(r.hi)})${flag}`;
 }
 
 /** Text cells of one row, shared by the markdown and HTML renderings (the browser test compares them). */
@@ -120,6 +126,6 @@ export function renderDecisionTable(r: DecisionSource): string {
       .join('|')}|`,
     ...rows.map((x) => `| ${rowCells(x).join(' | ')} |`),
     '',
-    `Capacity: the highest Poisson arrival rate whose p99 stays at or under the SLO with at most 0.1% errors, few late sends and an achieved rate within 2% of the scheduled one; \`[lo, hi)\` is the last passing and the first failing probe rate. Latencies, CPU and the per-layer split (mean Server-Timing) are those of the probe at that rate. USD at $${priceOf(r)} per core-hour of server CPU.`,
+    `Capacity: the highest Poisson arrival rate whose p99 stays at or under the SLO with at most 0.1% errors, at most 10% of sends over 5 ms late and an achieved rate within 2% of the scheduled one; \`[lo, hi)\` is the last passing and the first failing probe rate. \`≥\` means the search stopped at its highest allowed rate (1.5x the matrix's best req/s); \`!\` marks a capacity above its runtime's ceiling by more than the ceiling's spread, a measurement error. Latencies, CPU and the per-layer split (mean Server-Timing) are those of the probe at that rate. USD at $${priceOf(r)} per core-hour of server CPU.`,
   ].join('\n');
 }

@@ -1,5 +1,6 @@
-// Capacity search settings per profile. Quick keeps probes short (the whole phase for a dozen
-// stacks x predict fits in about 3 minutes on 2 cores); full searches every task with longer probes.
+// Capacity search settings per profile. Quick keeps probes short (2.5 s is the shortest in which a rate 10%
+// over saturation queues past a 100 ms SLO; 1.5 s probes passed such rates) and few (the search starts near
+// the matrix's saturation rate, see phase.ts); full searches every task with longer probes.
 import type { CapacitySettings } from './types.js';
 
 const common = {
@@ -28,12 +29,12 @@ export const CAPACITY_DEFAULTS = Object.freeze({
   quick: {
     ...common,
     tasks: ['predict'],
-    minDurationS: 1.5,
+    minDurationS: 2.5,
     minQueries: 300,
-    maxDurationS: 4,
+    maxDurationS: 3.5,
     warmupS: 0.5,
     tolerance: 0.1,
-    maxProbes: 6,
+    maxProbes: 5,
   },
   full: {
     ...common,

@@ -60,14 +60,16 @@ function phase(over: Partial<CapacityPhase>, calls: ProbeSpec[], mu = 500): Capa
 }
 
 describe('runCapacityPhase', () => {
-  it('starts at 0.7x the best matrix req/s, probes Poisson open loop, and converges on the simulated capacity', async () => {
+  it('starts at 0.75x the best matrix req/s, steps by 1.2, probes Poisson open loop, and converges on the simulated capacity', async () => {
     const calls: ProbeSpec[] = [];
     const [r] = await runCapacityPhase(phase({}, calls));
     const truth = 500 - Math.log(100) / 0.05; // ~407.9 req/s at p99 <= 50 ms
-    expect(calls[0]).toMatchObject({ mode: 'open', arrivals: 'poisson', rate: 294, concurrency: 64 });
+    expect(calls[0]).toMatchObject({ mode: 'open', arrivals: 'poisson', rate: 315, concurrency: 64 });
     expect(calls.every((c) => c.mode === 'open' && c.timeoutMs === 1000 && c.warmupMs === 500)).toBe(true);
-    // At least 1.5 s and 300 arrivals, at most 4 s.
-    expect(calls.every((c) => c.durationMs >= 1500 && c.durationMs <= 4000)).toBe(true);
+    // At least 2.5 s and 300 arrivals, at most 3.5 s.
+    expect(calls.every((c) => c.durationMs >= 2500 && c.durationMs <= 3500)).toBe(true);
+    // 315 passes, then 378 passes, then 454 fails: one bisection step (416, fail) closes the 10% bracket.
+    expect(calls.map((c) => c.rate)).toEqual([315, 378, 454, 416]);
     expect(r!.sloP99Ms).toBe(50);
     expect(r!.stop).toBe('converged');
     expect(r!.capacityRps!).toBeLessThanOrEqual(truth);
@@ -88,6 +90,15 @@ describe('runCapacityPhase', () => {
     expect(calls[1]).toMatchObject({ mode: 'open', rate: 450 });
     expect(r!.sloP99Ms).toBe(20);
     expect(r!.capacityRps!).toBeLessThanOrEqual(500 - Math.log(100) / 0.02);
+  });
+
+  it('never offers more than 1.5x the matrix saturation rate: a pass there stops the search as max-rate', async () => {
+    const calls: ProbeSpec[] = [];
+    // The simulated server serves 5,000 req/s, but the matrix saw at most 420: the search stops at 630.
+    const [r] = await runCapacityPhase(phase({}, calls, 5000));
+    expect(Math.max(...calls.map((c) => c.rate!))).toBe(630);
+    expect(r!.stop).toBe('max-rate');
+    expect(r!.capacityRps).toBe(630);
   });
 
   it('stops a stack whose server exits, keeping the probes it had', async () => {

@@ -33,12 +33,33 @@ export interface CapacityPhase {
 }
 
 const WINDOW_MS = 500;
-/** The first probe runs at this share of the best closed-loop req/s (an open loop at saturation fails). */
-const START_SHARE = 0.7;
+/**
+ * With a closed-loop saturation rate from the matrix (its best req/s), the search starts at START_SHARE of it,
+ * steps by NEAR_GROWTH (capacity at a p99 SLO lies a little under saturation, so doubling from there only buys
+ * one doomed, slow-draining probe) and never offers more than MAX_SHARE of it: an open loop cannot sustain more
+ * than the server's saturation rate, so a pass far above it is a measurement error, not a capacity.
+ */
+const START_SHARE = 0.75;
+const NEAR_GROWTH = 1.2;
+const MAX_SHARE = 1.5;
 
-async function startRate(p: CapacityPhase, task: Task, timeoutMs: number): Promise<number> {
+interface Plan {
+  startRate: number;
+  growth: number;
+  maxRate: number;
+}
+
+async function planSearch(p: CapacityPhase, task: Task, timeoutMs: number): Promise<Plan> {
+  const s = p.settings;
   const seen = p.measuredRps(task).filter((x) => x > 0);
-  if (seen.length) return Math.max(...seen) * START_SHARE;
+  if (seen.length) {
+    const sat = Math.max(...seen);
+    return {
+      startRate: sat * START_SHARE,
+      growth: Math.min(s.growth, NEAR_GROWTH),
+      maxRate: Math.max(s.minRate, Math.min(s.maxRate, sat * MAX_SHARE)),
+    };
+  }
   // No matrix cells: one second of closed loop at c=1 gives 1/latency, the rate of a server kept just busy.
   const c1 = await p.load(task, {
     mode: 'closed',
@@ -48,7 +69,7 @@ async function startRate(p: CapacityPhase, task: Task, timeoutMs: number): Promi
     windowMs: 1000,
     timeoutMs,
   });
-  return c1.rps > 0 ? c1.rps : p.settings.minRate;
+  return { startRate: c1.rps > 0 ? c1.rps : s.minRate, growth: s.growth, maxRate: s.maxRate };
 }
 
 async function probe(
@@ -106,22 +127,17 @@ export async function runCapacityPhase(p: CapacityPhase): Promise<CapacityResult
     const s = p.settings;
     const seen: ProbeRecord[] = [];
     try {
-      const start = await startRate(p, task, timeoutMs);
-      p.note(`capacity ${task}: SLO p99 <= ${slo} ms, first probe at ${start.toPrecision(3)} req/s`);
+      const plan = await planSearch(p, task, timeoutMs);
+      p.note(
+        `capacity ${task}: SLO p99 <= ${slo} ms, first probe at ${plan.startRate.toPrecision(3)} req/s (x${plan.growth} steps, at most ${plan.maxRate.toPrecision(3)})`,
+      );
       const r = await searchCapacity(
         async (rate, phase) => {
           const rec = await probe(p, task, rate, phase, slo, timeoutMs);
           seen.push(rec);
           return rec;
         },
-        {
-          startRate: start,
-          minRate: s.minRate,
-          maxRate: s.maxRate,
-          growth: s.growth,
-          tolerance: s.tolerance,
-          maxProbes: s.maxProbes,
-        },
+        { ...plan, minRate: s.minRate, tolerance: s.tolerance, maxProbes: s.maxProbes },
       );
       const probes = r.trace.map((t) => t.outcome);
       const atCapacity = r.capacity === null ? undefined : probes.find((x) => x.pass && x.rate === r.capacity);

@@ -76,4 +76,6 @@ export interface CapacityResult {
   probes: ProbeRecord[];
   wallS: number;
   note?: string;
+  /** Set when the capacity lies above the runtime's ceiling by more than its spread: a measurement error. */
+  aboveCeiling?: { runtime: string; ceilingRps: number; ceilingMaxRps: number };
 }

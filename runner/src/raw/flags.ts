@@ -1,5 +1,5 @@
-// After every save: a stack's predict cell above its runtime's ceiling (by more than the ceiling's
-// spread across rounds) is flagged `aboveCeiling`, a measurement error shown beside the number.
+// After every save: a stack's predict cell or predict capacity above its runtime's ceiling (by more than the
+// ceiling's spread across rounds) is flagged `aboveCeiling`, a measurement error shown beside the number.
 import type { CalibrationResult, StackResult } from '../results.js';
 import { ceilingRuntimeFor } from './ceiling.js';
 import { aboveCeiling } from './count.js';
@@ -20,6 +20,14 @@ export function flagAboveCeiling(stacks: StackResult[], calibration: Calibration
       if (aboveCeiling(cell.stability.median, { median, min, max })) {
         cell.aboveCeiling = { runtime, ceilingRps: median, ceilingMaxRps: max };
       }
+    }
+    for (const cap of stack.capacity ?? []) {
+      if (cap.task !== 'predict') continue;
+      delete cap.aboveCeiling;
+      if (!ceiling || cap.capacityRps === null) continue;
+      const { median, min, max } = ceiling.stability;
+      if (aboveCeiling(cap.capacityRps, { median, min, max }))
+        cap.aboveCeiling = { runtime, ceilingRps: median, ceilingMaxRps: max };
     }
   }
 }
