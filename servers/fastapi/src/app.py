@@ -1,6 +1,8 @@
 """The FastAPI app: route wiring only; everything else is in servebench_py.Service."""
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Dict
 
 import fastapi
@@ -58,6 +60,14 @@ def send(r: Reply) -> Response:
     return Response(content=r.body, status_code=r.status, headers=r.headers)
 
 
+async def watch_disconnect(receive: Receive, gone: threading.Event) -> None:
+    """Sets `gone` when the client goes away. The body has been read, so uvicorn's receive() now waits
+    until the connection is lost (or the answer is sent; the handler cancels this first)."""
+    while (await receive())['type'] != 'http.disconnect':
+        pass
+    gone.set()
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     body = LimitedBody(limit, request.headers.get('content-length'))
     try:
@@ -98,7 +108,7 @@ def build_app(service: Service) -> FastAPI:
             raw = await read_body(request, limit)
         except ServeError as e:
             return send(error_reply(e))
-        return send(service.tokenize(raw, request.headers.get('content-type')))
+        return send(await service.tokenize_async(raw, request.headers.get('content-type')))
 
     @app.post('/predict')
     async def predict(request: Request) -> Response:
@@ -106,7 +116,13 @@ def build_app(service: Service) -> FastAPI:
             raw = await read_body(request, limit)
         except ServeError as e:
             return send(error_reply(e))
-        return send(await service.predict_async(raw, request.headers.get('content-type')))
+        # A client that goes away cancels its work: dropped when its turn comes, or after the part in progress.
+        gone = threading.Event()
+        watch = asyncio.ensure_future(watch_disconnect(request.receive, gone))
+        try:
+            return send(await service.predict_async(raw, request.headers.get('content-type'), gone.is_set))
+        finally:
+            watch.cancel()
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, e: HTTPException) -> Response:

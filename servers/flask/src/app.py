@@ -1,7 +1,8 @@
 """The Flask app: route wiring only; everything else is in servebench_py.Service."""
 from __future__ import annotations
 
-from typing import Any, Dict
+import socket
+from typing import Any, Callable, Dict, Optional
 
 import flask
 import gunicorn
@@ -44,6 +45,23 @@ def read_body(limit: int) -> bytes:
     return body.result()
 
 
+def client_gone(sock: Optional[socket.socket]) -> Callable[[], bool]:
+    """Whether the client has closed its connection (FIN or reset), peeked without blocking or consuming
+    anything: gunicorn gives the app no other sign of it. A pipelined next request still counts as here."""
+
+    def gone() -> bool:
+        if sock is None:
+            return False
+        try:
+            return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b''
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True
+
+    return gone
+
+
 def build_app(service: Service) -> Flask:
     """Never listens. Fairness: no extensions, no request logging (gunicorn's access log is off)."""
     app = Flask('servebench_flask')
@@ -75,7 +93,9 @@ def build_app(service: Service) -> Flask:
 
     @app.post('/predict')
     def predict() -> Response:
-        return send(service.predict(read_body(limit), request.headers.get('content-type')))
+        # A client that goes away cancels its work: dropped at its turn, or after the part in progress.
+        gone = client_gone(request.environ.get('gunicorn.socket'))
+        return send(service.predict(read_body(limit), request.headers.get('content-type'), gone))
 
     # werkzeug strips every leading slash before matching, so //hello_world would be /hello_world.
     routed = app.wsgi_app

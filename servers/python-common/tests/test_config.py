@@ -15,8 +15,9 @@ class Config(unittest.TestCase):
             'INTER_OP_THREADS', 'MAX_BODY_BYTES', 'MAX_TEXTS', 'MAX_TEXT_CHARS', 'MAX_QUEUE', 'SHUTDOWN_GRACE_MS',
             'MODEL_SERVER_URL', 'MODEL_SERVER_MODEL', 'MODEL_SERVER_TIMEOUT_MS', 'MODEL_SERVER_CONNECTIONS',
             'MODEL_SERVER_KEEPALIVE_MS', 'TRITON_HTTP_TENSORS',
-            'HEADERS_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS', 'IDLE_TIMEOUT_MS', 'MAX_CONNECTIONS',
+            'HEADERS_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS', 'IDLE_TIMEOUT_MS', 'MAX_CONNECTIONS', 'MAX_QUEUE_TOKENS',
         })
+        self.assertEqual(c.max_queue_tokens, 262144)  # the Node stacks' MAX_QUEUE_TOKENS
         m = c.model_server
         self.assertEqual((m.url, m.model, m.timeout_ms, m.connections, m.keep_alive_ms, m.tensor_form), ('', 'bert', 10000, 4, 60000, 'binary'))
 

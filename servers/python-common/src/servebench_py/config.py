@@ -21,6 +21,8 @@ ENV_DEFAULTS = {
     'MAX_TEXTS': '64',
     'MAX_TEXT_CHARS': '20000',
     'MAX_QUEUE': '256',
+    # Padded tokens of work admitted and not finished (8 requests of 64 x 512); 429 past it, checked before tokenizing.
+    'MAX_QUEUE_TOKENS': '262144',
     # Slow or idle clients (the same defaults as the Node stacks, packages/core/src/config.ts).
     'HEADERS_TIMEOUT_MS': '10000',
     'REQUEST_TIMEOUT_MS': '30000',
@@ -89,6 +91,7 @@ class ServerConfig:
     inter_op_threads: int
     limits: Limits
     max_queue: int
+    max_queue_tokens: int
     connections: ConnectionLimits
     shutdown_grace_ms: int
     model_server: ModelServer
@@ -148,6 +151,7 @@ def parse_config(env: Mapping[str, str]) -> ServerConfig:
             max_text_chars=_int(env, 'MAX_TEXT_CHARS', 1, 100_000_000),
         ),
         max_queue=_int(env, 'MAX_QUEUE', 0, 1_000_000),
+        max_queue_tokens=_int(env, 'MAX_QUEUE_TOKENS', 1, 2**31 - 1),
         connections=ConnectionLimits(
             headers_timeout_ms=_int(env, 'HEADERS_TIMEOUT_MS', 1, 3_600_000),
             request_timeout_ms=_int(env, 'REQUEST_TIMEOUT_MS', 1, 3_600_000),

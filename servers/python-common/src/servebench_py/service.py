@@ -8,13 +8,13 @@ import json
 import re
 import sys
 from time import perf_counter
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .backend import create_backend, pack_batch
 from .config import ServerConfig
 from .edge import allow_header, canonical_path
 from .errors import ServeError
-from .gate import InferenceQueue, Timed
+from .gate import InferenceQueue, Timed, TokenHold
 from .metrics import Metrics
 from .model import ModelFiles
 from .request import parse_texts_body
@@ -22,6 +22,19 @@ from .tokenizer import BertTokenizer
 
 JSON_TYPE = 'application/json; charset=utf-8'
 HELLO_BODY = b'{"Hello":"World"}'
+# Padded tokens per model call (16 texts of 512 tokens), as the Node pipeline's MAX_CALL_TOKENS: a large
+# request is computed in parts, so one whose client went away stops after the part in progress.
+MAX_CALL_TOKENS = 8192
+# Event-loop servers parse and tokenize bodies up to this size on the loop (well under a millisecond even
+# for the costliest characters); larger ones on a thread, so the loop keeps answering (/healthz).
+INLINE_BODY_BYTES = 4096
+
+# Tells whether the request's client has gone away (checked before each model call).
+Gone = Optional[Callable[[], bool]]
+
+
+def cancelled(where: str) -> ServeError:
+    return ServeError('BACKEND_TIMEOUT', f'the request was cancelled {where}: its client went away')
 
 
 class Reply(NamedTuple):
@@ -85,7 +98,7 @@ class Service:
         self.backend = create_backend(config, str(files.onnx))
         self.backend.load()
         # A proxy keeps one call per model-server connection in flight; an in-process model one.
-        self.queue = InferenceQueue(config.max_queue, getattr(self.backend, 'concurrency', 1))
+        self.queue = InferenceQueue(config.max_queue, getattr(self.backend, 'concurrency', 1), config.max_queue_tokens)
         self.metrics = Metrics(lambda: self.queue.depth)
         self._runtime = {'tokenizer': _tokenizers_version(), **runtime}
 
@@ -153,45 +166,112 @@ class Service:
         self.metrics.observe('tokenize', reply.status, perf_counter() - t0)
         return reply
 
-    def predict(self, raw: bytes, content_type: Optional[str]) -> Reply:
-        """For threaded (WSGI) servers: waits for its turn and infers on this thread."""
+    async def tokenize_async(self, raw: bytes, content_type: Optional[str]) -> Reply:
+        """For event-loop (ASGI) servers: a large body is parsed and tokenized on a thread."""
+        if len(raw) <= INLINE_BODY_BYTES:
+            return self.tokenize(raw, content_type)
+        return await asyncio.get_running_loop().run_in_executor(None, self.tokenize, raw, content_type)
+
+    def predict(self, raw: bytes, content_type: Optional[str], gone: Gone = None) -> Reply:
+        """For threaded (WSGI) servers: waits for its turn and infers on this thread. `gone` tells
+        whether the client has left: its work is then dropped at its turn or between its parts."""
+        t0 = perf_counter()
+        hold: Optional[TokenHold] = None
+        try:
+            single, tok_ms, ids, hold = self._prepare_predict(raw, content_type)
+            reply = self._predict_reply(single, tok_ms, self.queue.run(self._work(ids, hold, gone)))
+        except Exception as e:
+            reply = error_reply(e)
+        finally:
+            if hold is not None:
+                hold.release()
+        self.metrics.observe('predict', reply.status, perf_counter() - t0)
+        return reply
+
+    async def predict_async(self, raw: bytes, content_type: Optional[str], gone: Gone = None) -> Reply:
+        """For event-loop (ASGI) servers: the loop stays free while a large body is tokenized, while
+        queued and while inferring."""
         t0 = perf_counter()
         try:
-            single, tok_ms, batch = self._prepare_predict(raw, content_type)
-            reply = self._predict_reply(single, tok_ms, self.queue.run(lambda: self.backend.embed(*batch)))
+            if len(raw) <= INLINE_BODY_BYTES:
+                single, tok_ms, ids, hold = self._prepare_predict(raw, content_type)
+            else:
+                prepare = self._prepare_predict
+                single, tok_ms, ids, hold = await asyncio.get_running_loop().run_in_executor(None, prepare, raw, content_type)
+            try:
+                future = self.queue.submit(self._work(ids, hold, gone))
+            except BaseException:
+                hold.release()
+                raise
+            # Shielded: a cancelled await must not cancel the queued call, which releases the turn and the tokens.
+            reply = self._predict_reply(single, tok_ms, await asyncio.shield(asyncio.wrap_future(future)))
         except Exception as e:
             reply = error_reply(e)
         self.metrics.observe('predict', reply.status, perf_counter() - t0)
         return reply
 
-    async def predict_async(self, raw: bytes, content_type: Optional[str]) -> Reply:
-        """For event-loop (ASGI) servers: the loop stays free while queued and inferring."""
-        t0 = perf_counter()
-        try:
-            single, tok_ms, batch = self._prepare_predict(raw, content_type)
-            timed = await asyncio.wrap_future(self.queue.submit(lambda: self.backend.embed(*batch)))
-            reply = self._predict_reply(single, tok_ms, timed)
-        except Exception as e:
-            reply = error_reply(e)
-        self.metrics.observe('predict', reply.status, perf_counter() - t0)
-        return reply
+    def _work(self, ids: List[List[int]], hold: TokenHold, gone: Gone) -> Callable[[], List[List[float]]]:
+        """The queued call: dropped at its turn if the client has gone, computed in parts of at most
+        MAX_CALL_TOKENS, and it releases the request's tokens however it ends."""
+
+        def work() -> List[List[float]]:
+            try:
+                if gone is not None and gone():
+                    raise cancelled('while queued')
+                out: List[List[float]] = []
+                for i, part in enumerate(split_by_tokens(ids, MAX_CALL_TOKENS)):
+                    if i > 0 and gone is not None and gone():
+                        raise cancelled('between parts of its work')
+                    out.extend(self.backend.embed(*pack_batch(part, self.tokenizer.pad_id)))
+                return out
+            finally:
+                hold.release()
+
+        return work
 
     def _tokenize(self, texts: List[str]) -> Tuple[List[List[int]], float]:
         t0 = perf_counter()
         ids = self.tokenizer.encode(texts)
         return ids, (perf_counter() - t0) * 1000
 
-    def _prepare_predict(self, raw: bytes, content_type: Optional[str]) -> Tuple[bool, float, Tuple[Any, Any, Any]]:
+    def _estimate(self, texts: Sequence[str]) -> int:
+        """Upper bound of a request's padded tokens, known without tokenizing: a token takes at least one character."""
+        return len(texts) * min(self.tokenizer.max_length, max(len(t) for t in texts) + 2)
+
+    def _prepare_predict(self, raw: bytes, content_type: Optional[str]) -> Tuple[bool, float, List[List[int]], TokenHold]:
         texts, single = parse_texts_body(raw, content_type, self.config.limits)
         self.queue.check()  # shed before tokenizing; the queue decides for good
-        ids, tok_ms = self._tokenize(texts)
-        return single, tok_ms, pack_batch(ids, self.tokenizer.pad_id)
+        hold = self.queue.hold(self._estimate(texts))  # the work bound, also before tokenizing
+        try:
+            ids, tok_ms = self._tokenize(texts)
+            hold.resize(len(ids) * max(len(x) for x in ids))
+        except BaseException:
+            hold.release()
+            raise
+        return single, tok_ms, ids, hold
 
     @staticmethod
     def _predict_reply(single: bool, tok_ms: float, r: Timed) -> Reply:
         vectors = r.value
         body = {'embedding': vectors[0]} if single else {'embeddings': vectors}
         return _json(200, _dumps(body), {'server-timing': server_timing(queue=r.queue_ms, tokenize=tok_ms, infer=r.infer_ms)})
+
+
+def split_by_tokens(ids: List[List[int]], budget: int) -> List[List[List[int]]]:
+    """Splits texts, in order, into parts whose padded size (texts x longest) stays within `budget`
+    (one text at least); the same split as the Node pipeline's splitByTokens."""
+    parts: List[List[List[int]]] = []
+    part: List[List[int]] = []
+    longest = 0
+    for x in ids:
+        if part and (len(part) + 1) * max(longest, len(x)) > budget:
+            parts.append(part)
+            part, longest = [], 0
+        part.append(x)
+        longest = max(longest, len(x))
+    if part:
+        parts.append(part)
+    return parts
 
 
 def _tokenizers_version() -> str:
