@@ -131,7 +131,8 @@ const batchPolicy = (s: RunResults['settings']) =>
 function roundsStamp(r: RunResults): string {
   const s = r.settings;
   const rounds = s.rounds ?? 1;
-  const extra = s.extraRounds ? ` (+ up to ${s.extraRounds} extra for a cell whose rounds disagree)` : '';
+  const which = s.extraRoundTasks ? `${s.extraRoundTasks.join('/')} cell` : 'cell';
+  const extra = s.extraRounds ? ` (+ up to ${s.extraRounds} extra for a ${which} whose rounds disagree)` : '';
   const kept = s.keepStacksUp === false ? 'relaunched every round' : 'kept up between rounds';
   const drift = (r.drift ?? [])
     .filter((d) => d.median > 0)

@@ -113,6 +113,14 @@ describe('the round loop', () => {
     expect(noisy.cells[0]!.reason).toMatch(/rounds disagree/);
   });
 
+  it('gives extra rounds only to cells of extraRoundTasks when the profile names them', async () => {
+    const log: string[] = [];
+    const noisy = new StandIn('noisy', (r) => [1000, 600, 1400, 500, 1500][r]!, log);
+    expect(await run([], [noisy], { ...settings, extraRoundTasks: ['tokenize'] })).toBe(3);
+    expect(log).toHaveLength(3);
+    expect(noisy.cells[0]).toMatchObject({ status: 'unstable', stability: { rounds: 3 } });
+  });
+
   it('stops extra rounds once enough rounds agree with the median', async () => {
     const log: string[] = [];
     const once = new StandIn('once', (r) => [1000, 1000, 700, 1010, 990][r]!, log);

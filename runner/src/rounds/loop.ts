@@ -38,6 +38,7 @@ export function dueCells(p: Participant, round: number, s: RunSettings): CellKey
     const rounds = roundsOf(p, k);
     if (rounds.length > round) return false;
     if (round < s.rounds) return true;
+    if (s.extraRoundTasks && !s.extraRoundTasks.includes(k.task)) return false;
     const rps = rounds.filter((r) => !r.failed).map((r) => r.load.rps);
     return round < cap && rps.length > 0 && !assessRounds(rps, s.rounds, s.roundTolerance).stable;
   });
