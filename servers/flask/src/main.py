@@ -48,7 +48,8 @@ def serve(config: ServerConfig, sock: socket.socket) -> None:
         # gunicorn takes over the bound socket (and closes our descriptor of it).
         'bind': [f'fd://{sock.detach()}'],
         'workers': config.workers,
-        'worker_class': 'gthread',
+        # gthread with HEADERS_TIMEOUT_MS, which gunicorn lacks (servebench_py/gunicorn_worker.py).
+        'worker_class': 'servebench_py.gunicorn_worker.HeaderDeadlineThreadWorker',
         'threads': threads,
         # MAX_CONNECTIONS (768) caps the connections a worker holds; at least one idle slot beyond the threads.
         'worker_connections': max(config.connections.max_connections, threads + 1),

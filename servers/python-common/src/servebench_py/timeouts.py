@@ -1,46 +1,128 @@
-"""Request timeouts for gunicorn (flask), which has none for a body (issue 15); uvicorn's are in
-uvicorn_protocol.py. The same variables and defaults as the Node stacks; IDLE_TIMEOUT_MS and
-MAX_CONNECTIONS go to the servers' own keep-alive and connection options."""
+"""Request timeouts for gunicorn (flask), which has none (issue 15); uvicorn's are in
+uvicorn_protocol.py. The same variables and defaults as the Node stacks: a request's headers must
+arrive within HEADERS_TIMEOUT_MS (gunicorn_worker.py arms it), its body within REQUEST_TIMEOUT_MS of
+the headers (deadline_wsgi); past either the client gets 408 and the connection is closed.
+IDLE_TIMEOUT_MS and MAX_CONNECTIONS go to gunicorn's own keep-alive and connection options."""
 from __future__ import annotations
 
+import json
 import socket
 import threading
-from typing import Any, Callable, Optional
+from time import monotonic
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 from .body import discard_cap
 from .config import ConnectionLimits
 
-def deadline_wsgi(app: Callable[..., Any], limits: ConnectionLimits) -> Callable[..., Any]:
-    """A WSGI middleware for gunicorn: the body must arrive within REQUEST_TIMEOUT_MS of the headers.
-    Past it the socket's read side is shut down, so a trickled body ends short and fails like a broken
-    one (400), and gunicorn closes the connection."""
+_BODY = json.dumps({'error': {'code': 'INVALID_REQUEST', 'message': 'the request did not arrive in time'}}, separators=(',', ':')).encode()
+TIMEOUT_RESPONSE = (
+    b'HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json; charset=utf-8\r\n'
+    + f'content-length: {len(_BODY)}\r\nconnection: close\r\n\r\n'.encode()
+    + _BODY
+)
+
+
+class Watchdog:
+    """Deadlines for one process, checked by one thread every `tick_s` (a timer thread per request
+    would cost a thread each). An expiry runs under the lock, so once disarm() has returned False the
+    expiry is complete, and while it returns True the expiry will never run."""
+
+    def __init__(self, tick_s: float = 0.05) -> None:
+        self.tick_s = tick_s
+        self._lock = threading.Lock()
+        self._armed: Dict[int, Tuple[float, Callable[[], None]]] = {}
+        self._next_key = 0
+        self._thread: Optional[threading.Thread] = None
+
+    def arm(self, seconds: float, expire: Callable[[], None]) -> int:
+        with self._lock:
+            self._next_key += 1
+            self._armed[self._next_key] = (monotonic() + seconds, expire)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name='deadlines', daemon=True)
+                self._thread.start()
+            return self._next_key
+
+    def disarm(self, key: int) -> bool:
+        """True if the deadline had not expired (it never will now); False if it had."""
+        with self._lock:
+            return self._armed.pop(key, None) is not None
+
+    def _run(self) -> None:
+        pause = threading.Event()
+        while True:
+            pause.wait(self.tick_s)
+            now = monotonic()
+            with self._lock:
+                for key in [k for k, (at, _) in self._armed.items() if at <= now]:
+                    _, expire = self._armed.pop(key)
+                    try:
+                        expire()
+                    except Exception:
+                        pass
+
+
+WATCHDOG = Watchdog()
+
+
+def answer_408_and_close(sock: socket.socket) -> None:
+    """Writes the 408 without blocking (a client that does not read must not stall the watchdog) and
+    shuts the socket down, so the thread reading from it sees the end and gunicorn closes it."""
+    try:
+        sock.send(TIMEOUT_RESPONSE, socket.MSG_DONTWAIT)
+    except OSError:
+        pass
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _DeadlineInput:
+    """wsgi.input that ends the body's deadline once the body has been read to its end."""
+
+    def __init__(self, stream: Any, done: Callable[[], None]) -> None:
+        self._stream = stream
+        self._done = done
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if not data or size is None or size < 0:
+            self._done()
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def deadline_wsgi(app: Callable[..., Any], limits: ConnectionLimits, watchdog: Watchdog = WATCHDOG) -> Callable[..., Any]:
+    """A WSGI middleware for gunicorn: the body must arrive within REQUEST_TIMEOUT_MS of the headers;
+    past it the client gets 408 and the connection closes (the app's read then ends short, and what it
+    writes goes nowhere). The deadline ends when the body has been read or the app starts its answer."""
     request_s = limits.request_timeout_ms / 1000
 
-    def guarded(environ: dict, start_response: Callable[..., Any]) -> Any:
+    def guarded(environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         sock: Optional[socket.socket] = environ.get('gunicorn.socket')
-        timer: Optional[threading.Timer] = None
-        if sock is not None and not _body_read(environ):
-            timer = threading.Timer(request_s, _cut, (sock,))
-            timer.daemon = True
-            timer.start()
-        try:
+        if sock is None or _body_read(environ):
             return app(environ, start_response)
+        key = watchdog.arm(request_s, lambda: answer_408_and_close(sock))
+        done = lambda: watchdog.disarm(key)  # noqa: E731
+        environ['wsgi.input'] = _DeadlineInput(environ['wsgi.input'], done)
+
+        def start(*args: Any) -> Any:
+            done()
+            return start_response(*args)
+
+        try:
+            return app(environ, start)
         finally:
-            if timer is not None:
-                timer.cancel()
+            done()
 
     return guarded
 
 
-def _body_read(environ: dict) -> bool:
+def _body_read(environ: Dict[str, Any]) -> bool:
     return environ.get('CONTENT_LENGTH') in (None, '', '0') and 'chunked' not in environ.get('HTTP_TRANSFER_ENCODING', '').lower()
-
-
-def _cut(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RD)
-    except OSError:
-        pass
 
 
 def no_continue_past_limit(max_body_bytes: int) -> Callable[[Any, Any], None]:
