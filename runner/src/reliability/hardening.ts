@@ -52,7 +52,8 @@ export const CI_SIZES: HardeningSizes = {
   env: { IDLE_TIMEOUT_MS: '500', REQUEST_TIMEOUT_MS: '800', HEADERS_TIMEOUT_MS: '500' },
 };
 
-export type HardeningProbe = 'accent' | 'abort' | 'idle' | 'trickle' | 'chunked' | 'continue' | 'unique-words';
+export type HardeningProbe =
+  'accent' | 'abort' | 'idle' | 'trickle' | 'headers' | 'chunked' | 'continue' | 'unique-words';
 
 export interface ProbeResult {
   probe: HardeningProbe;
@@ -167,21 +168,21 @@ export async function hardeningProbes(
         ok: statusOf(x.text) === '413',
       };
     });
-    await run('trickle', async () => {
-      const x = await rawExchange(
-        server,
-        'POST /predict HTTP/1.1\r\nhost: probe\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"text":"',
-        BOUNDS.answerOrCloseMs + 5000,
-        (s) => {
-          const t = setInterval(() => s.writable && s.write('a'), sizes.trickleEveryMs);
-          return () => clearInterval(t);
-        },
-      );
+    // A body, then (in another probe) the headers, trickled one byte per trickleEveryMs: 408 and closed.
+    const trickle = async (head: string, byte: string) => {
+      const x = await rawExchange(server, head, BOUNDS.answerOrCloseMs + 5000, (s) => {
+        const t = setInterval(() => s.writable && s.write(byte), sizes.trickleEveryMs);
+        return () => clearInterval(t);
+      });
       return {
         ms: x.closed || x.text ? (x.firstByteMs ?? x.ms) : undefined,
         outcome: `${x.text ? `HTTP ${statusOf(x.text)}` : 'no answer'}${x.closed ? ', closed' : ''}`,
+        ok: x.closed && statusOf(x.text) === '408',
       };
-    });
+    };
+    const post = 'POST /predict HTTP/1.1\r\nhost: probe\r\ncontent-type: application/json\r\n';
+    await run('trickle', () => trickle(`${post}content-length: 100000\r\n\r\n{"text":"`, 'a'));
+    await run('headers', () => trickle(`${post}x-slow: `, 'a'));
   }
   await run(
     'accent',
