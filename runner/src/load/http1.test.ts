@@ -1,14 +1,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  buildRequest,
-  Http1Client,
-  HttpParseError,
-  ResponseParser,
-  type HttpErrorClass,
-  type HttpResponse,
-} from './http1.js';
+import { Http1Client } from './http1.js';
+import { buildRequest, HttpParseError, ResponseParser, type HttpErrorClass, type HttpResponse } from './http1-wire.js';
 
 function parseAll(chunks: Array<string | Buffer>): HttpResponse[] {
   const out: HttpResponse[] = [];

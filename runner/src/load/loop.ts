@@ -2,7 +2,8 @@
 // here, in the thread that sends, from socket events on this event loop.
 import { performance } from 'node:perf_hooks';
 import { compileExpectation, type BodyCheck } from './expect.js';
-import { buildRequest, Http1Client, type HttpErrorClass, type HttpResponse } from './http1.js';
+import { Http1Client } from './http1.js';
+import { buildRequest, type HttpErrorClass, type HttpResponse } from './http1-wire.js';
 import { Recorder, type WorkerResult } from './record.js';
 import { runOpenLoop } from './open-loop.js';
 import type { Expectation, RequestTemplate } from './types.js';
