@@ -76,7 +76,15 @@ program
     '--texts-per-request <n>',
     'texts per tokenize/predict request, sent as {"texts": [...]} (default 1: {"text"})',
   )
-  .addOption(new Option('--launcher <kind>', 'how stacks are started').choices(['process', 'compose']))
+  .addOption(new Option('--launcher <kind>', 'how stacks are started').choices(['process', 'compose', 'k8s']))
+  .option('--k8s-namespace <ns>', '--launcher k8s: namespace for the Deployments, Services and agent Jobs (servebench)')
+  .option('--k8s-tag <tag>', '--launcher k8s: image tag of servebench-node / servebench-python (local)')
+  .option('--k8s-cpu <q>', '--launcher k8s: server CPU request = limit (2)')
+  .option('--k8s-memory <q>', '--launcher k8s: server memory request = limit (2Gi)')
+  .option('--k8s-agents <n>', '--launcher k8s: load agents per cell in the Indexed Job (2)')
+  .option('--k8s-agent-cpu <q>', '--launcher k8s: agent CPU request = limit (2)')
+  .option('--k8s-agent-memory <q>', '--launcher k8s: agent memory request = limit (1Gi)')
+  .option('--k8s-lead <ms>', "--launcher k8s: from creating a cell's Job to the agents' common start (30000)")
   .option('--target <stack=url...>', 'measure a running endpoint for this stack: fastify+ort=http://127.0.0.1:8101')
   .option('--allow-remote', 'let --target name a host outside loopback (the results record it)')
   .option('--agents <list>', 'split every HTTP cell over load agents: local@0,local@1 | ssh://host1,host2')

@@ -2,6 +2,7 @@ import type { SentenceSet, Task } from '@servebench/contract';
 import { CAPACITY_DEFAULTS } from './capacity/defaults.js';
 import type { CapacitySettings } from './capacity/types.js';
 import type { Placement } from './placement/cpus.js';
+import type { K8sRunSettings } from './k8s/run.js';
 
 /** Everything that shapes a run. One plain defaults object per profile; flags override fields. */
 export interface RunSettings {
@@ -59,7 +60,9 @@ export interface RunSettings {
   timeoutMs: number;
   readyTimeoutS: number;
   raw: boolean;
-  launcher: 'process' | 'compose';
+  launcher: 'process' | 'compose' | 'k8s';
+  /** --launcher k8s: namespace, image tag, requests = limits, load agents (k8s/run.ts). */
+  k8s?: K8sRunSettings;
   /** --target: stacks measured at an already running endpoint (not launched); non-loopback only with --allow-remote. */
   targets?: Record<string, { url: string; remote: boolean }>;
   /** --allow-remote was given: the load may go to a non-loopback target. */

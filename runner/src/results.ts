@@ -82,7 +82,7 @@ export interface StackResult {
   protocol: 'http' | 'grpc' | 'in-process';
   /** Server language (`python` for the seed's peers); absent for the raw row. */
   language?: string;
-  launcher: 'process' | 'compose' | 'none';
+  launcher: 'process' | 'compose' | 'k8s' | 'none';
   status: StackStatus;
   reason?: string;
   /** First launch's spawn-to-ready time. */

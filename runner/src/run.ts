@@ -30,6 +30,7 @@ import { flagAboveCeiling } from './raw/flags.js';
 import { CEILING_WHAT, CeilingParticipant, ceilingId } from './raw/participant.js';
 import { runCrossChecks } from './crosscheck-stage.js';
 import { machineIds, scrubLogs, scrubValue } from './hygiene.js';
+import { K8S_DEFAULTS, openK8sRun } from './k8s/run.js';
 
 export { EMBED_TOLERANCE, loadOracle } from './rounds/oracle.js';
 export { CLIENT_BOUND_ELU } from './rounds/cell.js';
@@ -111,12 +112,19 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   // Seam (placement): every server the run starts goes through these two launchers.
   const wrap = o.wrapLauncher ?? placeLaunches(s.placement ?? null, s.launcher);
   // --target: named stacks connect to their running endpoint instead (never placed or stopped by us).
+  // --launcher k8s: one cluster session for the run; closed (everything it created deleted) in the finally below.
+  const k8s =
+    s.launcher === 'k8s'
+      ? openK8sRun(s.k8s ?? K8S_DEFAULTS, { root: o.root, model: s.model, seed: s.seed, log: note })
+      : undefined;
   const launchStack = withTargets(
     s.targets,
     wrap(
-      s.launcher === 'compose'
-        ? composeLauncher({ root: o.root })
-        : withModelServer(launchProcess, { root: o.root, files, settings: s, note }),
+      k8s
+        ? k8s.launcher
+        : s.launcher === 'compose'
+          ? composeLauncher({ root: o.root, modelServer: { files, settings: s } })
+          : withModelServer(launchProcess, { root: o.root, files, settings: s, note }),
     ),
   );
   const launchLocal = wrap(launchProcess);
@@ -258,6 +266,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
     }
   } finally {
     for (const p of [...calibration, ...participants]) await p.close().catch(() => undefined);
+    await k8s?.close().catch((e: Error) => note(e.message));
     await oracle.close();
   }
   scrubLogs(o.runDir, ids);

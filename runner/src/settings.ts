@@ -8,11 +8,12 @@ import { PlacementError, availableCpus, parseCpusFlag, runtimeThreads, type Plac
 import { DEFAULT_PRICE_PER_CORE_HOUR } from './resources/cost.js';
 import { parseTargets } from './launch/target.js';
 import { parseAgents } from './agents/targets.js';
+import { parseK8sFlags, type K8sFlags } from './k8s/run.js';
 
 export class UsageError extends Error {}
 
 /** Raw flag values as commander gives them (strings, lists as comma-separated strings). */
-export interface RunFlags {
+export interface RunFlags extends K8sFlags {
   profile?: string;
   tasks?: string;
   concurrency?: string;
@@ -140,7 +141,8 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
     if (n > 64) throw new UsageError(`--texts-per-request ${n}: at most 64 (the servers' MAX_TEXTS default)`);
     s.textsPerRequest = n;
   }
-  if (f.launcher) s.launcher = oneOf('launcher', f.launcher, ['process', 'compose'] as const);
+  if (f.launcher) s.launcher = oneOf('launcher', f.launcher, ['process', 'compose', 'k8s'] as const);
+  if (s.launcher === 'k8s') s.k8s = parseK8sFlags(f, (m) => new UsageError(m));
   if (f.target?.length) {
     try {
       s.targets = parseTargets(f.target, f.allowRemote === true);

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the binaries the opt-in Kubernetes test needs, from the Go module proxy only:
 #   kube-apiserver  k8s.io/kubernetes v1.36.3 cmd/kube-apiserver, staging modules replaced by the published v0.36.3
+#   kube-controller-manager, kube-scheduler  same module: without them no Deployment gets a ReplicaSet or
+#                   pods, no Job gets pods, and no pod gets a node (kwok only fakes nodes and pod status)
 #   kubectl         k8s.io/kubernetes v1.36.3 cmd/kubectl (same module, same replaces)
 #   etcd            a tiny main (scripts/k8s/etcd/main.go) around go.etcd.io/etcd/server/v3/embed (3.6)
 #   kwok            sigs.k8s.io/kwok v0.8.0 cmd/kwok
 # Caches and binaries live outside the repo: $SERVEBENCH_K8S_HOME (default ~/.cache/servebench-k8s).
 # About 3 GB of module and build cache; 10-20 minutes of compile on 2 cores. Run it niced:
-#   GOMAXPROCS=2 nice -n 19 scripts/k8s/build.sh [apiserver|kubectl|etcd|kwok ...]
+#   GOMAXPROCS=2 nice -n 19 scripts/k8s/build.sh [etcd|kwok|apiserver|controller-manager|scheduler|kubectl ...]
 set -euo pipefail
 
 K8S_VERSION=v1.36.3
@@ -67,6 +69,13 @@ build_apiserver() {
   log "kube-apiserver done: $("$BIN/kube-apiserver" --version 2>&1 | head -1)"
 }
 
+build_kube_cmd() {
+  local dir; dir=$(kube_module)
+  log "building $1 $K8S_VERSION"
+  (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$BIN/$1" "k8s.io/kubernetes/cmd/$1")
+  log "$1 done"
+}
+
 build_kubectl() {
   local dir; dir=$(kube_module)
   log "building kubectl $K8S_VERSION"
@@ -108,14 +117,16 @@ build_kwok() {
 }
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kwok apiserver kubectl)
+[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kwok apiserver controller-manager scheduler kubectl)
 for t in "${targets[@]}"; do
   case $t in
     apiserver) build_apiserver ;;
+    controller-manager) build_kube_cmd kube-controller-manager ;;
+    scheduler) build_kube_cmd kube-scheduler ;;
     kubectl) build_kubectl ;;
     etcd) build_etcd ;;
     kwok) build_kwok ;;
-    *) echo "unknown target: $t (apiserver|kubectl|etcd|kwok)" >&2; exit 2 ;;
+    *) echo "unknown target: $t (etcd|kwok|apiserver|controller-manager|scheduler|kubectl)" >&2; exit 2 ;;
   esac
 done
 log "binaries in $BIN:"

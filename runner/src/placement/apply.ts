@@ -35,18 +35,21 @@ export function pinRunner(p: Placement | null): void {
  * is ready every process and thread of its tree is read back; one allowed outside the set fails the
  * stack (stopped, LaunchError with the escaped processes). Compose containers are not pinned (recorded).
  */
-export function placeLaunches(p: Placement | null, launcher: 'process' | 'compose'): (l: Launcher) => Launcher {
+export function placeLaunches(p: Placement | null, launcher: 'process' | 'compose' | 'k8s'): (l: Launcher) => Launcher {
   return (launch) => async (stack, opts) => {
     if (!p) {
       const server = await launch(stack, opts);
       placed.set(server, { applied: false, reason: '--cpus none' });
       return server;
     }
-    if (launcher === 'compose') {
+    if (launcher !== 'process') {
       const server = await launch(stack, opts);
       placed.set(server, {
         applied: false,
-        reason: 'compose containers are not pinned (no cpuset yet); only the load engine is',
+        reason:
+          launcher === 'k8s'
+            ? 'k8s pods are placed by the scheduler (requests = limits, anti-affinity to the agents), not pinned here'
+            : 'compose containers are not pinned (no cpuset yet); only the load engine is',
         load: formatCpuList(p.load),
       });
       return server;
