@@ -1,10 +1,12 @@
 // Container healthcheck with no dependencies (the base image has no curl):
 //   node /app/healthcheck.mjs http   -> GET http://127.0.0.1:$PORT/readyz is 200
 //   node /app/healthcheck.mjs grpc   -> grpc.health.v1.Health/Check("") says SERVING
+//   node /app/healthcheck.mjs http /v2/health/ready   -> that path instead (Triton)
 // Exit 0 when healthy, 1 otherwise, within 2 s.
 import { connect } from 'node:http2';
 
 const protocol = process.argv[2] ?? 'http';
+const path = process.argv[3] ?? '/readyz';
 const port = Number(process.env.PORT);
 const host = process.env.HOST && process.env.HOST !== '0.0.0.0' ? process.env.HOST : '127.0.0.1';
 const done = (ok) => process.exit(ok ? 0 : 1);
@@ -30,7 +32,7 @@ else if (protocol === 'grpc') {
   });
   req.end(Buffer.from([0, 0, 0, 0, 0])); // uncompressed, empty HealthCheckRequest (service "")
 } else {
-  fetch(`http://${host}:${port}/readyz`).then(
+  fetch(`http://${host}:${port}${path}`).then(
     (r) => done(r.ok),
     () => done(false),
   );

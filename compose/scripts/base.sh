@@ -2,7 +2,7 @@
 # Builds the servebench base image locally, with no registry: a debootstrap'd Debian root filesystem
 # plus this machine's `node` binary, imported with `docker import`. Nothing is pulled.
 #   sh compose/scripts/base.sh            # servebench-base:bookworm-node<version>, skipped if it exists
-#   sh compose/scripts/base.sh --python   # also python3 (for the Python peers): servebench-base-py:...
+#   sh compose/scripts/base.sh --python   # also python3 and libpython3.11 (Python peers, Triton): servebench-base-py:...
 #   sh compose/scripts/base.sh --force    # rebuild even if the image exists
 # Needs root, docker (compose/scripts/dockerd.sh starts it) and debootstrap (apt-get install debootstrap).
 # Env: SERVEBENCH_BUILD_DIR (default /var/tmp/servebench-build), DEBIAN_MIRROR, DEBIAN_SUITE.
@@ -28,13 +28,16 @@ name=servebench-base
 include=
 if [ "$python" = 1 ]; then
   name=servebench-base-py
-  # The Python peers copy a venv made by the host's python3; the same Debian suite gives the same interpreter path.
-  include=--include=python3
+  # The Python peers and Triton copy venvs made by the host's python3; the same Debian suite gives the same
+  # interpreter path. libpython3.11: Triton's Python backend stub links the shared libpython (Debian's
+  # python3.11 binary is static and does not ship it).
+  include=--include=python3,libpython3.11
 fi
 image="$name:$suite-node$node_version"
 
 sh "$here/dockerd.sh"
-if [ "$force" = 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
+# The package list is part of what an image is: one made with another list is stale (rebuilt, not reused).
+if [ "$force" = 0 ] && [ "$(docker image inspect --format '{{index .Config.Labels "org.servebench.include"}}' "$image" 2>/dev/null)" = "${include:-none}" ]; then
   echo "base.sh: $image exists (use --force to rebuild)" >&2
   echo "$image"
   exit 0
@@ -43,7 +46,7 @@ command -v debootstrap >/dev/null 2>&1 || { echo "base.sh: debootstrap is missin
 
 rootfs="$build/rootfs-$name-$suite"
 t0=$(date +%s)
-if [ ! -f "$rootfs/.servebench-debootstrap-ok" ]; then
+if [ "$(cat "$rootfs/.servebench-debootstrap-ok" 2>/dev/null)" != "${include:-none}" ]; then
   rm -rf "$rootfs"
   mkdir -p "$build"
   echo "base.sh: debootstrap --variant=minbase $include $suite $rootfs $mirror" >&2
@@ -52,7 +55,7 @@ if [ ! -f "$rootfs/.servebench-debootstrap-ok" ]; then
     tail -n 20 "$build/debootstrap-$name.log" >&2
     exit 1
   }
-  touch "$rootfs/.servebench-debootstrap-ok"
+  echo "${include:-none}" >"$rootfs/.servebench-debootstrap-ok"
 fi
 t1=$(date +%s)
 
@@ -64,7 +67,7 @@ rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"* "$ro
 tar -C "$rootfs" --exclude=./.servebench-debootstrap-ok --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' -c . \
   | docker import \
       --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      --change "LABEL org.servebench.node=$node_version org.servebench.suite=$suite" \
+      --change "LABEL org.servebench.node=$node_version org.servebench.suite=$suite org.servebench.include=${include:-none}" \
       --change 'CMD ["node"]' \
       - "$image" >/dev/null
 t2=$(date +%s)

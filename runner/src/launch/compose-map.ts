@@ -3,26 +3,54 @@
 import type { StackSpec } from '../discover.js';
 import { LaunchError } from './types.js';
 
-/** Model servers the proxy backends need, by backend prefix, with the URL a server uses to reach them. */
-const MODEL_SERVERS: Array<{ prefix: string; service: string; url: (backend: string) => string }> = [
+/**
+ * Model servers the proxy backends need, by backend prefix: their compose service, the port variables
+ * compose.yaml reads for them (the launcher picks free ports: host network), and the URL a server uses
+ * to reach them over loopback, from those ports in that order.
+ */
+const MODEL_SERVERS: Array<{
+  prefix: string;
+  service: string;
+  ports: string[];
+  url: (backend: string, ports: number[]) => string;
+}> = [
   {
     prefix: 'triton-',
     service: 'triton',
-    url: (b) => (b === 'triton-grpc' ? '127.0.0.1:8001' : 'http://127.0.0.1:8000'),
+    ports: ['TRITON_HTTP_PORT', 'TRITON_GRPC_PORT', 'TRITON_METRICS_PORT'],
+    url: (b, [http, grpc]) => (b === 'triton-grpc' ? `127.0.0.1:${grpc}` : `http://127.0.0.1:${http}`),
   },
   {
     prefix: 'tfserving-',
     service: 'tfserving',
-    url: (b) => (b === 'tfserving-grpc' ? '127.0.0.1:8500' : 'http://127.0.0.1:8501'),
+    ports: ['TFSERVING_PORT', 'TFSERVING_REST_PORT'],
+    url: (b, [grpc, rest]) => (b === 'tfserving-grpc' ? `127.0.0.1:${grpc}` : `http://127.0.0.1:${rest}`),
   },
 ];
 
+export interface ModelServerService {
+  service: string;
+  /** compose.yaml's port variables for it, e.g. TRITON_HTTP_PORT. */
+  ports: string[];
+  /** The server's MODEL_SERVER_URL once the ports are chosen. */
+  url(ports: number[]): string;
+}
+
 /** The compose services a stack needs: its server's, plus a model server for proxy backends. */
-export function servicesOf(stack: StackSpec): { server: string; modelServer?: { service: string; url: string } } {
+export function servicesOf(stack: StackSpec): { server: string; modelServer?: ModelServerService } {
   const server = stack.server.compose ?? stack.server.id;
   const m = MODEL_SERVERS.find((x) => stack.backend.startsWith(x.prefix));
-  return m ? { server, modelServer: { service: m.service, url: m.url(stack.backend) } } : { server };
+  return m
+    ? { server, modelServer: { service: m.service, ports: m.ports, url: (p) => m.url(stack.backend, p) } }
+    : { server };
 }
+
+/** One compose project per stack (`<run project>-fastify-triton-http`): stacks kept up side by side never share a service. */
+export const stackProject = (runProject: string, stackId: string): string =>
+  `${runProject}-${stackId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')}`;
 
 /** GPU stacks get compose.gpu.yaml: the -gpu backends and anything run with DEVICE=cuda. */
 export const needsGpu = (backend: string, env: Record<string, string>): boolean =>

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ModelFiles } from '@servebench/model';
 import { describe, expect, it } from 'vitest';
 import { discoverServers, filterStacks, repoRoot, stacksOf, type StackSpec } from '../discover.js';
-import { envFileText, needsGpu, parseConfigImages, portVar, servicesOf } from './compose-map.js';
+import { envFileText, needsGpu, parseConfigImages, portVar, servicesOf, stackProject } from './compose-map.js';
+import { prepareModelServer } from './compose-modelserver.js';
 import { parseDockerStats, parseEngineStats, parseSize } from './compose-stats.js';
 import { composeLauncher } from './compose.js';
 import { LaunchError } from './process.js';
@@ -24,6 +26,19 @@ const stack = (id: string, backend: string, compose?: string): StackSpec => ({
   },
 });
 
+/** A stand-in for a generated model's files: only what the Triton repository copies and reads. */
+function standInModelFiles(dir: string): ModelFiles {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.onnx'), 'stand-in onnx');
+  return {
+    dir,
+    onnx: join(dir, 'model.onnx'),
+    seed: 0,
+    sha256: 'stand-in',
+    config: { name: 'tiny', hiddenSize: 32 },
+  } as ModelFiles;
+}
+
 // `docker-compose config` (1.29) output, trimmed; v2 prints the same normalized layout.
 const V1_CONFIG = `services:
   fastify:
@@ -41,24 +56,66 @@ const V1_CONFIG = `services:
     network_mode: host
   triton:
     command:
-    - tritonserver
-    image: nvcr.io/nvidia/tritonserver:25.01-py3
+    - /app/modelservers/triton/.venv/bin/python
+    image: servebench-triton:local
     network_mode: host
 version: '3.9'
 `;
 
 describe('compose launcher: pure parts', () => {
-  it('maps a stack to its services, with a model server for proxy backends', () => {
+  it('maps a stack to its services, with a model server for proxy backends on the ports it is given', () => {
     expect(servicesOf(stack('fastify', 'ort', 'fastify'))).toEqual({ server: 'fastify' });
     expect(servicesOf(stack('hono', 'ort'))).toEqual({ server: 'hono' });
-    expect(servicesOf(stack('express', 'triton-grpc', 'express'))).toEqual({
-      server: 'express',
-      modelServer: { service: 'triton', url: '127.0.0.1:8001' },
+    const grpc = servicesOf(stack('express', 'triton-grpc', 'express')).modelServer!;
+    expect(grpc.service).toBe('triton');
+    expect(grpc.ports).toEqual(['TRITON_HTTP_PORT', 'TRITON_GRPC_PORT', 'TRITON_METRICS_PORT']);
+    expect(grpc.url([41000, 41001, 41002])).toBe('127.0.0.1:41001');
+    expect(servicesOf(stack('fastify', 'triton-http')).modelServer!.url([41000, 41001, 41002])).toBe(
+      'http://127.0.0.1:41000',
+    );
+    const rest = servicesOf(stack('express', 'tfserving-rest', 'express')).modelServer!;
+    expect(rest.service).toBe('tfserving');
+    expect(rest.url([42000, 42001])).toBe('http://127.0.0.1:42001');
+  });
+
+  it('gives every stack its own compose project, so two stacks on one server never share a container', () => {
+    expect(stackProject('servebench-42', 'fastify+ort')).toBe('servebench-42-fastify-ort');
+    expect(stackProject('servebench-42', 'fastify+triton-http')).toBe('servebench-42-fastify-triton-http');
+    expect(stackProject('servebench-42', 'Flask+ORT')).not.toBe(stackProject('servebench-42', 'fastify+ort'));
+  });
+
+  it("writes the run's Triton repository under the mounted models folder and points the server at its port", async () => {
+    const models = mkdtempSync(join(tmpdir(), 'servebench-compose-models-'));
+    const files = standInModelFiles(join(models, 'tiny-s0'));
+    const ms = servicesOf(stack('fastify', 'triton-http')).modelServer!;
+    const p = await prepareModelServer(ms, [41000, 41001, 41002], {
+      modelsDir: models,
+      config: { files, settings: { maxBatchSize: 1, maxQueueDelayUs: 2000, intraOpThreads: 1 } },
+      image: 'servebench-triton:local',
     });
-    expect(servicesOf(stack('express', 'tfserving-rest', 'express')).modelServer).toEqual({
-      service: 'tfserving',
-      url: 'http://127.0.0.1:8501',
+    expect(p.composeEnv).toEqual({
+      TRITON_HTTP_PORT: '41000',
+      TRITON_GRPC_PORT: '41001',
+      TRITON_METRICS_PORT: '41002',
+      TRITON_REPO: 'triton/tiny-s0',
     });
+    expect(p.serverEnv).toEqual({ MODEL_SERVER_URL: 'http://127.0.0.1:41000', MODEL_SERVER_MODEL: 'bert' });
+    // The repository the process launcher serves: the model copied, batching off as in the stacks.
+    expect(readFileSync(join(models, 'triton', 'tiny-s0', 'bert', '1', 'model.onnx'), 'utf8')).toBe('stand-in onnx');
+    expect(readFileSync(join(models, 'triton', 'tiny-s0', 'bert', 'config.pbtxt'), 'utf8')).toMatch(
+      /max_queue_delay_microseconds: 0/,
+    );
+    // A model outside the mounted folder cannot be served from the container.
+    const elsewhere = standInModelFiles(join(mkdtempSync(join(tmpdir(), 'servebench-elsewhere-')), 'tiny-s0'));
+    const err = await prepareModelServer(ms, [1, 2, 3], {
+      modelsDir: models,
+      config: { files: elsewhere, settings: { maxBatchSize: 1, maxQueueDelayUs: 0, intraOpThreads: 1 } },
+      image: 'servebench-triton:local',
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LaunchError);
+    expect((err as Error).message).toMatch(/outside/);
+    // Without the run's model files a Triton stack cannot be launched (not skipped: a wiring error).
+    await expect(prepareModelServer(ms, [1, 2, 3], { modelsDir: models, image: 'x' })).rejects.toThrow(/model files/);
   });
 
   it('picks the GPU override for -gpu backends and DEVICE=cuda only', () => {
@@ -76,7 +133,7 @@ describe('compose launcher: pure parts', () => {
   it('reads service images from normalized YAML and from JSON config output', () => {
     expect([...parseConfigImages(V1_CONFIG)]).toEqual([
       ['fastify', 'servebench-node:local'],
-      ['triton', 'nvcr.io/nvidia/tritonserver:25.01-py3'],
+      ['triton', 'servebench-triton:local'],
     ]);
     expect([...parseConfigImages(`services:\n  a:\n    image: 'x:1'\n  b:\n    build: .\n`)]).toEqual([['a', 'x:1']]);
     expect([...parseConfigImages(JSON.stringify({ name: 'p', services: { a: { image: 'x:1' }, b: {} } }))]).toEqual([
@@ -137,8 +194,8 @@ describe('compose launcher: on this machine', () => {
   it('skips (unavailable) a stack whose images are missing or when docker is not there', async () => {
     const launch = composeLauncher({ root: repoRoot(), project: `servebench-test-${process.pid}` });
     const logFile = join(mkdtempSync(join(tmpdir(), 'servebench-compose-')), 'x.log');
-    // triton cannot be pulled here; without docker every stack is skipped for that reason instead.
-    const err = await launch(stack('fastify', 'triton-http', 'fastify'), {
+    // tensorflow/serving cannot be pulled here; without docker every stack is skipped for that reason instead.
+    const err = await launch(stack('express', 'tfserving-rest', 'express'), {
       env: {},
       readyTimeoutMs: 10_000,
       logFile,
@@ -146,7 +203,7 @@ describe('compose launcher: on this machine', () => {
     expect(err).toBeInstanceOf(LaunchError);
     expect((err as LaunchError).unavailable).toBe(true);
     expect((err as LaunchError).message).toMatch(
-      dockerUp ? /tritonserver.*not present locally|no compose CLI/ : /docker|Docker|compose/,
+      dockerUp ? /tensorflow\/serving.*not present locally|no compose CLI/ : /docker|Docker|compose/,
     );
   });
 
@@ -174,7 +231,7 @@ describe('compose launcher: on this machine', () => {
       }
       const left = spawnSync(
         'docker',
-        ['ps', '-aq', '--filter', `label=com.docker.compose.project=servebench-test-${process.pid}`],
+        ['ps', '-aq', '--filter', `label=com.docker.compose.project=servebench-test-${process.pid}-fastify-ort`],
         { encoding: 'utf8' },
       );
       expect(left.stdout.trim()).toBe('');

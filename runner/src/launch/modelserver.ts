@@ -74,6 +74,11 @@ export function modelServerInfo(stack: LaunchedStack): Record<string, string> {
   return infoOf.get(stack) ?? {};
 }
 
+/** Records what the model server behind a launched stack was (the compose launcher runs its own). */
+export function recordModelServerInfo(stack: LaunchedStack, info: Record<string, string>): void {
+  infoOf.set(stack, info);
+}
+
 /**
  * Wraps a launcher so that a triton-* or tfserving-* stack gets its model server: started and
  * probed first, its URL passed to the stack as MODEL_SERVER_URL, stopped after the stack. Resources
@@ -121,7 +126,7 @@ export function withModelServer(launch: Launcher, o: ModelServerHookOptions): La
         }
       },
     };
-    infoOf.set(launched, { ...ms.info, model_server_cold_start_ms: String(ms.coldStartMs) });
+    recordModelServerInfo(launched, { ...ms.info, model_server_cold_start_ms: String(ms.coldStartMs) });
     return launched;
   };
 }

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { writeTritonRepo } from '@servebench/model';
+import { writeTritonRepo, type TritonRepo } from '@servebench/model';
 import { awaitReady, freePorts, stopGroup } from './child.js';
 import type { LaunchedModelServer, ModelServerOptions } from './modelserver.js';
 import { modelServerEndpoints, spawnModelServer } from './modelserver-child.js';
@@ -37,6 +37,38 @@ export function tritonNotInstalled(root: string): string | undefined {
     : `Triton's venv does not match modelservers/triton/requirements.txt: ${build}`;
 }
 
+/** The run's Triton repository for this model (the process and compose launchers serve the same one). */
+export function writeRunTritonRepo(
+  o: Pick<ModelServerOptions, 'files' | 'maxBatchSize' | 'maxQueueDelayUs' | 'intraOpThreads'>,
+): Promise<TritonRepo> {
+  return writeTritonRepo(
+    o.files,
+    join(dirname(o.files.dir), 'triton', basename(o.files.dir)), // mini-s0, or a converted model's <name>-<source key>
+    {
+      modelName: MODEL,
+      maxBatchSize: Math.max(MIN_TRITON_BATCH, o.maxBatchSize),
+      // The same policy as the in-process stacks: with their batching off, Triton waits for no one either.
+      maxQueueDelayUs: o.maxBatchSize > 1 ? o.maxQueueDelayUs : 0,
+      intraOpThreads: o.intraOpThreads,
+    },
+  );
+}
+
+/** What ran, for results: from serve.py's "serving" line and Triton's /v2 metadata. */
+export function tritonInfo(
+  ev: Record<string, unknown>,
+  meta: { name?: string; version?: string },
+  repoRoot: string,
+): Record<string, string> {
+  return {
+    model_server: `${meta.name ?? 'triton'} ${meta.version ?? '?'}`,
+    launcher: `tritonserver ${String(ev.tritonserver ?? '?')} (from nvidia-pytriton ${String(ev.nvidia_pytriton ?? '?')}), Python backend, CPU`,
+    model_runtime: `onnxruntime ${String(ev.onnxruntime ?? '?')} (Python, inside Triton's Python backend stub)`,
+    dynamic_batching: `max_batch_size ${String(ev.max_batch_size)}, max_queue_delay_us ${String(ev.max_queue_delay_us)}, instances ${String(ev.instances)}`,
+    model_repository: repoRoot,
+  };
+}
+
 /**
  * Real Triton (tritonserver 2.x from nvidia-pytriton) on CPU: writes the Triton repository for this
  * model and starts modelservers/triton/serve.py, which runs tritonserver directly with the model in
@@ -48,17 +80,7 @@ export async function launchTriton(o: ModelServerOptions): Promise<LaunchedModel
   const python = join(dir, '.venv', 'bin', 'python');
   const missing = tritonNotInstalled(o.root);
   if (missing) throw new LaunchError('spawn', missing, true);
-  const repo = await writeTritonRepo(
-    o.files,
-    join(dirname(o.files.dir), 'triton', basename(o.files.dir)), // mini-s0, or a converted model's <name>-<source key>
-    {
-      modelName: MODEL,
-      maxBatchSize: Math.max(MIN_TRITON_BATCH, o.maxBatchSize),
-      // The same policy as the in-process stacks: with their batching off, Triton waits for no one either.
-      maxQueueDelayUs: o.maxBatchSize > 1 ? o.maxQueueDelayUs : 0,
-      intraOpThreads: o.intraOpThreads,
-    },
-  );
+  const repo = await writeRunTritonRepo(o);
   const taken = [o.ports?.http, o.ports?.grpc];
   const [free1, free2, metrics] = (await freePorts(5)).filter((p) => !taken.includes(p)) as [number, number, number];
   const { http, grpc } = o.ports ?? { http: free1, grpc: free2 };
@@ -107,18 +129,11 @@ export async function launchTriton(o: ModelServerOptions): Promise<LaunchedModel
       ? new LaunchError(e.phase, `${e.unavailable ? 'Triton cannot run here: ' : ''}${e.message}`, e.unavailable)
       : e;
   }
-  const ev: Record<string, unknown> = p.event() ?? {};
   return {
     kind: 'triton',
     pid: p.pid,
     ...modelServerEndpoints(o.backend === 'triton-grpc', base, grpc),
-    info: {
-      model_server: `${meta.name ?? 'triton'} ${meta.version ?? '?'}`,
-      launcher: `tritonserver ${String(ev.tritonserver ?? '?')} (from nvidia-pytriton ${String(ev.nvidia_pytriton ?? '?')}), Python backend, CPU`,
-      model_runtime: `onnxruntime ${String(ev.onnxruntime ?? '?')} (Python, inside Triton's Python backend stub)`,
-      dynamic_batching: `max_batch_size ${String(ev.max_batch_size)}, max_queue_delay_us ${String(ev.max_queue_delay_us)}, instances ${String(ev.instances)}`,
-      model_repository: repo.root,
-    },
+    info: tritonInfo(p.event() ?? {}, meta, repo.root),
     coldStartMs,
     exited: p.exited,
     logTail: p.logTail,
