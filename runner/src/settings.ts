@@ -142,7 +142,11 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
     s.textsPerRequest = n;
   }
   if (f.launcher) s.launcher = oneOf('launcher', f.launcher, ['process', 'compose', 'k8s'] as const);
-  if (s.launcher === 'k8s') s.k8s = parseK8sFlags(f, (m) => new UsageError(m));
+  if (s.launcher === 'k8s') {
+    s.k8s = parseK8sFlags(f, (m) => new UsageError(m));
+    // The servers are Services inside the cluster, not loopback: recorded like --allow-remote.
+    s.allowRemote = true;
+  }
   if (f.target?.length) {
     try {
       s.targets = parseTargets(f.target, f.allowRemote === true);

@@ -54,6 +54,8 @@ package tools
 
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver/app"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler/app"
 	_ "k8s.io/kubectl/pkg/cmd"
 )
 GO
@@ -121,12 +123,13 @@ targets=("$@")
 for t in "${targets[@]}"; do
   case $t in
     apiserver) build_apiserver ;;
+    prepare) kube_module >/dev/null ;; # only fetch modules and write go.mod/go.sum (no compile)
     controller-manager) build_kube_cmd kube-controller-manager ;;
     scheduler) build_kube_cmd kube-scheduler ;;
     kubectl) build_kubectl ;;
     etcd) build_etcd ;;
     kwok) build_kwok ;;
-    *) echo "unknown target: $t (etcd|kwok|apiserver|controller-manager|scheduler|kubectl)" >&2; exit 2 ;;
+    *) echo "unknown target: $t (prepare|etcd|kwok|apiserver|controller-manager|scheduler|kubectl)" >&2; exit 2 ;;
   esac
 done
 log "binaries in $BIN:"
