@@ -25,7 +25,7 @@ const stack = {
   },
 } as unknown as StackSpec;
 const render = { ...K8S_DEFAULTS, namespace: 'bench', model: 'mini', modelSeed: 0 };
-const launchOpts = { env: {}, readyTimeoutMs: 10_000, logFile: '/dev/null' };
+const launchOpts = { env: { WORKERS: '3' }, readyTimeoutMs: 10_000, logFile: '/dev/null' };
 
 /** A clock that moves only when the session sleeps: no wall-clock waits in these tests. */
 function session(api: StandInKubeApi) {
@@ -47,6 +47,10 @@ describe('k8s launcher (stand-in API server)', () => {
     const server = await k8sLauncher({ session: s, root: '/repo', render })(stack, launchOpts);
     expect([...api.store.keys()].sort()).toEqual(['Deployment/bench/sb-fastify-ort', 'Service/bench/sb-fastify-ort']);
     expect(server.baseUrl).toBe('http://sb-fastify-ort.bench.svc:8101');
+    // The run's env reaches the container (and requests = limits).
+    const c = (api.store.get('Deployment/bench/sb-fastify-ort') as any).spec.template.spec.containers[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(c.env).toContainEqual({ name: 'WORKERS', value: '3' });
+    expect(c.resources.requests).toEqual(c.resources.limits);
     // Ready only on the third read: the launcher polled until the controller said so.
     expect(api.calls.filter((c) => c.startsWith('create'))).toHaveLength(2);
     expect(server.sampleResources!().stop().samples).toEqual([]);

@@ -31,7 +31,9 @@ function noSampler(): Sampler {
 export function k8sLauncher(o: K8sLauncherOptions): Launcher {
   return async (stack: StackSpec, opts) => {
     const port = defaultPorts([stack.server]).get(stack.server.id)!;
-    const objs = renderStack(o.root, stack, port, o.render);
+    // The run's per-stack env (WORKERS, threads, batching, --stack-env) goes into the pod like the stack's own.
+    const withEnv = { ...stack, server: { ...stack.server, env: { ...stack.server.env, ...opts.env } } };
+    const objs = renderStack(o.root, withEnv, port, o.render);
     const [deployment] = objs;
     const t0 = performance.now();
     try {
