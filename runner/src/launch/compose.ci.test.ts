@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,26 +7,26 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../discover.js';
 
 // Compose for real, in CI: .ci/run installs docker.io, docker-compose and debootstrap, starts dockerd
-// (no bridge, no iptables) and builds the images offline (compose/build.sh --python). This test runs the
-// smoke profile through --launcher compose and through the process launcher and checks both results have
-// the same shape (compose/scripts/same-shape.mjs). In CI a Docker that cannot start fails the test;
-// elsewhere it runs only with SERVEBENCH_COMPOSE_TEST=1.
+// (no bridge, no iptables) and builds the images offline (compose/build.sh: node, python, triton). This
+// test runs the smoke profile through --launcher compose and through the process launcher and checks both
+// results have the same shape (compose/scripts/same-shape.mjs). fastify+triton-http runs Triton in a
+// container of its own (servebench-triton) that the fastify container reaches over 127.0.0.1. In CI a
+// Docker that cannot start fails the test; elsewhere it runs only with SERVEBENCH_COMPOSE_TEST=1.
 const run = promisify(execFile);
 const root = repoRoot();
 const cli = join(root, 'runner', 'dist', 'cli.js');
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 const enabled = inCi || process.env.SERVEBENCH_COMPOSE_TEST === '1';
-// fastify+triton-http is not here: compose.yaml's Triton image (nvcr.io) cannot be pulled and no local
-// Triton image is built yet (see the README, "Compose in CI").
-const STACKS = process.env.SERVEBENCH_COMPOSE_STACKS ?? 'fastify+ort,fastapi+ort';
+const STACKS = process.env.SERVEBENCH_COMPOSE_STACKS ?? 'fastify+ort,fastapi+ort,fastify+triton-http';
+const IMAGES = ['servebench-node:local', 'servebench-python:local', 'servebench-triton:local'];
 
 describe.runIf(enabled)('compose round trip (CI)', () => {
   it('docker answers and the servebench images exist', async () => {
     const info = await run('docker', ['info', '--format', '{{.ServerVersion}}']).catch((e: Error) => e);
     expect(info, 'dockerd is not answering: run sh compose/scripts/dockerd.sh (as root)').not.toBeInstanceOf(Error);
-    for (const image of ['servebench-node:local', 'servebench-python:local']) {
+    for (const image of IMAGES) {
       const r = await run('docker', ['image', 'inspect', image]).catch((e: Error) => e);
-      expect(r, `${image} missing: run sh compose/build.sh --python`).not.toBeInstanceOf(Error);
+      expect(r, `${image} missing: run sh compose/build.sh --python --triton`).not.toBeInstanceOf(Error);
     }
   }, 30_000);
 
@@ -56,6 +56,14 @@ describe.runIf(enabled)('compose round trip (CI)', () => {
     expect(shape instanceof Error ? shape.stderr : '').toBe('');
     expect((shape as { stdout: string }).stdout).toMatch(/same-shape: ok/);
     for (const id of STACKS.split(',')) expect((shape as { stdout: string }).stdout).toContain(`${id}:`);
+    // Triton stacks: their model server ran in the triton container, reached over loopback.
+    const composed = JSON.parse(readFileSync(join(out, 'compose', 'compose', 'results.json'), 'utf8')) as {
+      stacks: Array<{ id: string; backendInfo?: Record<string, string> }>;
+    };
+    for (const s of composed.stacks.filter((x) => x.id.includes('+triton-'))) {
+      expect(s.backendInfo?.launcher, s.id).toMatch(/container servebench-triton:/);
+      expect(s.backendInfo?.model_server_url, s.id).toMatch(/^(http:\/\/)?127\.0\.0\.1:\d+$/);
+    }
     const left = await run('docker', ['ps', '-aq', '--filter', 'name=servebench-']);
     expect(left.stdout.trim(), 'containers left behind').toBe('');
   }, 900_000);
