@@ -31,6 +31,30 @@ class Tokenizer(unittest.TestCase):
         ids = self.tok.encode(['word ' * 1000])[0]
         self.assertEqual((len(ids), ids[0], ids[-1]), (512, 101, 102))
 
+    def test_a_long_single_text_is_encoded_without_holding_the_gil(self) -> None:
+        # encode() holds the GIL, encode_batch() releases it; a stand-in records which one ran.
+        real = self.tok._tok
+        calls = []
+
+        class Recording:
+            def encode(self, text):  # type: ignore[no-untyped-def]
+                calls.append('encode')
+                return real.encode(text)
+
+            def encode_batch(self, texts):  # type: ignore[no-untyped-def]
+                calls.append('encode_batch')
+                return real.encode_batch(texts)
+
+        long_text = 'a' + '\u0301' * 2000 + ' word' * 400
+        expected = real.encode(long_text).ids
+        self.tok._tok = Recording()
+        try:
+            self.assertEqual(self.tok.encode([long_text]), [expected])
+            self.assertEqual(self.tok.encode(['short']), [real.encode('short').ids])
+        finally:
+            self.tok._tok = real
+        self.assertEqual(calls, ['encode_batch', 'encode'])
+
     def test_lone_surrogates_become_nothing(self) -> None:
         # Node's binding turns them into U+FFFD, which BertNormalizer's clean_text drops.
         self.assertEqual(self.tok.encode(['x\ud800y', 'plain']), [self.tok.encode(['xy'])[0], self.tok.encode(['plain'])[0]])

@@ -61,6 +61,10 @@ def tokenizer_json(vocab: Dict[str, int], max_length: int, lowercase: bool = Tru
     return json.dumps(doc)
 
 
+# The longest single text encoded without releasing the GIL (well under a millisecond); longer ones use encode_batch.
+GIL_HELD_CHARS = 1024
+
+
 def _replace_lone_surrogates(text: str) -> str:
     # A JSON "\ud800" escape decodes to a lone surrogate, which Rust strings cannot hold. Node's
     # binding turns it into U+FFFD (which BertNormalizer then drops), so do the same.
@@ -82,6 +86,8 @@ class BertTokenizer:
             return self._encode([_replace_lone_surrogates(t) for t in texts])
 
     def _encode(self, texts: Sequence[str]) -> List[List[int]]:
-        if len(texts) == 1:
+        # encode() holds the GIL for the whole call, encode_batch() releases it: a long text (20,000
+        # characters take 7 ms or more) must not stop the server's other threads (issue 15, /healthz).
+        if len(texts) == 1 and len(texts[0]) <= GIL_HELD_CHARS:
             return [self._tok.encode(texts[0]).ids]
         return [e.ids for e in self._tok.encode_batch(list(texts))]
