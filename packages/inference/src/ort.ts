@@ -15,8 +15,7 @@ export interface OrtOptions {
   /**
    * Where session.run() executes. onnxruntime-node runs it synchronously on the calling thread, so
    * `main` blocks the event loop for each inference; `worker` (the default) runs it on a dedicated
-   * thread and keeps the event loop free for HTTP work while the model computes, with the next call
-   * already waiting on that thread (MODEL_THREAD_DEPTH).
+   * thread and keeps the event loop free for HTTP work while the model computes.
    */
   thread?: ModelThread;
 }
@@ -110,20 +109,15 @@ export class OrtBackend implements Backend {
     return this.session !== undefined;
   }
 
-  /** 2 on a worker thread (the next call waits in the thread's inbox), 1 on the main thread. */
-  get concurrency(): number {
-    return this.session?.depth ?? 1;
-  }
-
-  async embed(b: EncodedBatch, signal?: AbortSignal): Promise<Embeddings> {
+  async embed(b: EncodedBatch): Promise<Embeddings> {
     if (!this.session) throw new BackendError('BACKEND_UNAVAILABLE', 'onnxruntime session is not loaded');
-    const { data, dim, waitedMs } = await this.session.run(b, signal);
+    const { data, dim } = await this.session.run(b);
     if (data.length !== b.batch * dim)
       throw new BackendError(
         'BAD_BACKEND_RESPONSE',
         `onnxruntime returned ${data.length} values for a batch of ${b.batch}`,
       );
-    return { data, batch: b.batch, dim, waitedMs };
+    return { data, batch: b.batch, dim };
   }
 
   async close(): Promise<void> {

@@ -108,20 +108,15 @@ export class TfjsBackend implements Backend {
     return this.session !== undefined;
   }
 
-  /** 2 on a worker thread (the next call waits in the thread's inbox), 1 on the main thread. */
-  get concurrency(): number {
-    return this.session?.depth ?? 1;
-  }
-
-  async embed(b: EncodedBatch, signal?: AbortSignal): Promise<Embeddings> {
+  async embed(b: EncodedBatch): Promise<Embeddings> {
     if (!this.session) throw new BackendError('BACKEND_UNAVAILABLE', 'the TensorFlow.js model is not loaded');
-    const { data, dim, waitedMs } = await this.session.run(b, signal);
+    const { data, dim } = await this.session.run(b);
     if (data.length !== b.batch * dim)
       throw new BackendError(
         'BAD_BACKEND_RESPONSE',
         `TensorFlow.js returned ${data.length} values for a batch of ${b.batch}`,
       );
-    return { data, batch: b.batch, dim, waitedMs };
+    return { data, batch: b.batch, dim };
   }
 
   async close(): Promise<void> {
