@@ -63,8 +63,11 @@ def send(r: Reply) -> Response:
 async def watch_disconnect(receive: Receive, gone: threading.Event) -> None:
     """Sets `gone` when the client goes away. The body has been read, so uvicorn's receive() now waits
     until the connection is lost (or the answer is sent; the handler cancels this first)."""
-    while (await receive())['type'] != 'http.disconnect':
-        pass
+    try:
+        while (await receive())['type'] != 'http.disconnect':
+            pass
+    except Exception:
+        pass  # a receive that fails means the connection is broken too
     gone.set()
 
 
