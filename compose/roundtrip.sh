@@ -4,7 +4,8 @@
 # the same shape. Builds what is missing first (dockerd, base image, server image, the workspaces).
 #   sh compose/roundtrip.sh                        # fastify+ort
 #   sh compose/roundtrip.sh --stacks hono+ort      # other stacks that can run here (--strict: a skip fails)
-#   sh compose/roundtrip.sh --rebuild          # rebuild the server image from the current dist/
+#   sh compose/roundtrip.sh --stacks fastify+triton-http   # Triton in its own container (servebench-triton)
+#   sh compose/roundtrip.sh --rebuild          # rebuild the images the stacks need from the current dist/
 # Needs root and: apt-get install -y docker.io docker-compose debootstrap
 # Env: SERVEBENCH_TAG, SERVEBENCH_BUILD_DIR (see build.sh). Leaves no container behind.
 set -eu
@@ -31,14 +32,19 @@ sh "$here/scripts/dockerd.sh"
 echo "roundtrip: dockerd ready in $(since "$t") s" >&2
 
 t=$(now)
-npx turbo run build --output-logs=errors-only --filter=@servebench/runner --filter='./servers/*' >"$out/build.log" 2>&1 || {
+# The process run of a triton-* stack needs modelservers/triton's venv too.
+npx turbo run build --output-logs=errors-only --filter=@servebench/runner --filter='./servers/*' \
+  --filter='./modelservers/*' >"$out/build.log" 2>&1 || {
   tail -n 30 "$out/build.log" >&2
   exit 1
 }
 echo "roundtrip: workspaces built in $(since "$t") s" >&2
 
 t=$(now)
-if [ "$rebuild" = 1 ]; then sh "$here/build.sh"; else sh "$here/build.sh" --if-missing; fi
+images=node
+case ",$stacks," in *,fastapi+* | *,flask+*) images="$images,python" ;; esac
+case "$stacks" in *+triton-*) images="$images,triton" ;; esac
+if [ "$rebuild" = 1 ]; then sh "$here/build.sh" --only "$images"; else sh "$here/build.sh" --if-missing --only "$images"; fi
 echo "roundtrip: images ready in $(since "$t") s" >&2
 
 run() { # launcher
