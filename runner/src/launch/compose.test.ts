@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { discoverServers, filterStacks, repoRoot, stacksOf, type StackSpec } from '../discover.js';
 import { envFileText, needsGpu, parseConfigImages, portVar, servicesOf, stackProject } from './compose-map.js';
 import { prepareModelServer } from './compose-modelserver.js';
-import { parseDockerStats, parseEngineStats, parseSize } from './compose-stats.js';
+import { parseDockerStats, parseEngineStats, parseSize, sumSamplers } from './compose-stats.js';
+import { summarizeSeries, type Sampler } from '../resources/sampler.js';
 import { composeLauncher } from './compose.js';
 import { LaunchError } from './process.js';
 
@@ -177,6 +178,32 @@ describe('compose launcher: pure parts', () => {
       parseEngineStats(obj('2026-11-22T00:22:24.762871503Z', '0001-01-01T00:00:00Z', 1_005_200_118, 0)),
     ).toBeUndefined();
     expect(parseEngineStats('{')).toBeUndefined();
+  });
+
+  it("sums a proxy stack's containers reading by reading, as many as the shortest series has", () => {
+    const standIn = (samples: Array<[number, number, number]>): Sampler => ({
+      startEpochMs: 1000,
+      elapsedS: () => 2,
+      stop: () => summarizeSeries(samples.map(([tS, cpuPct, rssMb]) => ({ tS, cpuPct, rssMb, procs: 1 }))),
+    });
+    const series = sumSamplers([
+      standIn([
+        [0.5, 40, 100],
+        [1.5, 60, 110],
+      ]),
+      standIn([
+        [0.9, 80, 300],
+        [1.9, 20, 310],
+        [2.9, 10, 320],
+      ]),
+    ]).stop();
+    expect(series.samples).toEqual([
+      { tS: 0.5, cpuPct: 120, rssMb: 400, procs: 2 },
+      { tS: 1.5, cpuPct: 80, rssMb: 420, procs: 2 },
+    ]);
+    expect(series.peakRssMb).toBe(420);
+    const one = standIn([[0.5, 40, 100]]);
+    expect(sumSamplers([one])).toBe(one);
   });
 
   it('writes env files one KEY=VALUE a line and refuses what they cannot carry', () => {
