@@ -8,8 +8,12 @@ import sys
 import threading
 import unittest
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable, List
 
+import numpy as np
+
+from servebench_py.cancel import RunCanceller
 from servebench_py.service import INLINE_BODY_BYTES, MAX_CALL_TOKENS, Service, split_by_tokens
 
 from .support import tiny_config, tiny_model
@@ -32,11 +36,11 @@ class Blocked:
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kw: Any) -> Any:
         self.calls.append(args[0].shape[0])
         self.entered.set()
         self.release.wait(10)
-        return self.real(*args)
+        return self.real(*args, **kw)
 
 
 class Abandoned(unittest.TestCase):
@@ -100,6 +104,57 @@ class Abandoned(unittest.TestCase):
     def test_split_by_tokens(self) -> None:
         self.assertEqual(split_by_tokens([[1] * 3, [1] * 3, [1] * 5, [1]], 9), [[[1] * 3, [1] * 3], [[1] * 5], [[1]]])
         self.assertEqual(split_by_tokens([[1] * 20], 9), [[[1] * 20]])
+
+
+class StopsARunInProgress(unittest.TestCase):
+    def test_the_canceller_sets_terminate_once_the_client_is_gone(self) -> None:
+        canceller = RunCanceller(tick_s=0.01)
+        left = threading.Event()
+        options, kept = SimpleNamespace(terminate=False), SimpleNamespace(terminate=False)
+        canceller.watch(left.is_set, options)
+        key = canceller.watch(left.is_set, kept)
+        canceller.forget(key)  # its call ended first
+        threading.Event().wait(0.05)
+        self.assertFalse(options.terminate)
+        left.set()
+        wait_for(lambda: options.terminate)
+        self.assertFalse(kept.terminate)
+
+    def test_onnxruntime_stops_a_run_whose_client_left(self) -> None:
+        service = Service(tiny_config(), 'test', tiny_model(), {'server': 'unit test'})
+        real = service.backend._session
+        seen: List[Any] = []
+
+        class Session:
+            """A stand-in for the session whose run lasts until it is told to terminate (the real one
+            reads the flag between graph nodes: checked below)."""
+
+            def run(self, names: Any, feeds: Any, run_options: Any = None) -> Any:
+                seen.append(run_options)
+                for _ in range(1000):
+                    if run_options is not None and run_options.terminate:
+                        raise RuntimeError('Exiting due to terminate flag being set to true.')
+                    threading.Event().wait(0.01)
+                return real.run(names, feeds)
+
+        try:
+            service.backend._session = Session()
+            # The client leaves once its run has started.
+            r = service.predict(b'{"text":"left while computing"}', JSON, lambda: bool(seen))
+            self.assertEqual((r.status, json.loads(r.body)['error']['code']), (504, 'BACKEND_TIMEOUT'))
+            self.assertTrue(seen[0].terminate)
+            self.assertEqual(service.predict(b'{"text":"stays"}', JSON, lambda: False).status, 200)
+            service.backend._session = real
+            import onnxruntime as ort
+
+            options = ort.RunOptions()
+            options.terminate = True
+            ids = np.ones((1, 4), dtype=np.int64)
+            with self.assertRaises(Exception):
+                real.run(['embedding'], {'input_ids': ids, 'attention_mask': ids, 'token_type_ids': ids * 0}, options)
+        finally:
+            service.backend._session = real
+            service.close()
 
 
 class OffTheLoop(unittest.TestCase):

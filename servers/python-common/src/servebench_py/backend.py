@@ -2,7 +2,7 @@
 proxies to a model server (mirrors packages/inference/src/factory.ts)."""
 from __future__ import annotations
 
-from typing import Dict, List, Protocol, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
@@ -52,6 +52,8 @@ def pack_batch(sequences: Sequence[Sequence[int]], pad_id: int) -> Tuple[np.ndar
 
 class OrtBackend:
     id = 'ort'
+    # embed() takes `gone` and stops a call in progress (cancel.py); the proxies do not.
+    cancellable = True
 
     def __init__(self, model_path: str, device: str, intra_op_threads: int, inter_op_threads: int) -> None:
         self.model_path = model_path
@@ -91,11 +93,29 @@ class OrtBackend:
     def close(self) -> None:
         pass  # the session lives as long as the worker; a request still in flight may use it
 
-    def embed(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> List[List[float]]:
+    def embed(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray, gone: Optional[Callable[[], bool]] = None) -> List[List[float]]:
+        """With `gone`, a call whose client goes away stops between graph nodes (ServeError BACKEND_TIMEOUT)."""
         session = self._session
         if session is None:
             raise ServeError('BACKEND_UNAVAILABLE', 'onnxruntime session is not loaded')
-        (out,) = session.run(['embedding'], {'input_ids': ids, 'attention_mask': mask, 'token_type_ids': types})
+        feeds = {'input_ids': ids, 'attention_mask': mask, 'token_type_ids': types}
+        if gone is None:
+            (out,) = session.run(['embedding'], feeds)
+        else:
+            import onnxruntime as ort
+
+            from .cancel import CANCELLER
+
+            run_options = ort.RunOptions()
+            key = CANCELLER.watch(gone, run_options)
+            try:
+                (out,) = session.run(['embedding'], feeds, run_options)
+            except Exception:
+                if run_options.terminate:
+                    raise ServeError('BACKEND_TIMEOUT', 'the request was cancelled while computing: its client went away') from None
+                raise
+            finally:
+                CANCELLER.forget(key)
         if out.dtype != np.float32 or out.ndim != 2 or out.shape[0] != ids.shape[0]:
             raise ServeError('BAD_BACKEND_RESPONSE', 'onnxruntime returned no [batch, hidden] float32 "embedding" output')
         return out.tolist()

@@ -212,7 +212,8 @@ class Service:
 
     def _work(self, ids: List[List[int]], hold: TokenHold, gone: Gone) -> Callable[[], List[List[float]]]:
         """The queued call: dropped at its turn if the client has gone, computed in parts of at most
-        MAX_CALL_TOKENS, and it releases the request's tokens however it ends."""
+        MAX_CALL_TOKENS (onnxruntime stops a part in progress too, cancel.py), and it releases the
+        request's tokens however it ends."""
 
         def work() -> List[List[float]]:
             try:
@@ -222,7 +223,11 @@ class Service:
                 for i, part in enumerate(split_by_tokens(ids, MAX_CALL_TOKENS)):
                     if i > 0 and gone is not None and gone():
                         raise cancelled('between parts of its work')
-                    out.extend(self.backend.embed(*pack_batch(part, self.tokenizer.pad_id)))
+                    batch = pack_batch(part, self.tokenizer.pad_id)
+                    if gone is not None and getattr(self.backend, 'cancellable', False):
+                        out.extend(self.backend.embed(*batch, gone=gone))  # type: ignore[call-arg]
+                    else:
+                        out.extend(self.backend.embed(*batch))
                 return out
             finally:
                 hold.release()
