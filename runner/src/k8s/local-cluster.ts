@@ -136,6 +136,8 @@ export async function startLocalCluster(note: (l: string) => void = () => {}): P
       `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
       `--service-cluster-ip-range=${process.env.SERVEBENCH_K8S_SERVICE_RANGE ?? '10.96.0.0/16'}`,
       '--enable-priority-and-fairness=false',
+      // The `kubernetes` Service's endpoint would be the loopback advertise address, which Endpoints refuse.
+      '--endpoint-reconciler-type=none',
       '--profiling=false',
     ]);
     await until(
@@ -167,7 +169,6 @@ export async function startLocalCluster(note: (l: string) => void = () => {}): P
       `--secure-port=${await freePort()}`,
       '--leader-elect=false',
       `--service-account-private-key-file=${join(dir, 'sa.key')}`,
-      '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route,-bootstrapsigner,-tokencleaner',
       '--profiling=false',
     ]);
     start('kube-scheduler', [
