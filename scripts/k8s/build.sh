@@ -64,24 +64,35 @@ GO
   echo "$dir"
 }
 
+# The version the binaries report (--version, /version): stamped as a release build would be.
+kube_ldflags() {
+  local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+  local pkg
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    printf -- '-X %s.gitVersion=%s -X %s.gitMajor=1 -X %s.gitMinor=%s -X %s.gitTreeState=clean ' \
+      "$pkg" "$K8S_VERSION" "$pkg" "$pkg" "$minor" "$pkg"
+  done
+  printf -- '-s -w'
+}
+
 build_apiserver() {
   local dir; dir=$(kube_module)
   log "building kube-apiserver $K8S_VERSION"
-  (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
+  (cd "$dir" && go build -trimpath -ldflags "$(kube_ldflags)" -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
   log "kube-apiserver done: $("$BIN/kube-apiserver" --version 2>&1 | head -1)"
 }
 
 build_kube_cmd() {
   local dir; dir=$(kube_module)
   log "building $1 $K8S_VERSION"
-  (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$BIN/$1" "k8s.io/kubernetes/cmd/$1")
+  (cd "$dir" && go build -trimpath -ldflags "$(kube_ldflags)" -o "$BIN/$1" "k8s.io/kubernetes/cmd/$1")
   log "$1 done"
 }
 
 build_kubectl() {
   local dir; dir=$(kube_module)
   log "building kubectl $K8S_VERSION"
-  (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$BIN/kubectl" k8s.io/kubernetes/cmd/kubectl)
+  (cd "$dir" && go build -trimpath -ldflags "$(kube_ldflags)" -o "$BIN/kubectl" k8s.io/kubernetes/cmd/kubectl)
   log "kubectl done"
 }
 
