@@ -11,12 +11,14 @@ mkdir -p "$(dirname "$OUT")"
   echo "# servebench opt-in Kubernetes test transcript"
   echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $(git -C "$ROOT" rev-parse --short HEAD)"
   echo "# control plane built by scripts/k8s/build.sh from the Go module proxy ($(go version | cut -d' ' -f3)):"
-  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for b in kube-apiserver kube-controller-manager kube-scheduler; do
     [[ -x $BIN/$b ]] && echo "#   $b: $("$BIN/$b" --version 2>&1 | head -1)" || echo "#   $b: not built"
   done
-  echo "#   etcd: go.etcd.io/etcd/server/v3 embed ($(grep -m1 'go.etcd.io/etcd/server/v3 ' "$(dirname "$BIN")/work/etcd/go.mod" | awk '{print $2}'))"
+  [[ -x $BIN/kubectl ]] && echo "#   kubectl: $("$BIN/kubectl" version --client 2>&1 | head -1)" || echo "#   kubectl: not built"
+  echo "#   etcd: go.etcd.io/etcd/server/v3 $(grep -m1 'go.etcd.io/etcd/server/v3 ' "$(dirname "$BIN")/work/etcd/go.mod" | awk '{print $NF}') (embed)"
   echo "#   kwok: $("$BIN/kwok" --version 2>&1 | head -1)"
   echo "# every listener on 127.0.0.1; kwok's node IP 127.0.0.1; pods do not run (kwok fakes their status)"
+  echo "# no timing here means anything: the machine was shared and the pods are fake"
   echo
 } >"$OUT"
 cd "$ROOT/runner"

@@ -134,6 +134,10 @@ describe.skipIf(!ENABLED)(
       tr(
         `rendered ${objects.length} objects for ${stacks.length} stacks (${objects.filter((o) => o.kind === 'Deployment').length} Deployments)`,
       );
+      // A CUDA stack asks for nvidia.com/gpu (requests = limits, as the API server requires for it).
+      const gpu = objects.filter((o) => JSON.stringify(o).includes('"nvidia.com/gpu"')).map((o) => o.metadata.name);
+      expect(gpu.length).toBeGreaterThan(0);
+      tr(`requesting nvidia.com/gpu: ${gpu.join(', ')} (validated by the dry run only: no GPU node here)`);
       const file = join(cluster.dir, 'manifests.json');
       writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
       const kubectl = join(K8S_BIN, 'kubectl');
@@ -157,7 +161,7 @@ describe.skipIf(!ENABLED)(
       expect(picked).toHaveLength(2);
       for (const stack of picked) {
         const server = await launch(stack, { env: {}, readyTimeoutMs: 120_000, logFile: '/dev/null' });
-        tr(`${stack.id}: ready (${Math.round(server.coldStartMs)} ms), ${server.baseUrl}`);
+        tr(`${stack.id}: Deployment ready, ${server.baseUrl}`);
         const d = (await api.read(
           session.objects().find((o) => o.kind === 'Deployment' && o.metadata.name === server.host.split('.')[0])!,
         )) as Any;
