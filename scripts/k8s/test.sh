@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the opt-in Kubernetes test (runner/src/k8s/cluster.k8s.test.ts) against a local control plane on
 # 127.0.0.1 built by scripts/k8s/build.sh, and writes its transcript to results/k8s/<date>-transcript.txt.
-# Needs: npm ci, the runner built (npm run build -w runner), and the binaries in ~/.cache/servebench-k8s/bin.
+# Needs: npm ci, the runner's dependencies built (it builds the runner itself), and the binaries in ~/.cache/servebench-k8s/bin.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${SERVEBENCH_K8S_HOME:-$HOME/.cache/servebench-k8s}/bin
@@ -22,6 +22,7 @@ mkdir -p "$(dirname "$OUT")"
   echo
 } >"$OUT"
 cd "$ROOT/runner"
+nice npm run build >/dev/null # dist/k8s/reaper.js: the SIGINT path a real run takes
 set +e
 SERVEBENCH_K8S_TEST=1 SERVEBENCH_K8S_TRANSCRIPT="$OUT.steps" nice npx vitest run src/k8s/cluster.k8s.test.ts \
   --reporter verbose --silent >"$OUT.vitest" 2>&1

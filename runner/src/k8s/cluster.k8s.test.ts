@@ -155,7 +155,19 @@ describe.skipIf(!ENABLED)(
     }, 120_000);
 
     it('--launcher k8s: objects created, Deployments ready on kwok, agents Job completes, Ctrl-C deletes everything', async () => {
-      const session = new K8sSession(api, { pollMs: 500, log: tr });
+      // Ctrl-C goes through the built reaper (dist/k8s/reaper.js, as in a real run) when it exists.
+      const reaper = fileURLToPath(new URL('../../dist/k8s/reaper.js', import.meta.url));
+      const target = { server: cluster.server, token: cluster.token, insecureSkipTlsVerify: true };
+      const session = new K8sSession(api, {
+        pollMs: 500,
+        log: tr,
+        ...(existsSync(reaper) ? { reaper: { script: reaper, target } } : {}),
+      });
+      tr(
+        existsSync(reaper)
+          ? 'SIGINT will delete through dist/k8s/reaper.js'
+          : 'no dist/k8s/reaper.js: SIGINT deletes in-process',
+      );
       const launch = k8sLauncher({ session, root: ROOT, render });
       const picked = stacks.filter((s) => ['fastify+ort', 'fastapi+ort'].includes(s.id));
       expect(picked).toHaveLength(2);

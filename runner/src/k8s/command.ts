@@ -7,7 +7,9 @@ import { renderK8s } from './render.js';
 export function registerK8sCommands(program: Command, root: string): void {
   program
     .command('k8s')
-    .description('Kubernetes manifests for applying by hand (servebench run --launcher k8s applies the same objects itself)')
+    .description(
+      'Kubernetes manifests for applying by hand (servebench run --launcher k8s applies the same objects itself)',
+    )
     .command('render')
     .description('Deployments + Services per stack (requests = limits) and an Indexed Job of load agents')
     .option('--stacks <list>', 'comma-separated stack ids (default: all discovered)')

@@ -1,5 +1,8 @@
 // --launcher k8s against a STAND-IN API server (stand-in-api.ts): what the launcher creates, waits
 // for, collects and deletes. The real API server: cluster.k8s.test.ts (opt-in).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StackSpec } from '../discover.js';
 import { LaunchError } from '../launch/types.js';
@@ -88,6 +91,28 @@ describe('k8s launcher (stand-in API server)', () => {
     expect((err as LaunchError).phase).toBe('ready');
     expect((err as Error).message).toMatch(/K8S_NOT_READY.*3000 ms/);
     expect(api.store.size).toBe(0);
+  });
+
+  it('Ctrl-C with a reaper: the objects go to the reaper script (stdin, run synchronously), then exit 130', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-reaper-'));
+    const script = join(dir, 'stand-in-reaper.mjs');
+    // A stand-in reaper: records what it was asked to delete.
+    writeFileSync(
+      script,
+      `import { readFileSync, writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(join(dir, 'got.json'))}, readFileSync(0, 'utf8'));`,
+    );
+    const api = new StandInKubeApi();
+    const s = new K8sSession(api, { reaper: { script, target: { server: 'https://127.0.0.1:1' } } });
+    await k8sLauncher({ session: s, root: '/repo', render })(stack, launchOpts);
+    let code: number | undefined;
+    s.onInterrupt((c) => (code = c));
+    process.emit('SIGINT');
+    expect(code).toBe(130); // synchronous: the reaper finished before the handler returned
+    const got = JSON.parse(readFileSync(join(dir, 'got.json'), 'utf8'));
+    expect(got.target).toEqual({ server: 'https://127.0.0.1:1' });
+    expect(got.objects.map((o: { kind: string }) => o.kind)).toEqual(['Deployment', 'Service']);
+    expect(s.objects()).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('Ctrl-C deletes everything the session created, then exits 130', async () => {

@@ -1,5 +1,6 @@
 // `servebench run --launcher k8s`: the flags (parsed once, here), and the one session a run holds.
 // Stacks go through k8sLauncher; every HTTP cell's load goes through runCellOnK8s on that session.
+import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from '../load/types.js';
 import type { Launcher } from '../launch/types.js';
 import { runCellOnK8s } from './agents-job.js';
@@ -90,7 +91,10 @@ export function openK8sRun(
   settings: K8sRunSettings,
   o: { root: string; model: string; seed: number; log: (l: string) => void; api?: KubeApi },
 ): K8sRun {
-  const session = new K8sSession(o.api ?? clientKubeApi(kubeConfig()), { log: o.log });
+  const session = new K8sSession(o.api ?? clientKubeApi(kubeConfig()), {
+    log: o.log,
+    ...(o.api ? {} : { reaper: { script: fileURLToPath(new URL('./reaper.js', import.meta.url)), target: {} } }),
+  });
   const off = session.onInterrupt();
   active = { session, settings };
   const launcher = k8sLauncher({

@@ -1,7 +1,9 @@
 // One launcher session against a cluster: every object it creates is recorded, and cleanup() deletes
 // them all (newest first) and waits until they are gone. A SIGINT handler runs the same cleanup on
 // Ctrl-C before the process exits.
-import type { KubeApi } from './api.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { ApiTarget, KubeApi } from './api.js';
 import { K8sError } from './errors.js';
 import type { K8sObject } from './render.js';
 
@@ -13,6 +15,12 @@ export interface SessionOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Injected for tests; default Date.now. */
   now?: () => number;
+  /**
+   * Ctrl-C deletes through this script (reaper.js), run synchronously in its own node process, so the
+   * deletions finish even if another SIGINT handler exits the runner right after this one. Without it
+   * (or when the script is missing, e.g. from TypeScript sources) the session deletes asynchronously.
+   */
+  reaper?: { script: string; target: ApiTarget };
 }
 
 const key = (o: K8sObject) => `${o.apiVersion}/${o.kind}/${String(o.metadata.namespace ?? '')}/${o.metadata.name}`;
@@ -123,12 +131,28 @@ export class K8sSession {
   onInterrupt(exit: (code: number) => void = (c) => process.exit(c)): () => void {
     if (this.sigint) return () => this.offInterrupt();
     this.sigint = () => {
+      this.offInterrupt();
       this.o.log?.('interrupted: deleting everything this run created');
+      const r = this.o.reaper;
+      if (r && existsSync(r.script)) {
+        const objs = this.objects();
+        const out = spawnSync(process.execPath, [r.script], {
+          input: JSON.stringify({ target: r.target, objects: objs }),
+          stdio: ['pipe', 'inherit', 'inherit'],
+          timeout: 120_000,
+        });
+        if (out.status === 0) this.created.splice(0, this.created.length);
+        else this.o.log?.(`reaper exited ${out.status ?? out.signal}: some objects may be left`);
+        this.o.log?.(`reaper deleted ${out.status === 0 ? objs.length : 'not all of the'} object(s)`);
+        exit(130);
+        return;
+      }
       this.cleanup()
         .catch((e: Error) => this.o.log?.(e.message))
         .finally(() => exit(130));
     };
-    process.once('SIGINT', this.sigint);
+    // First in line: the runner's other SIGINT handlers (child process groups, compose) exit at once.
+    process.prependListener('SIGINT', this.sigint);
     return () => this.offInterrupt();
   }
 
