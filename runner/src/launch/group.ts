@@ -17,6 +17,23 @@ export interface GroupLeader {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** p, or fallback() after ms; the timer is cleared once p settles (a pending one would hold the runner's exit). */
+function within<T>(p: Promise<T>, ms: number, fallback: () => T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(fallback()), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
 /** Process groups started here and not yet seen gone: SIGKILLed if the runner exits or is interrupted. */
 const groups = new Set<number>();
 let hooked = false;
@@ -111,7 +128,7 @@ export async function stopGroup(
   if (pgid > 0) {
     if (o.term === 'leader') {
       if (!child.exited()) leader.kill('SIGTERM');
-      await Promise.race([ended, sleep(graceMs)]);
+      await within(ended, graceMs, () => undefined);
     } else {
       signalGroup(pgid, 'SIGTERM');
       await groupGone(pgid, graceMs);
@@ -119,7 +136,7 @@ export async function stopGroup(
     if (groupMembers(pgid).length > 0) signalGroup(pgid, 'SIGKILL');
     if (await groupGone(pgid, 10_000)) groups.delete(pgid);
   }
-  return Promise.race([ended, sleep(5000).then(() => child.exited() ?? { code: null, signal: null })]);
+  return within(ended, 5000, () => child.exited() ?? { code: null, signal: null });
 }
 
 /** The group is gone by itself (its leader exited and nothing is left): no longer tracked. */
