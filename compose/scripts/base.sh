@@ -44,6 +44,7 @@ if [ "$force" = 0 ] && [ "$(docker image inspect --format '{{index .Config.Label
 fi
 command -v debootstrap >/dev/null 2>&1 || { echo "base.sh: debootstrap is missing; run: apt-get install -y debootstrap" >&2; exit 69; }
 
+old=$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
 rootfs="$build/rootfs-$name-$suite"
 t0=$(date +%s)
 if [ "$(cat "$rootfs/.servebench-debootstrap-ok" 2>/dev/null)" != "${include:-none}" ]; then
@@ -71,6 +72,8 @@ tar -C "$rootfs" --exclude=./.servebench-debootstrap-ok --exclude='./proc/*' --e
       --change 'CMD ["node"]' \
       - "$image" >/dev/null
 t2=$(date +%s)
+# The base it replaced (a stale package list): removed unless an image still builds on it.
+[ -n "$old" ] && [ "$old" != "$(docker image inspect --format '{{.Id}}' "$image")" ] && docker rmi "$old" >/dev/null 2>&1 || true
 size=$(docker image inspect "$image" --format '{{.Size}}')
 echo "base.sh: $image: debootstrap $((t1 - t0)) s, import $((t2 - t1)) s, $((size / 1000000)) MB" >&2
 echo "$image"
