@@ -37,6 +37,12 @@ export interface Backend {
    * batches them itself). Absent means 1: an in-process model computes one batch at a time.
    */
   readonly concurrency?: number;
+  /**
+   * Padded tokens per embed() call when a large request is computed in parts (absent: MAX_CALL_TOKENS in
+   * pipeline.ts). A slow runtime takes smaller parts, so work whose client went away stops sooner: the part
+   * in progress always runs to its end.
+   */
+  readonly maxCallTokens?: number;
 }
 
 /** Errors a backend raises, with stable codes that servers map to HTTP and gRPC statuses. */

@@ -10,6 +10,7 @@ const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b', 'c'].join
 /** A stand-in backend: each embed() stays in flight until the test releases it. */
 class StandInBackend implements Backend {
   readonly id = 'stand-in';
+  maxCallTokens?: number;
   readonly calls: EncodedBatch[] = [];
   private readonly waiting: Array<() => void> = [];
   info = () => ({});
@@ -143,5 +144,19 @@ describe('Pipeline parts (MAX_CALL_TOKENS)', () => {
     expect(await abandoned).toBe('rejected');
     expect(backend.calls).toHaveLength(1); // the other parts never ran
     expect(pipeline.queuedTokens).toBe(0);
+  });
+
+  it("takes the backend's smaller part budget when it has one (slow runtimes)", async () => {
+    const { pipeline, backend } = setup(1_000_000);
+    backend.maxCallTokens = 128;
+    const texts = Array.from({ length: 5 }, () => 'a '.repeat(62)); // 64 tokens each: 2 per part
+    let done = false;
+    const whole = pipeline.predict(texts).finally(() => (done = true));
+    while (!done) {
+      await turn();
+      backend.releaseAll();
+    }
+    expect((await whole).vectors).toHaveLength(5);
+    expect(backend.calls.map((b) => b.batch)).toEqual([2, 2, 1]);
   });
 });

@@ -157,9 +157,9 @@ export class Pipeline {
         seqLen: r.seqLen,
       };
     }
-    // One queue turn; a large request is computed in parts of at most MAX_CALL_TOKENS padded tokens,
-    // so a client that goes away stops its work after the part in progress.
-    const parts = splitByTokens(tok.ids, MAX_CALL_TOKENS);
+    // One queue turn; a large request is computed in parts of at most MAX_CALL_TOKENS padded tokens (or the
+    // backend's own smaller budget), so a client that goes away stops its work after the part in progress.
+    const parts = splitByTokens(tok.ids, this.backend.maxCallTokens ?? MAX_CALL_TOKENS);
     let inferMs = 0;
     let rows = 0;
     let seqLen = 0;

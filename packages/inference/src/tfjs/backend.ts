@@ -79,14 +79,26 @@ async function selectRuntime(o: TfjsSessionInit, passedOver: string[]): Promise<
 }
 
 /** The forged BERT in TensorFlow.js, computing the ONNX graph's math over the ONNX file's own weights. */
+/** Padded tokens per call on the slow (non-native) tfjs backends: one text of the longest sequence. */
+export const SLOW_CALL_TOKENS = 512;
+
 export class TfjsBackend implements Backend {
   readonly id: TfjsBackendId;
   private readonly opts: Readonly<TfjsOptions>;
   private session: ModelSession | undefined;
 
+  /**
+   * tfjs-wasm runs BERT about ten times slower than onnxruntime: a 16 x 512 part took 18 s here, so an abandoned
+   * large request held the model that long. One 512-token text per part (about 1 s). `tfjs` (the first runtime
+   * that loads) is treated as slow too; the native libtensorflow runtimes keep the pipeline's default.
+   */
+  readonly maxCallTokens: number | undefined;
+
   constructor(opts: TfjsOptions) {
     this.opts = Object.freeze({ thread: 'worker', ...opts });
     this.id = opts.backend;
+    this.maxCallTokens =
+      opts.backend === 'tfjs-node' || opts.backend === 'tfjs-node-gpu' ? undefined : SLOW_CALL_TOKENS;
   }
 
   info(): Record<string, string> {

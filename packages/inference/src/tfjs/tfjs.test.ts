@@ -8,7 +8,7 @@ import type { EncodedBatch, Embeddings } from '../backend.js';
 import { packBatch } from '../batch.js';
 import { OrtBackend } from '../ort.js';
 import { WordPieceTokenizer } from '../tokenizer/index.js';
-import { TfjsBackend } from './backend.js';
+import { SLOW_CALL_TOKENS, TfjsBackend } from './backend.js';
 import { loadRuntime } from './runtime.js';
 
 const TOLERANCE = 1e-4;
@@ -158,4 +158,15 @@ describe('tfjs-wasm and the event loop', () => {
     expect(main, 'turns while the model computes on the main thread').toBeLessThanOrEqual(1);
     expect(worker, 'turns while the model computes on the worker thread').toBeGreaterThanOrEqual(20);
   }, 120_000);
+});
+
+describe('tfjs part budget', () => {
+  it('computes large requests in one-text parts unless the runtime is native libtensorflow', () => {
+    const of = (backend: 'tfjs' | 'tfjs-wasm' | 'tfjs-node' | 'tfjs-node-gpu') =>
+      new TfjsBackend({ backend, modelPath: 'unused.onnx', device: 'cpu', intraOpThreads: 1 }).maxCallTokens;
+    expect(of('tfjs-wasm')).toBe(SLOW_CALL_TOKENS);
+    expect(of('tfjs')).toBe(SLOW_CALL_TOKENS);
+    expect(of('tfjs-node')).toBeUndefined();
+    expect(of('tfjs-node-gpu')).toBeUndefined();
+  });
 });
