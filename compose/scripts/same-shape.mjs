@@ -29,8 +29,8 @@ const DATA_KEYED = [
   /\.backendInfo\./,
   /\.serverTiming\.[^.]+/,
   /\.batching\.sizes\./,
-  // Compose containers are not pinned yet (README, Placement): placement holds a reason instead of the read-back.
-  /^\$\.stacks\[\]\.placement\./,
+  // One entry per process of the tree read back: a container's tree is not the host process tree.
+  /^\$\.stacks\[\]\.placement\.processes\[\]\./,
 ];
 const keep = (p) => !DATA_KEYED.some((re) => re.test(p));
 
@@ -54,6 +54,9 @@ for (const [r, launcher] of [
     if (s.launcher !== launcher) problems.push(`${s.id}: launcher ${s.launcher}, expected ${launcher}`);
     if (s.status !== 'ok') problems.push(`${s.id} (${launcher}): ${s.status}: ${s.reason ?? ''}`);
     if (!s.cells.some((c) => c.resources?.samples.length)) problems.push(`${s.id} (${launcher}): no resource samples`);
+    // Placement on (the default on 2+ CPUs): the whole tree, containers included, read back inside the server set.
+    if (r.settings.placement && !s.placement?.applied)
+      problems.push(`${s.id} (${launcher}): placement not applied: ${s.placement?.reason ?? 'no record'}`);
   }
 }
 const cellKeys = (r) =>

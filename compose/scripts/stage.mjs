@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Stages the build context of the Node server image, offline: every built Node server workspace
-// plus the runtime closure of its dependencies (dependencies, installed optionalDependencies and
+// Stages the build context of the Node server image, offline: every built Node server workspace and the
+// runner (for the load agents) plus the runtime closure of its dependencies (dependencies, installed optionalDependencies and
 // peerDependencies, resolved the way Node resolves them), laid out at the same paths as in the
 // repo so that node_modules lookups and workspace symlinks work unchanged. Dev tools (typescript,
 // vitest, turbo, ...) and other platforms' native binaries are left out.
@@ -84,6 +84,11 @@ for (const s of servers) {
     throw new Error(`${relative(root, s.dir)} is not built (no dist/); run: npx turbo run build`);
   visit(realpathSync(s.dir));
 }
+// The runner too: the Kubernetes load-agent Job runs `node /app/runner/dist/cli.js agent` in this image.
+const runner = join(root, 'runner');
+if (!existsSync(join(runner, 'dist', 'cli.js')))
+  throw new Error('runner is not built (no dist/); run: npx turbo run build');
+visit(realpathSync(runner));
 for (const p of packages) {
   if (!p.startsWith(root + sep)) throw new Error(`${p} lies outside the repo; cannot stage it`);
 }
@@ -128,6 +133,8 @@ for (const l of links) {
   symlinkSync(readlinkSync(l), dest);
 }
 cpSync(join(here, '..', 'node', 'healthcheck.mjs'), join(app, 'healthcheck.mjs'));
+// The runner finds its repo root by turbo.json and the workspaces by the root package.json.
+for (const f of ['package.json', 'turbo.json']) cpSync(join(root, f), join(app, f));
 
 let commit = 'unknown';
 try {

@@ -30,6 +30,23 @@ describe.runIf(enabled)('compose round trip (CI)', () => {
     }
   }, 30_000);
 
+  it('the node image carries the runner, whose agent command the Kubernetes load-agent Job runs', async () => {
+    const r = await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--entrypoint',
+      'node',
+      'servebench-node:local',
+      '/app/runner/dist/cli.js',
+      'agent',
+      '--help',
+    ]).catch((e: Error) => e);
+    expect(r).not.toBeInstanceOf(Error);
+    expect((r as { stdout: string }).stdout).toMatch(/Usage: servebench agent/);
+  }, 60_000);
+
   it('the smoke profile through --launcher compose has the process launcher shape', async () => {
     const out = mkdtempSync(join(tmpdir(), 'servebench-compose-ci-'));
     const smoke = (launcher: string) =>
@@ -59,10 +76,19 @@ describe.runIf(enabled)('compose round trip (CI)', () => {
     expect(shape instanceof Error ? shape.stderr : '').toBe('');
     expect((shape as { stdout: string }).stdout).toMatch(/same-shape: ok/);
     for (const id of STACKS.split(',')) expect((shape as { stdout: string }).stdout).toContain(`${id}:`);
-    // Triton stacks: their model server ran in the triton container, reached over loopback.
     const composed = JSON.parse(readFileSync(join(out, 'compose', 'compose', 'results.json'), 'utf8')) as {
-      stacks: Array<{ id: string; backendInfo?: Record<string, string> }>;
+      stacks: Array<{
+        id: string;
+        backendInfo?: Record<string, string>;
+        placement?: { applied: boolean; processes?: unknown[] };
+      }>;
     };
+    // --cpus (default server=0, load=1 here): every container's processes were read back inside the server set.
+    for (const s of composed.stacks) {
+      expect(s.placement?.applied, s.id).toBe(true);
+      expect(s.placement?.processes?.length, s.id).toBeGreaterThan(0);
+    }
+    // Triton stacks: their model server ran in the triton container, reached over loopback.
     for (const s of composed.stacks.filter((x) => x.id.includes('+triton-'))) {
       expect(s.backendInfo?.launcher, s.id).toMatch(/container servebench-triton:/);
       expect(s.backendInfo?.model_server_url, s.id).toMatch(/^(http:\/\/)?127\.0\.0\.1:\d+$/);

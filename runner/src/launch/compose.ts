@@ -12,6 +12,7 @@ import { envFileText, needsGpu, parseConfigImages, portVar, servicesOf, stackPro
 import { prepareModelServer, type ComposeModelServerConfig } from './compose-modelserver.js';
 import { guardProject } from './compose-reaper.js';
 import { dockerStats, sumSamplers } from './compose-stats.js';
+import { formatCpuList } from '../placement/cpus.js';
 import { recordModelServerInfo } from './modelserver.js';
 import { stackReady } from './ready.js';
 import { LaunchError, type LaunchedStack, type Launcher } from './types.js';
@@ -179,6 +180,15 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
       if (!id) throw new LaunchError('spawn', `compose up started no container for ${svc}`);
       const c = followContainer(id, sink);
       containers.push(c);
+      // --cpus: the container's cgroup cpuset is set right after it starts (its model loads later); the
+      // placement wrapper then reads every process of it back from /proc, as for the process launcher.
+      if (opts.cpus?.length) {
+        const set = formatCpuList(opts.cpus);
+        const pinned = await runToEnd(['docker', 'update', '--cpuset-cpus', set, id], { timeoutMs: 15_000 });
+        note(`[cpuset ${svc}: ${set}, ${pinned.code}] ${pinned.stderr}`);
+        if (pinned.code !== 0)
+          throw new LaunchError('spawn', `docker update --cpuset-cpus ${set} ${svc} failed: ${pinned.stderr.trim()}`);
+      }
       return c;
     };
 

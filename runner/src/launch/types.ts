@@ -9,7 +9,7 @@ export interface LaunchOptions {
   logFile: string;
   /** HTTP path probed for readiness (default /readyz). */
   readyPath?: string;
-  /** CPU placement: the server (and every process it starts) runs under `taskset -c` on these CPUs. */
+  /** CPU placement: the server (and every process it starts) runs under `taskset -c` on these CPUs (compose: its containers' cpuset). */
   cpus?: readonly number[];
 }
 

@@ -33,7 +33,8 @@ export function pinRunner(p: Placement | null): void {
 /**
  * Wraps a launcher: the stack starts under `taskset -c <server set>` (model servers too), and once it
  * is ready every process and thread of its tree is read back; one allowed outside the set fails the
- * stack (stopped, LaunchError with the escaped processes). Compose containers are not pinned (recorded).
+ * stack (stopped, LaunchError with the escaped processes). Compose containers get the server set as their
+ * cpuset (read back the same way, through their host pids); k8s pods are placed by the scheduler (recorded).
  */
 export function placeLaunches(p: Placement | null, launcher: 'process' | 'compose' | 'k8s'): (l: Launcher) => Launcher {
   return (launch) => async (stack, opts) => {
@@ -42,18 +43,17 @@ export function placeLaunches(p: Placement | null, launcher: 'process' | 'compos
       placed.set(server, { applied: false, reason: '--cpus none' });
       return server;
     }
-    if (launcher !== 'process') {
+    if (launcher === 'k8s') {
       const server = await launch(stack, opts);
       placed.set(server, {
         applied: false,
         reason:
-          launcher === 'k8s'
-            ? 'k8s pods are placed by the scheduler (requests = limits, anti-affinity to the agents), not pinned here'
-            : 'compose containers are not pinned (no cpuset yet); only the load engine is',
+          'k8s pods are placed by the scheduler (requests = limits, anti-affinity to the agents), not pinned here',
         load: formatCpuList(p.load),
       });
       return server;
     }
+    // Processes start under taskset; compose containers get the set as their cgroup cpuset. Both are read back.
     const server = await launch(stack, { ...opts, cpus: p.server });
     const tree = treeAffinity(server.pids?.() ?? [server.pid], p.server);
     if (tree.escaped.length) {
