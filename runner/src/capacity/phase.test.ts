@@ -92,6 +92,16 @@ describe('runCapacityPhase', () => {
     expect(r!.capacityRps!).toBeLessThanOrEqual(500 - Math.log(100) / 0.02);
   });
 
+  it('steps down by 1.5x when the first probe fails, so a capacity far under saturation is still bracketed', async () => {
+    const calls: ProbeSpec[] = [];
+    // Serves 218 req/s: p99 <= 50 ms up to about 126 req/s, under a third of the matrix's 420.
+    const [r] = await runCapacityPhase(phase({}, calls, 218));
+    expect(calls.slice(0, 4).map((c) => c.rate)).toEqual([315, 210, 140, 93.3]);
+    expect(r!.stop).toBe('converged');
+    expect(r!.capacityRps!).toBeLessThanOrEqual(218 - Math.log(100) / 0.05);
+    expect(r!.capacityRps!).toBeGreaterThan(100);
+  });
+
   it('never offers more than 1.5x the matrix saturation rate: a pass there stops the search as max-rate', async () => {
     const calls: ProbeSpec[] = [];
     // The simulated server serves 5,000 req/s, but the matrix saw at most 420: the search stops at 630.

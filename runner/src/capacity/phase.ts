@@ -35,17 +35,21 @@ export interface CapacityPhase {
 const WINDOW_MS = 500;
 /**
  * With a closed-loop saturation rate from the matrix (its best req/s), the search starts at START_SHARE of it,
- * steps by NEAR_GROWTH (capacity at a p99 SLO lies a little under saturation, so doubling from there only buys
- * one doomed, slow-draining probe) and never offers more than MAX_SHARE of it: an open loop cannot sustain more
- * than the server's saturation rate, so a pass far above it is a measurement error, not a capacity.
+ * steps up by NEAR_GROWTH (capacity at a p99 SLO lies a little under saturation, so doubling from there only buys
+ * one doomed, slow-draining probe), down by NEAR_SHRINK (a tight SLO can put capacity far under saturation:
+ * tfjs-wasm's lay under half of it, out of reach of five 1.2x steps) and never offers more than MAX_SHARE of it:
+ * an open loop cannot sustain more than the server's saturation rate, so a pass far above it is a measurement
+ * error, not a capacity.
  */
 const START_SHARE = 0.75;
 const NEAR_GROWTH = 1.2;
+const NEAR_SHRINK = 1.5;
 const MAX_SHARE = 1.5;
 
 interface Plan {
   startRate: number;
   growth: number;
+  shrink: number;
   maxRate: number;
 }
 
@@ -57,6 +61,7 @@ async function planSearch(p: CapacityPhase, task: Task, timeoutMs: number): Prom
     return {
       startRate: sat * START_SHARE,
       growth: Math.min(s.growth, NEAR_GROWTH),
+      shrink: Math.min(s.growth, NEAR_SHRINK),
       maxRate: Math.max(s.minRate, Math.min(s.maxRate, sat * MAX_SHARE)),
     };
   }
@@ -69,7 +74,7 @@ async function planSearch(p: CapacityPhase, task: Task, timeoutMs: number): Prom
     windowMs: 1000,
     timeoutMs,
   });
-  return { startRate: c1.rps > 0 ? c1.rps : s.minRate, growth: s.growth, maxRate: s.maxRate };
+  return { startRate: c1.rps > 0 ? c1.rps : s.minRate, growth: s.growth, shrink: s.growth, maxRate: s.maxRate };
 }
 
 async function probe(
@@ -129,7 +134,7 @@ export async function runCapacityPhase(p: CapacityPhase): Promise<CapacityResult
     try {
       const plan = await planSearch(p, task, timeoutMs);
       p.note(
-        `capacity ${task}: SLO p99 <= ${slo} ms, first probe at ${plan.startRate.toPrecision(3)} req/s (x${plan.growth} steps, at most ${plan.maxRate.toPrecision(3)})`,
+        `capacity ${task}: SLO p99 <= ${slo} ms, first probe at ${plan.startRate.toPrecision(3)} req/s (x${plan.growth} up, /${plan.shrink} down, at most ${plan.maxRate.toPrecision(3)})`,
       );
       const r = await searchCapacity(
         async (rate, phase) => {

@@ -7,6 +7,8 @@ export interface SearchBounds {
   minRate: number;
   maxRate: number;
   growth: number;
+  /** Bracketing divides the rate by this while probes fail (default: growth). */
+  shrink?: number;
   tolerance: number;
   maxProbes: number;
 }
@@ -37,14 +39,15 @@ export function checkBounds(b: SearchBounds): void {
   };
   if (!(b.minRate > 0) || !(b.maxRate >= b.minRate)) bad(`rates ${b.minRate}..${b.maxRate}`);
   if (!(b.growth > 1)) bad(`growth ${b.growth} (must be > 1)`);
+  if (b.shrink !== undefined && !(b.shrink > 1)) bad(`shrink ${b.shrink} (must be > 1)`);
   if (!(b.tolerance > 0 && b.tolerance < 1)) bad(`tolerance ${b.tolerance}`);
   if (!(Number.isInteger(b.maxProbes) && b.maxProbes >= 1)) bad(`maxProbes ${b.maxProbes}`);
   if (!(b.startRate > 0)) bad(`startRate ${b.startRate}`);
 }
 
 /**
- * Highest passing rate. Bracketing: from startRate, multiply by growth while probes pass, divide
- * while they fail, until one passes and one fails (or a bound or the probe budget is hit). Then
+ * Highest passing rate. Bracketing: from startRate, multiply by growth while probes pass, divide by
+ * shrink while they fail, until one passes and one fails (or a bound or the probe budget is hit). Then
  * bisect [lo, hi] until converged(). The trace lists every probe in order.
  */
 export async function searchCapacity<T extends { pass: boolean }>(
@@ -84,7 +87,7 @@ export async function searchCapacity<T extends { pass: boolean }>(
         stop = 'below-min-rate';
         break;
       }
-      rate = clamp(rate / b.growth);
+      rate = clamp(rate / (b.shrink ?? b.growth));
     }
   }
 
