@@ -169,29 +169,3 @@ export function dockerStats(containerId: string): { sampler(): Sampler; close():
     close: () => close(),
   };
 }
-
-/**
- * Several containers' samplers as one (a proxy stack and its model server): readings summed in order,
- * as many as the shortest series has (each container's readings come once a second, not in step).
- */
-export function sumSamplers(parts: Sampler[]): Sampler {
-  const first = parts[0]!;
-  if (parts.length === 1) return first;
-  let stopped: ResourceSeries | undefined;
-  return {
-    startEpochMs: first.startEpochMs,
-    elapsedS: () => first.elapsedS(),
-    stop: () => {
-      if (stopped) return stopped;
-      const series = parts.map((p) => p.stop().samples);
-      const n = Math.min(...series.map((s) => s.length));
-      const samples: ResourceSample[] = series[0]!.slice(0, n).map((s, i) => ({
-        tS: s.tS,
-        cpuPct: series.reduce((a, x) => a + x[i]!.cpuPct, 0),
-        rssMb: series.reduce((a, x) => a + x[i]!.rssMb, 0),
-        procs: series.reduce((a, x) => a + x[i]!.procs, 0),
-      }));
-      return (stopped = summarizeSeries(samples));
-    },
-  };
-}

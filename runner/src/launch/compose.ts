@@ -11,7 +11,8 @@ import { followContainer, type FollowedContainer } from './compose-container.js'
 import { envFileText, needsGpu, parseConfigImages, portVar, servicesOf, stackProject } from './compose-map.js';
 import { prepareModelServer, type ComposeModelServerConfig } from './compose-modelserver.js';
 import { guardProject } from './compose-reaper.js';
-import { dockerStats, sumSamplers } from './compose-stats.js';
+import { sumSamplers } from '../resources/sampler.js';
+import { dockerStats } from './compose-stats.js';
 import { formatCpuList } from '../placement/cpus.js';
 import { recordModelServerInfo } from './modelserver.js';
 import { stackReady } from './ready.js';

@@ -3,7 +3,7 @@
 // triton.ts, tfserving.ts.
 import type { ModelFiles } from '@servebench/model';
 import type { RunSettings } from '../profiles.js';
-import { startSampler, summarizeSeries, type ResourceSample, type Sampler } from '../resources/sampler.js';
+import { startSampler, sumSamplers } from '../resources/sampler.js';
 import { launchTfServing } from './tfserving.js';
 import { launchTriton } from './triton.js';
 import { LaunchError, type LaunchedStack, type Launcher } from './types.js';
@@ -116,7 +116,7 @@ export function withModelServer(launch: Launcher, o: ModelServerHookOptions): La
       ...inner,
       exited: () => inner.exited() ?? msDied(),
       logTail: () => (msDied() ? `model server log:\n${ms.logTail()}` : inner.logTail()),
-      sampleResources: () => combinedSampler([inner.pid, ms.pid]),
+      sampleResources: () => sumSamplers([inner.pid, ms.pid].map((p) => startSampler(p, 250))),
       pids: () => [...(inner.pids?.() ?? [inner.pid]), ms.pid],
       stop: async () => {
         try {
@@ -128,26 +128,5 @@ export function withModelServer(launch: Launcher, o: ModelServerHookOptions): La
     };
     recordModelServerInfo(launched, { ...ms.info, model_server_cold_start_ms: String(ms.coldStartMs) });
     return launched;
-  };
-}
-
-/** One Sampler over several process trees, summed sample by sample (they tick together). */
-function combinedSampler(pids: number[]): Sampler {
-  const parts = pids.map((p) => startSampler(p, 250));
-  const first = parts[0]!;
-  return {
-    startEpochMs: first.startEpochMs,
-    elapsedS: () => first.elapsedS(),
-    stop: () => {
-      const series = parts.map((p) => p.stop().samples);
-      const n = Math.min(...series.map((s) => s.length));
-      const samples: ResourceSample[] = series[0]!.slice(0, n).map((s, i) => ({
-        tS: s.tS,
-        cpuPct: series.reduce((a, x) => a + x[i]!.cpuPct, 0),
-        rssMb: series.reduce((a, x) => a + x[i]!.rssMb, 0),
-        procs: series.reduce((a, x) => a + x[i]!.procs, 0),
-      }));
-      return summarizeSeries(samples);
-    },
   };
 }
