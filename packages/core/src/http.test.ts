@@ -4,8 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readBody } from './body.js';
 import { parseServerConfig } from './config.js';
-import { hardenHttp } from './http.js';
-import { requestSignal } from './request-context.js';
+import { hardenHttp, requestSignal } from './http.js';
 import { redactAddresses, toServeError } from './service.js';
 import { BackendError } from '@servebench/inference';
 
@@ -31,8 +30,8 @@ afterEach(async () => {
 async function start(onAbort?: () => void): Promise<number> {
   const server = http.createServer(async (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/slow') {
-      const signal = requestSignal();
-      signal?.addEventListener('abort', () => onAbort?.());
+      const signal = requestSignal(req, res);
+      signal.addEventListener('abort', () => onAbort?.());
       return;
     }
     try {

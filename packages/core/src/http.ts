@@ -2,13 +2,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ServeError } from '@servebench/contract';
 import type { ServerConfig } from './config.js';
-import { withRequestSignal } from './request-context.js';
 import { errorReply } from './service.js';
 
 /** After an answer sent before the body was read, how long the rest is read and discarded before the socket is destroyed. */
 export const LINGER_MS = 5000;
 
-const busy = new WeakMap<Socket, number>();
+const signals = new WeakMap<IncomingMessage, AbortSignal>();
 const declaredLength = (req: IncomingMessage) => Number(req.headers['content-length']);
 const hasBody = (req: IncomingMessage) => req.headers['transfer-encoding'] !== undefined || declaredLength(req) > 0;
 
@@ -60,12 +59,38 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
 }
 
 /**
+ * The abort signal of `req`: it fires when the client goes away before `res` is finished. Made on
+ * first use, so routes that never wait on anything (hello_world, tokenize) pay nothing for it.
+ */
+export function requestSignal(req: IncomingMessage, res: ServerResponse): AbortSignal {
+  let signal = signals.get(req);
+  if (signal) return signal;
+  const abort = new AbortController();
+  signal = abort.signal;
+  signals.set(req, signal);
+  if (res.closed) {
+    if (!res.writableFinished) abort.abort();
+  } else {
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+  }
+  return signal;
+}
+
+/** Whether a request on `socket` is being answered (Node attaches the response to its socket until it is finished). */
+const busy = (socket: Socket) => {
+  const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  return res != null && !res.writableFinished;
+};
+
+/**
  * Hardens a node:http server against slow, idle and oversized clients, for every framework alike:
  * - header, request and idle timeouts and a connection cap from the shared config;
  * - 413 at once for a Content-Length over the body limit, and for `Expect: 100-continue` with one
  *   (no 100 Continue is sent); an answer sent before the body was read closes the connection after
  *   a bounded linger, so an endless chunked body is cut off once the framework sees the limit;
- * - the request's abort signal (requestSignal()) fires when its client goes away before the answer;
+ * - requestSignal(req, res) gives a request's abort signal, fired when its client goes away first;
  * - Node's own 400/408/431 answers use the contract's error format (unless the framework has its own).
  * Call it on the server before it listens.
  */
@@ -85,7 +110,7 @@ export function hardenHttp(server: Server, config: Readonly<ServerConfig>): void
   // A connection that stays idle (no request in progress) past the idle timeout is closed; one
   // whose request is being computed is left alone (its body had requestTimeout to arrive).
   server.on('timeout', (socket: Socket) => {
-    if (!busy.get(socket)) socket.destroy();
+    if (!busy(socket)) socket.destroy();
   });
   if (server.listenerCount('clientError') === 0) server.on('clientError', answerClientError);
 
@@ -93,13 +118,6 @@ export function hardenHttp(server: Server, config: Readonly<ServerConfig>): void
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (declaredLength(req) > limit) return tooLarge(req, res, limit);
-    const socket = req.socket;
-    busy.set(socket, (busy.get(socket) ?? 0) + 1);
-    const abort = new AbortController();
-    res.once('close', () => {
-      busy.set(socket, (busy.get(socket) ?? 1) - 1);
-      if (!res.writableFinished) abort.abort();
-    });
     if (hasBody(req)) {
       // An answer that goes out before the whole body arrived (an over-limit chunked body): close after it.
       const writeHead = res.writeHead;
@@ -108,9 +126,7 @@ export function hardenHttp(server: Server, config: Readonly<ServerConfig>): void
         return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
       } as typeof res.writeHead;
     }
-    withRequestSignal(abort.signal, () => {
-      for (const h of handlers) h.call(server, req, res);
-    });
+    for (const h of handlers) h.call(server, req, res);
   });
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (declaredLength(req) > limit) return tooLarge(req, res, limit);

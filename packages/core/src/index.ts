@@ -5,5 +5,4 @@ export * from './main.js';
 export * from './body.js';
 export * from './close.js';
 export * from './http.js';
-export * from './request-context.js';
 export { serverTiming } from '@servebench/inference';

@@ -21,7 +21,6 @@ import { readFileSync } from 'node:fs';
 import type { ServerConfig } from './config.js';
 import { embeddingJson } from './embedding-json.js';
 import { Metrics } from './metrics.js';
-import { requestSignal } from './request-context.js';
 
 /** What a framework adapter sends: status, headers and an already-serialised JSON body. */
 export interface Reply {
@@ -180,8 +179,8 @@ export class Service {
     let reply: Reply;
     try {
       const { texts, single } = parseTextsBody(raw, contentType, this.config.limits);
-      // Cancelled when the client goes away (hardenHttp), so abandoned work leaves the queue.
-      const r = await this.predictTexts(texts, signal ?? requestSignal());
+      // Cancelled when the client goes away (requestSignal), so abandoned work leaves the queue.
+      const r = await this.predictTexts(texts, signal);
       // Written straight from the Float32Array rows: byte-identical to JSON.stringify of Array.from(row).
       reply = json(200, embeddingJson(r.vectors, single), { 'server-timing': serverTiming(r.timing, r.batch) });
     } catch (e) {

@@ -6,6 +6,7 @@ import {
   errorReply,
   hardenHttp,
   readBody,
+  requestSignal,
   type Listening,
   type Reply,
   type ServerConfig,
@@ -46,7 +47,9 @@ export function buildApp(service: Service): express.Express {
   app.get('/readyz', async (_req, res) => send(res, await service.ready()));
   app.get('/metrics', async (_req, res) => send(res, await service.metricsText()));
   app.post('/tokenize', raw, (req, res) => send(res, service.tokenize(bodyOf(req), req.get('content-type'))));
-  app.post('/predict', raw, async (req, res) => send(res, await service.predict(bodyOf(req), req.get('content-type'))));
+  app.post('/predict', raw, async (req, res) =>
+    send(res, await service.predict(bodyOf(req), req.get('content-type'), requestSignal(req, res))),
+  );
   app.use((req, res) => send(res, service.unrouted(req.method, req.url)));
 
   const onError: ErrorRequestHandler = (err: { type?: string; status?: number }, _req, res, _next) => {

@@ -4,6 +4,7 @@ import {
   closeHttp,
   errorReply,
   hardenHttp,
+  requestSignal,
   type Listening,
   type Reply,
   type ServerConfig,
@@ -35,7 +36,10 @@ export function buildApp(service: Service): FastifyInstance {
   app.get('/metrics', async (_req, reply) => send(reply, await service.metricsText()));
   app.post('/tokenize', (req, reply) => send(reply, service.tokenize(bodyOf(req.body), req.headers['content-type'])));
   app.post('/predict', async (req, reply) =>
-    send(reply, await service.predict(bodyOf(req.body), req.headers['content-type'])),
+    send(
+      reply,
+      await service.predict(bodyOf(req.body), req.headers['content-type'], requestSignal(req.raw, reply.raw)),
+    ),
   );
   app.setNotFoundHandler((req, reply) => send(reply, service.unrouted(req.method, req.url)));
   app.setErrorHandler(async (err: { code?: string; statusCode?: number }, req, reply) => {

@@ -5,6 +5,7 @@ import {
   hardenHttp,
   errorReply,
   readBody,
+  requestSignal,
   type Listening,
   type Reply,
   type ServerConfig,
@@ -39,7 +40,12 @@ export function buildApp(service: Service): Hono<{ Bindings: HttpBindings }> {
   app.get('/readyz', async (c) => send(c, await service.ready()));
   app.get('/metrics', async (c) => send(c, await service.metricsText()));
   app.post('/tokenize', async (c) => send(c, service.tokenize(await raw(c), c.req.header('content-type'))));
-  app.post('/predict', async (c) => send(c, await service.predict(await raw(c), c.req.header('content-type'))));
+  app.post('/predict', async (c) =>
+    send(
+      c,
+      await service.predict(await raw(c), c.req.header('content-type'), requestSignal(c.env.incoming, c.env.outgoing)),
+    ),
+  );
   app.notFound((c) => send(c, service.unrouted(c.req.method, c.env.incoming.url ?? c.req.path)));
   app.onError((err, c) => send(c, errorReply(err)));
   return app;

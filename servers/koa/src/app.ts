@@ -7,6 +7,7 @@ import {
   errorReply,
   hardenHttp,
   readBody,
+  requestSignal,
   type Listening,
   type Reply,
   type ServerConfig,
@@ -28,7 +29,8 @@ export function buildApp(service: Service): Koa {
     [`GET ${ROUTES.readyz}`]: () => service.ready(),
     [`GET ${ROUTES.metrics}`]: () => service.metricsText(),
     [`POST ${ROUTES.tokenize}`]: async (ctx) => service.tokenize(await raw(ctx), ctx.get('content-type') || undefined),
-    [`POST ${ROUTES.predict}`]: async (ctx) => service.predict(await raw(ctx), ctx.get('content-type') || undefined),
+    [`POST ${ROUTES.predict}`]: async (ctx) =>
+      service.predict(await raw(ctx), ctx.get('content-type') || undefined, requestSignal(ctx.req, ctx.res)),
   };
   app.use(async (ctx) => {
     // Exact paths from the raw target (the contract's edge, packages/contract/src/edge.ts); HEAD is GET
