@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ServeError, decodeUnreserved } from '@servebench/contract';
 import {
@@ -17,7 +18,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 const send = (res: Response, r: Reply) => res.status(r.status).set(r.headers).send(r.body);
 const bodyOf = (req: Request): Uint8Array => (Buffer.isBuffer(req.body) ? req.body : new Uint8Array());
 
-/** Builds the express app; never listens. */
+/** Builds the express app; never listens (listen() decodes `%`-escaped unreserved characters before it). */
 export function buildApp(service: Service): express.Express {
   const app = express();
   // Fairness: no etag, no x-powered-by, no request logging in any stack.
@@ -26,10 +27,7 @@ export function buildApp(service: Service): express.Express {
   // The contract's exact paths: no case or trailing-slash leniency, `%5F` is `_` (packages/contract/src/edge.ts).
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
-  app.use((req, _res, next) => {
-    if (req.url.includes('%')) req.url = decodeUnreserved(req.url);
-    next();
-  });
+  // `%5F` is `_`: decoded before express sees the URL (in listen), not in a middleware every request crosses.
   // Bodies are read raw and parsed by the shared core, so every stack parses JSON identically. Not
   // express.raw: body-parser reads an over-limit body to its end before answering 413, and an endless
   // chunked body has none; readBody answers at the limit (hardenHttp then closes after a linger).
@@ -74,8 +72,13 @@ export function buildApp(service: Service): express.Express {
 
 /** Listens on config.host:config.port (0 = any free port). */
 export async function listen(service: Service, config: Readonly<ServerConfig>): Promise<Listening> {
-  const server = buildApp(service).listen(config.port, config.host);
+  const app = buildApp(service);
+  const server = createServer((req, res) => {
+    if (req.url?.includes('%')) req.url = decodeUnreserved(req.url);
+    app(req, res);
+  });
   hardenHttp(server, config); // timeouts, connection cap, early 413, cancel on disconnect (before 'listening')
+  server.listen(config.port, config.host);
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,
