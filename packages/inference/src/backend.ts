@@ -20,6 +20,11 @@ export interface Embeddings {
   data: Float32Array;
   batch: number;
   dim: number;
+  /**
+   * ms of the embed() call spent waiting for the runtime to finish an earlier call (the second call
+   * in flight on a model thread). Servers count it as queue time, not inference time.
+   */
+  waitedMs?: number;
 }
 
 export interface Backend {

@@ -3,10 +3,12 @@
 // inference (no HTTP reads, no shedding, no /healthz). On a worker thread (the default) the main
 // thread keeps parsing, tokenizing and answering while the model runs. Each backend provides one
 // `open` function that builds a ModelSession; this module runs it inline or hosts it in
-// model-worker.ts behind a small request/reply protocol.
+// model-worker.ts behind a small request/reply protocol, with up to two calls in flight (see
+// worker-session.ts) and the output transferred back, not copied.
 import { parentPort, type Worker } from 'node:worker_threads';
 import { BackendError, type BackendErrorCode, type EncodedBatch } from './backend.js';
 import { spawnWorker } from './worker-spawn.js';
+import { SKIPPED_MESSAGE, WorkerSession, isCancelled, newCancelFlags } from './worker-session.js';
 
 export type ModelThread = 'main' | 'worker';
 
@@ -16,12 +18,17 @@ export type ModelInput = Pick<EncodedBatch, 'batch' | 'seqLen' | 'inputIds' | 'a
 export interface ModelOutput {
   data: Float32Array;
   dim: number;
+  /** ms of the call spent waiting for the thread to finish an earlier call (see WorkerSession); 0 or absent otherwise. */
+  waitedMs?: number;
 }
 
 export interface ModelSession {
   /** Facts known only once the model is loaded (e.g. which runtime ran), for Backend.info(). */
   readonly info: Readonly<Record<string, string>>;
-  run(b: ModelInput): Promise<ModelOutput>;
+  /** Calls worth having in flight at once: MODEL_THREAD_DEPTH on a worker thread; absent means 1 (the calling thread). */
+  readonly depth?: number;
+  /** `signal` cancels a call that has not started yet (on a worker thread); a started call runs to the end. */
+  run(b: ModelInput, signal?: AbortSignal): Promise<ModelOutput>;
   close(): Promise<void>;
 }
 
@@ -43,6 +50,8 @@ export interface ModelWorkerData {
   module: string;
   exportName: string;
   init: unknown;
+  /** Cancellation flags shared with the main thread (worker-session.ts). */
+  cancelled?: SharedArrayBuffer;
 }
 export type ModelWorkerRequest = ModelInput & { id: number };
 export type ModelWorkerReply =
@@ -55,16 +64,24 @@ export function openSession<I>(thread: ModelThread, f: SessionFactory<I>): Promi
 }
 
 async function openOnWorker<I>(f: SessionFactory<I>): Promise<ModelSession> {
-  const data: ModelWorkerData = { module: f.module, exportName: f.open.name, init: f.init };
+  const cancelFlags = newCancelFlags();
+  const data: ModelWorkerData = {
+    module: f.module,
+    exportName: f.open.name,
+    init: f.init,
+    cancelled: cancelFlags.buffer as SharedArrayBuffer,
+  };
   const worker: Worker = spawnWorker(new URL('./model-worker.js', import.meta.url), { workerData: data });
-  const stopped = (why: string) => new BackendError('BACKEND_UNAVAILABLE', `the ${f.label} thread stopped: ${why}`);
   let info: Record<string, string>;
   const off: Array<() => void> = [];
   try {
     info = await new Promise<Record<string, string>>((resolve, reject) => {
       const onMessage = (m: ModelWorkerReply) =>
         m.ok ? resolve(m.info ?? {}) : reject(m.code ? new BackendError(m.code, m.error) : new Error(m.error));
-      const onExit = (code: number) => reject(stopped(`exit code ${code} while loading`));
+      const onExit = (code: number) =>
+        reject(
+          new BackendError('BACKEND_UNAVAILABLE', `the ${f.label} thread stopped: exit code ${code} while loading`),
+        );
       worker.once('message', onMessage).once('error', reject).once('exit', onExit);
       off.push(() => worker.off('message', onMessage).off('error', reject).off('exit', onExit));
     });
@@ -74,54 +91,7 @@ async function openOnWorker<I>(f: SessionFactory<I>): Promise<ModelSession> {
   } finally {
     for (const f of off) f();
   }
-
-  const pending = new Map<number, { resolve: (r: ModelOutput) => void; reject: (e: Error) => void }>();
-  let nextId = 1;
-  let dead: Error | undefined;
-  worker.on('message', (m: ModelWorkerReply) => {
-    const p = pending.get(m.id);
-    if (!p) return;
-    pending.delete(m.id);
-    if (m.ok && m.data && m.dim) p.resolve({ data: m.data, dim: m.dim });
-    else
-      p.reject(
-        new BackendError(
-          m.ok ? 'BAD_BACKEND_RESPONSE' : (m.code ?? 'BAD_BACKEND_RESPONSE'),
-          `${f.label} failed: ${m.ok ? 'no output' : m.error}`,
-        ),
-      );
-  });
-  const fail = (e: Error) => {
-    dead = e;
-    for (const p of pending.values()) p.reject(stopped(e.message));
-    pending.clear();
-  };
-  worker.on('error', fail);
-  worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
-  return {
-    info,
-    run(b) {
-      if (dead) return Promise.reject(stopped(dead.message));
-      return new Promise((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve, reject });
-        const req: ModelWorkerRequest = {
-          id,
-          batch: b.batch,
-          seqLen: b.seqLen,
-          inputIds: b.inputIds,
-          attentionMask: b.attentionMask,
-          tokenTypeIds: b.tokenTypeIds,
-        };
-        worker.postMessage(req);
-      });
-    },
-    async close() {
-      worker.removeAllListeners('exit');
-      fail(new Error('closed'));
-      await worker.terminate();
-    },
-  };
+  return new WorkerSession(worker, { info, label: f.label, cancelFlags });
 }
 
 /** The worker side: opens the session named by workerData and answers requests until terminated. */
@@ -140,7 +110,17 @@ export async function serveSession(data: ModelWorkerData): Promise<void> {
     return;
   }
   port.postMessage({ id: 0, ok: true, info: { ...session.info } } satisfies ModelWorkerReply);
-  port.on('message', async (m: ModelWorkerRequest) => {
+  const flags = data.cancelled ? new Int32Array(data.cancelled) : undefined;
+  const answer = async (m: ModelWorkerRequest): Promise<void> => {
+    if (flags && isCancelled(flags, m.id)) {
+      port.postMessage({
+        id: m.id,
+        ok: false,
+        error: SKIPPED_MESSAGE,
+        code: 'BACKEND_TIMEOUT',
+      } satisfies ModelWorkerReply);
+      return;
+    }
     try {
       const { data: out, dim } = await session.run(m);
       // Transfer the output instead of copying it, unless it is a view into memory the runtime owns.
@@ -154,5 +134,11 @@ export async function serveSession(data: ModelWorkerData): Promise<void> {
     } catch (e) {
       port.postMessage({ id: m.id, ok: false, error: (e as Error).message, code: code(e) } satisfies ModelWorkerReply);
     }
+  };
+  // One call at a time, in the order posted, whatever the runtime's run() does while it awaits: the
+  // main thread keeps the next call waiting here (WorkerSession), and its Server-Timing relies on the order.
+  let turn: Promise<void> = Promise.resolve();
+  port.on('message', (m: ModelWorkerRequest) => {
+    turn = turn.then(() => answer(m)).catch(() => undefined);
   });
 }

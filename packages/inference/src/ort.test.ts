@@ -25,6 +25,12 @@ describe('OrtBackend', () => {
     expect(b.batch).toBe(2);
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
     expect(worker.info().session_thread).toBe('worker');
+    // Two calls in flight on the model thread (the second waits in its inbox): the same bits as one at a time.
+    expect([main.concurrency, worker.concurrency]).toEqual([1, 2]);
+    const other = packBatch([[101, 2023, 102]]);
+    const [c, d] = await Promise.all([worker.embed(other), worker.embed(batch)]);
+    expect(Array.from(d.data)).toEqual(Array.from(a.data));
+    expect(Array.from(c.data)).toEqual(Array.from((await main.embed(other)).data));
     await Promise.all([main.close(), worker.close()]);
     await expect(worker.embed(batch)).rejects.toThrow(BackendError);
   });

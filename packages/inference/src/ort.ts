@@ -15,7 +15,8 @@ export interface OrtOptions {
   /**
    * Where session.run() executes. onnxruntime-node runs it synchronously on the calling thread, so
    * `main` blocks the event loop for each inference; `worker` (the default) runs it on a dedicated
-   * thread and keeps the event loop free for HTTP work while the model computes.
+   * thread and keeps the event loop free for HTTP work while the model computes, with the next call
+   * already waiting on that thread (MODEL_THREAD_DEPTH).
    */
   thread?: ModelThread;
 }
@@ -109,15 +110,20 @@ export class OrtBackend implements Backend {
     return this.session !== undefined;
   }
 
-  async embed(b: EncodedBatch): Promise<Embeddings> {
+  /** 2 on a worker thread (the next call waits in the thread's inbox), 1 on the main thread. */
+  get concurrency(): number {
+    return this.session?.depth ?? 1;
+  }
+
+  async embed(b: EncodedBatch, signal?: AbortSignal): Promise<Embeddings> {
     if (!this.session) throw new BackendError('BACKEND_UNAVAILABLE', 'onnxruntime session is not loaded');
-    const { data, dim } = await this.session.run(b);
+    const { data, dim, waitedMs } = await this.session.run(b, signal);
     if (data.length !== b.batch * dim)
       throw new BackendError(
         'BAD_BACKEND_RESPONSE',
         `onnxruntime returned ${data.length} values for a batch of ${b.batch}`,
       );
-    return { data, batch: b.batch, dim };
+    return { data, batch: b.batch, dim, waitedMs };
   }
 
   async close(): Promise<void> {

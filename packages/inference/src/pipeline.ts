@@ -161,6 +161,8 @@ export class Pipeline {
     // backend's own smaller budget), so a client that goes away stops its work after the part in progress.
     const parts = splitByTokens(tok.ids, this.backend.maxCallTokens ?? MAX_CALL_TOKENS);
     let inferMs = 0;
+    // Time a backend call spent behind another call in flight (a model thread's inbox) is queue time.
+    let backendWaitMs = 0;
     let rows = 0;
     let seqLen = 0;
     const { value: vectors, waitedMs } = await this.queue!.run(async () => {
@@ -170,8 +172,10 @@ export class Pipeline {
         const batch = packBatch(part, this.tokenizer.padId);
         const t0 = performance.now();
         const e: Embeddings = await this.backend.embed(batch, signal);
-        const ms = performance.now() - t0;
+        const waited = e.waitedMs ?? 0;
+        const ms = performance.now() - t0 - waited;
         inferMs += ms;
+        backendWaitMs += waited;
         rows = Math.max(rows, batch.batch);
         seqLen = Math.max(seqLen, batch.seqLen);
         for (let i = 0; i < e.batch; i++) out.push(rowOf(e, i));
@@ -181,17 +185,17 @@ export class Pipeline {
           seqLen: batch.seqLen,
           realTokens: batch.realTokens,
           paddingRatio: batch.realTokens > 0 ? (batch.batch * batch.seqLen) / batch.realTokens : 1,
-          queueMs: [0],
+          queueMs: [waited],
           inferMs: ms,
           ok: true,
         });
       }
       return out;
     }, signal);
-    this.observer?.onQueueWait(waitedMs);
+    this.observer?.onQueueWait(waitedMs + backendWaitMs);
     return {
       vectors,
-      timing: { queue: waitedMs, tokenize: tok.ms, infer: inferMs },
+      timing: { queue: waitedMs + backendWaitMs, tokenize: tok.ms, infer: inferMs },
       batch: rows,
       seqLen,
     };

@@ -120,15 +120,20 @@ export class TfjsBackend implements Backend {
     return this.session !== undefined;
   }
 
-  async embed(b: EncodedBatch): Promise<Embeddings> {
+  /** 2 on a worker thread (the next call waits in the thread's inbox), 1 on the main thread. */
+  get concurrency(): number {
+    return this.session?.depth ?? 1;
+  }
+
+  async embed(b: EncodedBatch, signal?: AbortSignal): Promise<Embeddings> {
     if (!this.session) throw new BackendError('BACKEND_UNAVAILABLE', 'the TensorFlow.js model is not loaded');
-    const { data, dim } = await this.session.run(b);
+    const { data, dim, waitedMs } = await this.session.run(b, signal);
     if (data.length !== b.batch * dim)
       throw new BackendError(
         'BAD_BACKEND_RESPONSE',
         `TensorFlow.js returned ${data.length} values for a batch of ${b.batch}`,
       );
-    return { data, batch: b.batch, dim };
+    return { data, batch: b.batch, dim, waitedMs };
   }
 
   async close(): Promise<void> {
