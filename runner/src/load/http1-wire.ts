@@ -48,6 +48,9 @@ const CRLF = Buffer.from('\r\n');
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const MAX_HEAD = 64 * 1024;
 const MAX_LINE = 8 * 1024;
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
+/** Lengths of the header names parseHead reads: content-length, transfer-encoding, connection, server-timing. */
+const WANTED_LENGTHS = new Set([14, 17, 10, 13]);
 
 enum St {
   Head,
@@ -168,9 +171,9 @@ export class ResponseParser {
   }
 
   private parseHead(head: string): void {
-    const lines = head.split('\r\n');
-    const statusLine = lines[0] ?? '';
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(statusLine);
+    const eol = head.indexOf('\r\n');
+    const statusLine = eol < 0 ? head : head.slice(0, eol);
+    const m = STATUS_LINE.exec(statusLine);
     if (!m) throw new HttpParseError(`bad status line ${JSON.stringify(statusLine.slice(0, 80))}`);
     const http10 = m[1] === '0';
     const status = Number(m[2]);
@@ -178,32 +181,40 @@ export class ResponseParser {
     let chunked = false;
     let close = http10;
     let serverTiming: string | undefined;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const c = line.indexOf(':');
-      if (c <= 0) throw new HttpParseError(`bad header line ${JSON.stringify(line.slice(0, 80))}`);
-      const name = line.slice(0, c).trim().toLowerCase();
-      const value = line.slice(c + 1).trim();
+    // Header by header without splitting the head: only the four names below are read, and a name
+    // is lower-cased only when its length matches one of them (most headers are skipped unsliced).
+    for (let at = eol < 0 ? head.length : eol + 2; at < head.length;) {
+      let end = head.indexOf('\r\n', at);
+      if (end < 0) end = head.length;
+      const c = head.indexOf(':', at);
+      if (c <= at || c > end)
+        throw new HttpParseError(`bad header line ${JSON.stringify(head.slice(at, Math.min(end, at + 80)))}`);
+      const name = WANTED_LENGTHS.has(c - at) ? head.slice(at, c).toLowerCase() : '';
       if (name === 'content-length') {
+        const value = head.slice(c + 1, end).trim();
         if (!/^\d+$/.test(value)) throw new HttpParseError(`bad content-length ${JSON.stringify(value)}`);
         const n = Number(value);
         if (contentLength !== null && contentLength !== n) throw new HttpParseError('conflicting content-length');
         contentLength = n;
       } else if (name === 'transfer-encoding') {
-        chunked = value
+        chunked = head
+          .slice(c + 1, end)
           .toLowerCase()
           .split(',')
           .some((t) => t.trim() === 'chunked');
       } else if (name === 'connection') {
-        const tokens = value
+        const tokens = head
+          .slice(c + 1, end)
           .toLowerCase()
           .split(',')
           .map((t) => t.trim());
         if (tokens.includes('close')) close = true;
         else if (tokens.includes('keep-alive')) close = false;
       } else if (name === 'server-timing') {
+        const value = head.slice(c + 1, end).trim();
         serverTiming = serverTiming === undefined ? value : `${serverTiming}, ${value}`;
       }
+      at = end + 2;
     }
     if (status >= 100 && status < 200) return; // interim response (e.g. 100 Continue): wait for the real one
     this.cur = { status, contentLength, serverTiming, close };
@@ -228,6 +239,12 @@ export class ResponseParser {
     this.cur = null;
     this.parts = [];
     this.st = St.Head;
-    this.onResponse({ ...cur, body });
+    this.onResponse({
+      status: cur.status,
+      contentLength: cur.contentLength,
+      serverTiming: cur.serverTiming,
+      close: cur.close,
+      body,
+    });
   }
 }
