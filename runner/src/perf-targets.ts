@@ -29,6 +29,12 @@ export interface TargetContext {
   loadCpus?: readonly number[];
   sideBySide: (targets: Record<string, () => Promise<number>>) => Promise<Record<string, number>>;
   row: (target: string, measured: string, ratio: number, goal: number, higherIsBetter?: boolean) => void;
+  /** A row with no goal: context for reading the targets (e.g. how near a stack is to the raw runtime call). */
+  report: (target: string, measured: string, ratio: number) => void;
+  /** The raw in-process runtime call (tokenize + pad + onnxruntime, no server) at a concurrency, req/s. */
+  raw?: (concurrency: number) => Promise<number>;
+  /** The minimal framework apps (hello_world only), by framework name. */
+  minimal?: Record<string, Launched>;
 }
 
 const NODE_HTTP = ['express+ort', 'fastify+ort', 'hono+ort', 'koa+ort'];
@@ -76,10 +82,28 @@ export async function issueTargets(x: TargetContext): Promise<void> {
     ];
     for (const [task, c, goal] of cells) {
       process.stderr.write(`perf: Node vs ${PEER}, ${task} c=${c}\n`);
-      const m = await x.sideBySide(
-        Object.fromEntries([PEER, ...node].map((id) => [id, () => http(x.stacks[id]!, wl[task]!, c)])),
-      );
+      // Beside them, what bounds the ratio: the raw runtime call for predict (one model thread serves every
+      // stack, so no stack passes it), and express's own minimal app for hello_world.
+      const raw = task === 'predict' ? x.raw : undefined;
+      const minimalExpress = task === 'hello_world' ? x.minimal?.express : undefined;
+      const m = await x.sideBySide({
+        ...Object.fromEntries([PEER, ...node].map((id) => [id, () => http(x.stacks[id]!, wl[task]!, c)])),
+        ...(raw ? { raw: () => raw(c) } : {}),
+        ...(minimalExpress ? { 'minimal express': () => http(minimalExpress, wl.hello_world!, c) } : {}),
+      });
       for (const id of node) x.row(`${id} vs ${PEER}, ${task} c=${c}`, fmt(m[id]!, m[PEER]!), m[id]! / m[PEER]!, goal);
+      if (m.raw !== undefined) {
+        const best = node.reduce((a, b) => (m[b]! > m[a]! ? b : a));
+        for (const id of [PEER, best])
+          x.report(`${id} vs the raw onnxruntime call, ${task} c=${c}`, fmt(m[id]!, m.raw), m[id]! / m.raw);
+      }
+      const me = m['minimal express'];
+      if (me !== undefined)
+        x.report(
+          `minimal express app vs ${PEER}, ${task} c=${c} (express's own ceiling)`,
+          fmt(me, m[PEER]!),
+          me / m[PEER]!,
+        );
     }
   }
 

@@ -107,6 +107,8 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
       goal: `${higherIsBetter ? '>=' : '<='} ${goal}`,
       pass: higherIsBetter ? ratio >= goal : ratio <= goal,
     });
+  const report = (target: string, measured: string, ratio = Number.NaN) =>
+    rows.push({ target: `[${where}] ${target}`, measured, ratio, goal: 'reported', pass: true });
 
   try {
     const stacks = filterStacks(stacksOf(discoverServers(o.root)), ['express+ort', 'fastify+ort', 'hono+ort']);
@@ -224,13 +226,11 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
       b.on / b.off,
       1.3,
     );
-    rows.push({
-      target: `[${where}] ${best} predict c=32, ORT session on a worker thread vs on the event loop`,
-      measured: `${b.off.toFixed(0)} vs ${b.main.toFixed(0)} req/s`,
-      ratio: b.off / b.main,
-      goal: 'reported',
-      pass: true,
-    });
+    report(
+      `${best} predict c=32, ORT session on a worker thread vs on the event loop`,
+      `${b.off.toFixed(0)} vs ${b.main.toFixed(0)} req/s`,
+      b.off / b.main,
+    );
     const queueP99 = med('on', (r) => r.serverTiming.queue?.p99 ?? Number.NaN);
     const inferP99 = med('on', (r) => r.serverTiming.infer?.p99 ?? Number.NaN);
     const bound = delayUs / 1000 + inferP99;
@@ -280,15 +280,15 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
       loadCpus: o.placement?.load,
       sideBySide: (t) => sideBySide(t),
       row,
+      report,
+      raw: (c) => rawCell(c).then((r) => r.rps),
+      minimal: min,
     });
     await oracle.close();
-    rows.push({
-      target: `[${where}] tokenizer in-process (short sentences)`,
-      measured: `${(tps.sentences / 1000).toFixed(0)}k sentences/s, ${(tps.tokens / 1e6).toFixed(2)}M tokens/s`,
-      ratio: Number.NaN,
-      goal: 'reported',
-      pass: true,
-    });
+    report(
+      'tokenizer in-process (short sentences)',
+      `${(tps.sentences / 1000).toFixed(0)}k sentences/s, ${(tps.tokens / 1e6).toFixed(2)}M tokens/s`,
+    );
   } finally {
     await Promise.all(launched.map((l) => l.stop()));
   }
