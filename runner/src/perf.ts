@@ -201,6 +201,12 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: Row[]; text: stri
       0.3,
       false,
     );
+    // Where the c=1 time goes: the server's own Server-Timing layers (p50) inside the end-to-end p50.
+    const layer = (name: string) => med(`${best} c=1`, (r) => r.serverTiming[name]?.p50 ?? Number.NaN).toFixed(3);
+    report(
+      `${best} predict c=1, p50 by server layer (Server-Timing) within the end-to-end p50`,
+      `tokenize ${layer('tokenize')}, queue ${layer('queue')}, infer ${layer('infer')} of ${p50s.toFixed(3)} ms`,
+    );
 
     // 3. Batching gain at c=32 on the best stack.
     process.stderr.write(`perf: 3/4 batching gain on ${best}\n`);
