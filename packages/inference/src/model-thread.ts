@@ -6,9 +6,9 @@
 // model-worker.ts behind a small request/reply protocol, with up to two calls in flight (see
 // worker-session.ts) and the output transferred back, not copied.
 import { parentPort, type Worker } from 'node:worker_threads';
-import { BackendError, type BackendErrorCode, type EncodedBatch } from './backend.js';
+import { BackendError, type BackendErrorCode, type Embeddings, type EncodedBatch } from './backend.js';
 import { spawnWorker } from './worker-spawn.js';
-import { SKIPPED_MESSAGE, WorkerSession, isCancelled, newCancelFlags } from './worker-session.js';
+import { SKIPPED_MESSAGE, WorkerSession, isCancelled, newCancelFlags, threadStopped } from './worker-session.js';
 
 export type ModelThread = 'main' | 'worker';
 
@@ -58,6 +58,27 @@ export type ModelWorkerReply =
   | { id: number; ok: true; data?: Float32Array; dim?: number; info?: Record<string, string> }
   | { id: number; ok: false; error: string; code?: BackendErrorCode };
 
+/**
+ * embed() of an in-process backend (ort, tfjs*): runs the batch on its session and checks that one
+ * `dim`-wide row came back per sequence. `runtime` names it in errors; `notLoaded` is the error before load().
+ */
+export async function embedOn(
+  session: ModelSession | undefined,
+  b: EncodedBatch,
+  signal: AbortSignal | undefined,
+  runtime: string,
+  notLoaded: string,
+): Promise<Embeddings> {
+  if (!session) throw new BackendError('BACKEND_UNAVAILABLE', notLoaded);
+  const { data, dim, waitedMs } = await session.run(b, signal);
+  if (data.length !== b.batch * dim)
+    throw new BackendError(
+      'BAD_BACKEND_RESPONSE',
+      `${runtime} returned ${data.length} values for a batch of ${b.batch}`,
+    );
+  return { data, batch: b.batch, dim, waitedMs };
+}
+
 /** Opens the session on this thread, or on a dedicated worker thread that model-worker.ts runs. */
 export function openSession<I>(thread: ModelThread, f: SessionFactory<I>): Promise<ModelSession> {
   return thread === 'main' ? f.open(f.init) : openOnWorker(f);
@@ -78,10 +99,7 @@ async function openOnWorker<I>(f: SessionFactory<I>): Promise<ModelSession> {
     info = await new Promise<Record<string, string>>((resolve, reject) => {
       const onMessage = (m: ModelWorkerReply) =>
         m.ok ? resolve(m.info ?? {}) : reject(m.code ? new BackendError(m.code, m.error) : new Error(m.error));
-      const onExit = (code: number) =>
-        reject(
-          new BackendError('BACKEND_UNAVAILABLE', `the ${f.label} thread stopped: exit code ${code} while loading`),
-        );
+      const onExit = (code: number) => reject(threadStopped(f.label, `exit code ${code} while loading`));
       worker.once('message', onMessage).once('error', reject).once('exit', onExit);
       off.push(() => worker.off('message', onMessage).off('error', reject).off('exit', onExit));
     });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import ort from 'onnxruntime-node';
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from './backend.js';
-import { openSession, type ModelSession, type ModelThread } from './model-thread.js';
+import { embedOn, openSession, type ModelSession, type ModelThread } from './model-thread.js';
 
 export type Device = 'cpu' | 'cuda';
 
@@ -115,15 +115,8 @@ export class OrtBackend implements Backend {
     return this.session?.depth ?? 1;
   }
 
-  async embed(b: EncodedBatch, signal?: AbortSignal): Promise<Embeddings> {
-    if (!this.session) throw new BackendError('BACKEND_UNAVAILABLE', 'onnxruntime session is not loaded');
-    const { data, dim, waitedMs } = await this.session.run(b, signal);
-    if (data.length !== b.batch * dim)
-      throw new BackendError(
-        'BAD_BACKEND_RESPONSE',
-        `onnxruntime returned ${data.length} values for a batch of ${b.batch}`,
-      );
-    return { data, batch: b.batch, dim, waitedMs };
+  embed(b: EncodedBatch, signal?: AbortSignal): Promise<Embeddings> {
+    return embedOn(this.session, b, signal, 'onnxruntime', 'onnxruntime session is not loaded');
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,10 @@ export const newCancelFlags = (): Int32Array => new Int32Array(new SharedArrayBu
 export const markCancelled = (flags: Int32Array, id: number): void => void Atomics.store(flags, id % flags.length, id);
 export const isCancelled = (flags: Int32Array, id: number): boolean => Atomics.load(flags, id % flags.length) === id;
 
+/** The error of every call on a model thread that has stopped (crashed, exited or closed). */
+export const threadStopped = (label: string, why: string): BackendError =>
+  new BackendError('BACKEND_UNAVAILABLE', `the ${label} thread stopped: ${why}`);
+
 /** The error the worker answers a skipped call with. */
 export const SKIPPED_MESSAGE = 'request was cancelled while it waited for the model thread';
 
@@ -80,7 +84,7 @@ export class WorkerSession implements ModelSession {
   }
 
   private stopped(why: string): BackendError {
-    return new BackendError('BACKEND_UNAVAILABLE', `the ${this.label} thread stopped: ${why}`);
+    return threadStopped(this.label, why);
   }
 
   run(b: ModelInput, signal?: AbortSignal): Promise<ModelOutput> {

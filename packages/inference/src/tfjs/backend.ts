@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { readOnnxWeights, type Pooling } from '@servebench/model';
 import { BackendError, type Backend, type EncodedBatch, type Embeddings } from '../backend.js';
 import type { Device } from '../ort.js';
-import { openSession, type ModelSession, type ModelThread } from '../model-thread.js';
+import { embedOn, openSession, type ModelSession, type ModelThread } from '../model-thread.js';
 import { bertForward, bertTensors, disposeBert, type TfjsModelConfig } from './bert.js';
 import { loadRuntime, TFJS_RUNTIMES, type TfjsRuntime, type TfjsRuntimeId } from './runtime.js';
 
@@ -78,10 +78,10 @@ async function selectRuntime(o: TfjsSessionInit, passedOver: string[]): Promise<
   throw new BackendError('BACKEND_CONFIG', `no TensorFlow.js runtime loads here: ${passedOver.join('; ')}`);
 }
 
-/** The forged BERT in TensorFlow.js, computing the ONNX graph's math over the ONNX file's own weights. */
 /** Padded tokens per call on the slow (non-native) tfjs backends: one text of the longest sequence. */
 export const SLOW_CALL_TOKENS = 512;
 
+/** The forged BERT in TensorFlow.js, computing the ONNX graph's math over the ONNX file's own weights. */
 export class TfjsBackend implements Backend {
   readonly id: TfjsBackendId;
   private readonly opts: Readonly<TfjsOptions>;
@@ -125,15 +125,8 @@ export class TfjsBackend implements Backend {
     return this.session?.depth ?? 1;
   }
 
-  async embed(b: EncodedBatch, signal?: AbortSignal): Promise<Embeddings> {
-    if (!this.session) throw new BackendError('BACKEND_UNAVAILABLE', 'the TensorFlow.js model is not loaded');
-    const { data, dim, waitedMs } = await this.session.run(b, signal);
-    if (data.length !== b.batch * dim)
-      throw new BackendError(
-        'BAD_BACKEND_RESPONSE',
-        `TensorFlow.js returned ${data.length} values for a batch of ${b.batch}`,
-      );
-    return { data, batch: b.batch, dim, waitedMs };
+  embed(b: EncodedBatch, signal?: AbortSignal): Promise<Embeddings> {
+    return embedOn(this.session, b, signal, 'TensorFlow.js', 'the TensorFlow.js model is not loaded');
   }
 
   async close(): Promise<void> {
