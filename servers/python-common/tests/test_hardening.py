@@ -1,12 +1,15 @@
 """Issue 15: an over-limit body fails at the limit, 413 closes the connection, no model-server
 address reaches a client, and the connection limits share the Node stacks' variables and defaults."""
 import json
+import socket
+import threading
 import unittest
 
 from servebench_py.body import LimitedBody, discard_cap
 from servebench_py.config import parse_config
 from servebench_py.errors import ServeError
 from servebench_py.service import error_reply
+from servebench_py.timeouts import linger
 
 
 class Hardening(unittest.TestCase):
@@ -31,6 +34,29 @@ class Hardening(unittest.TestCase):
         self.assertEqual(r.status, 413)
         self.assertEqual(r.headers.get('connection'), 'close')
         self.assertNotIn('connection', error_reply(ServeError('INVALID_JSON', 'x')).headers)
+
+    def test_a_client_still_sending_after_its_413_reads_it(self) -> None:
+        # Closing with unread body resets the connection: the client's next write fails and it may
+        # never read its answer. linger() reads on until the client closes.
+        for lingers in (True, False):
+            with socket.create_server(('127.0.0.1', 0)) as ls, socket.create_connection(ls.getsockname()) as c:
+                s, _ = ls.accept()
+                c.sendall(b'x' * 100_000)  # a body the server never reads
+                s.sendall(b'413')
+                closer = threading.Thread(target=lambda: linger(s, 5.0) if lingers else s.close())
+                closer.start()
+                try:
+                    for _ in range(50):  # the client is still sending...
+                        c.sendall(b'x' * 65536)
+                    reply = c.recv(16)  # ...then reads its answer and sees the end
+                    end = c.recv(16)
+                    outcome = 'answered' if (reply, end) == (b'413', b'') else repr((reply, end))
+                except OSError as e:
+                    outcome = type(e).__name__
+                c.close()
+                closer.join()
+                s.close()
+            self.assertEqual(outcome == 'answered', lingers, outcome)
 
     def test_no_model_server_address_in_errors(self) -> None:
         for msg in ('triton-http at http://127.0.0.1:8000 is unreachable', 'connect to [::1]:8501 failed', 'localhost:8000 timed out'):

@@ -52,6 +52,8 @@ export function postLarge(
   const length = prefix.length + chunks * chunk.length;
   const headers = {
     'content-type': 'application/json',
+    // Asks to keep the connection, so a `connection: close` in the answer is the server's own decision.
+    connection: 'keep-alive',
     ...(opts.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(length) }),
   };
   return new Promise((resolve, reject) => {

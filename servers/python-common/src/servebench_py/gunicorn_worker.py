@@ -5,16 +5,19 @@ arrive within HEADERS_TIMEOUT_MS of a thread first taking the connection; past i
 408 and the connection closes. The deadline keeps running while gunicorn parks a new connection that
 has sent nothing on its poller (after 5 s), so idle new connections close after HEADERS_TIMEOUT_MS too,
 as on the Node stacks, and those waiting beyond MAX_CONNECTIONS in the listen backlog get their turn. Read from the environment like the rest of the config,
-because gunicorn loads the worker class by name (`worker_class` in ../../flask/src/main.py)."""
+because gunicorn loads the worker class by name (`worker_class` in ../../flask/src/main.py).
+It also closes a connection when the app answers `Connection: close` (a 413), which gunicorn would keep
+open, and lingers on that close while the unread body still arrives (timeouts.linger)."""
 from __future__ import annotations
 
 import os
-from typing import Any
+import threading
+from typing import Any, Callable, Iterable
 
 from gunicorn.workers.gthread import _DEFER, ThreadWorker
 
 from .config import parse_config
-from .timeouts import WATCHDOG, answer_408_and_close
+from .timeouts import WATCHDOG, answer_408_and_close, linger
 
 HEADERS_S = parse_config(os.environ).connections.headers_timeout_ms / 1000
 
@@ -32,10 +35,21 @@ class HeaderDeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]
             if result is not _DEFER:  # parked with nothing sent yet: the same deadline runs on
                 self._end_deadline(conn)
 
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        self.wsgi = _closing(self.wsgi)
+
     def handle_request(self, req: Any, conn: Any) -> Any:
         # The headers are in: their deadline ends (the body's is deadline_wsgi's).
         self._end_deadline(conn)
-        return super().handle_request(req, conn)
+        _serving.req = req
+        try:
+            keepalive = super().handle_request(req, conn)
+        finally:
+            _serving.req = None
+        if not keepalive and _has_body(req):  # e.g. a 413: the body may be arriving still
+            linger(conn.sock)
+        return keepalive
 
     @staticmethod
     def _end_deadline(conn: Any) -> None:
@@ -43,3 +57,27 @@ class HeaderDeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]
         if key is not None:
             WATCHDOG.disarm(key)
             conn.servebench_deadline = None
+
+
+def _has_body(req: Any) -> bool:
+    return any(n == 'TRANSFER-ENCODING' or (n == 'CONTENT-LENGTH' and v.strip() != '0') for n, v in req.headers)
+
+
+_serving = threading.local()  # the gunicorn request this worker thread is answering
+
+
+def _closing(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    """gunicorn drops an application's hop-by-hop headers, `Connection: close` on a 413 included, and
+    keeps the connection: this turns that header into gunicorn's own close (it then sends the header)."""
+
+    def wsgi(environ: Any, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        def start(status: str, headers: Any, *rest: Any) -> Any:
+            if any(n.lower() == 'connection' and v.lower() == 'close' for n, v in headers):
+                req = getattr(_serving, 'req', None)
+                if req is not None:
+                    req.force_close()
+            return start_response(status, headers, *rest)
+
+        return app(environ, start)
+
+    return wsgi

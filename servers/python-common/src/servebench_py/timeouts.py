@@ -11,7 +11,7 @@ import threading
 from time import monotonic
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
-from .body import discard_cap
+from .body import LINGER_S, discard_cap
 from .config import ConnectionLimits
 
 _BODY = json.dumps({'error': {'code': 'INVALID_REQUEST', 'message': 'the request did not arrive in time'}}, separators=(',', ':')).encode()
@@ -71,6 +71,28 @@ def answer_408_and_close(sock: socket.socket) -> None:
     try:
         sock.send(TIMEOUT_RESPONSE, socket.MSG_DONTWAIT)
     except OSError:
+        pass
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def linger(sock: socket.socket, seconds: float = LINGER_S) -> None:
+    """A lingering close for a connection closing after an answer sent before its body arrived (413):
+    FIN after the answer, then what the client still sends is read and dropped until it closes or
+    `seconds` pass, then both directions are shut (the closer then never blocks). gunicorn's own
+    graceful close drains only 64 KiB, which a client still sending fills at once; it then closes with
+    unread data, the kernel resets the connection, and a client whose next write fails first (EPIPE)
+    never reads its 413."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        end = monotonic() + seconds
+        while (left := end - monotonic()) > 0:
+            sock.settimeout(left)
+            if not sock.recv(1 << 16):
+                break
+    except OSError:  # including the timeout
         pass
     try:
         sock.shutdown(socket.SHUT_RDWR)

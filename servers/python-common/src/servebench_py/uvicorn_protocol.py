@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from .body import LINGER_S
 from .config import parse_config
 
 _BODY = json.dumps({'error': {'code': 'INVALID_REQUEST', 'message': 'the request did not arrive in time'}}, separators=(',', ':')).encode()
@@ -23,11 +24,6 @@ _TIMEOUT_RESPONSE = (
 _limits = parse_config(os.environ).connections
 HEADERS_S = _limits.headers_timeout_ms / 1000
 REQUEST_S = _limits.request_timeout_ms / 1000
-
-
-# After an answer sent before the body arrived (413), how long the rest is read and discarded before closing:
-# closing with unread data resets the connection and the client may lose its answer.
-LINGER_S = 5.0
 
 
 class _Lingering:
