@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverServers, repoRoot } from './discover.js';
-import { packageVersions } from './environment.js';
+import { captureEnvironment, packageVersions } from './environment.js';
 
 const semver = /^\d+\.\d+\.\d+/;
 
@@ -35,5 +36,23 @@ describe('environment stamp', () => {
     );
     writeFileSync(join(dir, 'node_modules', 'fresh-framework', 'package.json'), JSON.stringify({ version: '3.2.1' }));
     expect(packageVersions(root)).toMatchObject({ 'fresh-framework': '3.2.1', gone: 'not installed' });
+  });
+
+  it('calls a commit dirty for changed code, not for the results and README tables the runner writes', () => {
+    const root = mkdtempSync(join(tmpdir(), 'servebench-git-'));
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
+    writeFileSync(join(root, 'README.md'), 'tables\n');
+    writeFileSync(join(root, 'code.ts'), 'x\n');
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ workspaces: [] }));
+    git('init', '-q');
+    git('add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'c');
+    expect(captureEnvironment(root).git.dirty).toBe(false);
+    mkdirSync(join(root, 'results', 'run'), { recursive: true });
+    writeFileSync(join(root, 'results', 'run', 'results.md'), 'numbers\n');
+    writeFileSync(join(root, 'README.md'), 'new tables\n');
+    expect(captureEnvironment(root).git.dirty).toBe(false);
+    writeFileSync(join(root, 'code.ts'), 'y\n');
+    expect(captureEnvironment(root).git.dirty).toBe(true);
   });
 });

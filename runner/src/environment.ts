@@ -82,6 +82,10 @@ export function packageVersions(root: string, servers: ServerSpec[] = discoverSe
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** Changes that make a run's code differ from its commit: not the runner's own outputs (results/ and the
+ * README tables it renders), or a bench:perf run right after a quick run would call its commit dirty. */
+const DIRTY = ['status', '--porcelain', '--', '.', ':(exclude)results', ':(exclude)README.md'];
+
 function git(root: string, ...args: string[]): string {
   try {
     return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -111,7 +115,7 @@ export function captureEnvironment(root: string): Environment {
     kernel: os.release(),
     node: process.version,
     packages,
-    git: { commit: git(root, 'rev-parse', 'HEAD') || 'unknown', dirty: git(root, 'status', '--porcelain').length > 0 },
+    git: { commit: git(root, 'rev-parse', 'HEAD') || 'unknown', dirty: git(root, ...DIRTY).length > 0 },
   };
 }
 
