@@ -16,6 +16,8 @@ export interface RunSettings {
   lightMultiplier: number;
   /** When set, hello_world and tokenize use exactly these levels instead (a smaller verified matrix). */
   lightConcurrency?: number[];
+  /** hello_world and tokenize (which never reach the model) on one stack per server only (lightSharedWith). */
+  lightOncePerServer?: boolean;
   /** Every cell runs in this many interleaved rounds; the stack order rotates every round. */
   rounds: number;
   /** Up to this many more rounds for a cell whose rounds disagree (see roundTolerance). */
@@ -138,6 +140,7 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     profile: 'quick',
     concurrency: [1, 32],
     lightConcurrency: [32],
+    lightOncePerServer: true,
     rounds: 3,
     extraRounds: 1,
     extraRoundTasks: ['predict'],
@@ -181,3 +184,27 @@ export const matrixOf = (
   tasks: readonly Task[] = s.tasks,
 ): Array<{ task: Task; concurrency: number }> =>
   tasks.flatMap((task) => concurrencyFor(s, task).map((concurrency) => ({ task, concurrency })));
+
+/**
+ * hello_world and tokenize never reach the model, so a server's backend variants (fastify+ort, fastify+triton-http)
+ * run the same code for them. With lightOncePerServer they run on one stack per server, its ort variant when it has
+ * one. Maps each other stack to the stack whose light cells stand for it.
+ */
+export function lightSharedWith(
+  stacks: ReadonlyArray<{ id: string; server: string; backend: string }>,
+): Map<string, string> {
+  const carrier = new Map<string, { id: string; backend: string }>();
+  for (const s of stacks) {
+    const c = carrier.get(s.server);
+    if (!c || (s.backend === 'ort' && c.backend !== 'ort')) carrier.set(s.server, s);
+  }
+  return new Map(
+    stacks.filter((s) => carrier.get(s.server)!.id !== s.id).map((s) => [s.id, carrier.get(s.server)!.id] as const),
+  );
+}
+
+/** The tasks of a stack's matrix: predict only (if the run has it) for a stack another stack's light cells stand for. */
+export function tasksOf(s: RunSettings, sharedWith: ReadonlyMap<string, string>, stackId: string): Task[] {
+  const predict = s.tasks.filter((t) => t === 'predict');
+  return sharedWith.has(stackId) && predict.length ? predict : s.tasks;
+}

@@ -13,7 +13,7 @@ import { composeLauncher, type Launcher } from './launch/compose.js';
 import { withModelServer } from './launch/modelserver.js';
 import { launchProcess } from './launch/process.js';
 import { buildGrpcWorkload, type GrpcWorkload } from './load/grpc-workload.js';
-import { matrixOf, type RunSettings } from './profiles.js';
+import { lightSharedWith, matrixOf, tasksOf, type RunSettings } from './profiles.js';
 import { Progress } from './progress.js';
 import { writeJsonAtomic, type CalibrationResult, type RunResults, type StackResult } from './results.js';
 import { BareHelloParticipant, driftOf } from './rounds/calibration.js';
@@ -202,6 +202,9 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   }
   const pool = new StackPool(s.minFreeMemMb);
   const ctx = { settings: s, runDir: o.runDir, launch: launchStack, oracle, workloads, grpcWorkloads, pool, note };
+  const sharedWith = s.lightOncePerServer
+    ? lightSharedWith(o.stacks.map((x) => ({ id: x.id, server: x.server.id, backend: x.backend })))
+    : new Map<string, string>();
   for (const stack of o.stacks) {
     const entry = stackEntry({
       id: stack.id,
@@ -213,7 +216,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
       status: 'pending',
       cells: [],
     });
-    participants.push(new StackParticipant(stack, entry, matrixOf(s), ctx));
+    participants.push(new StackParticipant(stack, entry, matrixOf(s, tasksOf(s, sharedWith, stack.id)), ctx));
   }
 
   // Progress counts the base rounds still to measure; extra rounds are added when they start.

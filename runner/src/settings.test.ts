@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROFILES, concurrencyFor, matrixOf } from './profiles.js';
+import { PROFILES, concurrencyFor, lightSharedWith, matrixOf, tasksOf } from './profiles.js';
 import { UsageError, resolveSettings } from './settings.js';
 
 describe('resolveSettings', () => {
@@ -61,6 +61,26 @@ describe('rounds settings', () => {
     expect(concurrencyFor(quick, 'tokenize')).toEqual([32]);
     expect(matrixOf(quick)).toHaveLength(4);
     expect(matrixOf(PROFILES.full!)).toHaveLength(12);
+  });
+
+  it('measures the light tasks once per server in quick, on its ort variant, and on every stack in full', () => {
+    const stacks = [
+      { id: 'fastify+triton-http', server: 'fastify', backend: 'triton-http' },
+      { id: 'fastify+ort', server: 'fastify', backend: 'ort' },
+      { id: 'fastify+triton-grpc', server: 'fastify', backend: 'triton-grpc' },
+      { id: 'flask+triton-http', server: 'flask', backend: 'triton-http' },
+      { id: 'tfjs+tfjs-wasm', server: 'tfjs', backend: 'tfjs-wasm' },
+    ];
+    const shared = lightSharedWith(stacks);
+    expect([...shared]).toEqual([
+      ['fastify+triton-http', 'fastify+ort'],
+      ['fastify+triton-grpc', 'fastify+ort'],
+    ]);
+    const quick = PROFILES.quick!;
+    expect(tasksOf(quick, shared, 'fastify+triton-grpc')).toEqual(['predict']);
+    expect(tasksOf(quick, shared, 'flask+triton-http')).toEqual(quick.tasks);
+    expect(quick.lightOncePerServer).toBe(true);
+    expect(PROFILES.full!.lightOncePerServer).toBeUndefined();
   });
 
   it('takes --rounds, --extra-rounds, --no-calibration and --relaunch', () => {

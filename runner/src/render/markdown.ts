@@ -1,5 +1,6 @@
 import { TASKS } from '@servebench/contract';
 import { machineStamp } from '../environment.js';
+import { lightSharedWith } from '../profiles.js';
 import type { CellResult, RunResults, StackResult } from '../results.js';
 import { placementStamp, renderCost } from './cost.js';
 
@@ -145,7 +146,19 @@ function roundsStamp(r: RunResults): string {
       ? 'Rounds: 1 (one measurement per cell, no spread).'
       : `Rounds: ${rounds}${extra}, ${r.roundsRun ?? rounds} run; the stack order rotates every round; stacks ${kept}.`,
     drift.length ? ` Drift of the calibration references over the run: ${drift.join('; ')}.` : '',
+    sharedLight(r),
   ].join('');
+}
+
+/** Which stacks' hello_world and tokenize rows stand for which (quick's lightOncePerServer), or ''. */
+function sharedLight(r: RunResults): string {
+  if (!r.settings.lightOncePerServer) return '';
+  const shared = [...lightSharedWith(r.stacks)];
+  if (!shared.length) return '';
+  const by = new Map<string, string[]>();
+  for (const [id, carrier] of shared) by.set(carrier, [...(by.get(carrier) ?? []), id]);
+  const list = [...by].map(([carrier, ids]) => `${carrier} for ${ids.join(', ')}`).join('; ');
+  return ` hello_world and tokenize never reach the model, so this profile measures them once per server: ${list} (\`full\` measures every stack).`;
 }
 
 /** The model as the header names it: name, source package and license, sha256, parameters, layers, hidden size, max length. */
