@@ -153,7 +153,8 @@ function roundsStamp(r: RunResults): string {
 /** Which stacks' hello_world and tokenize rows stand for which (quick's lightOncePerServer), or ''. */
 function sharedLight(r: RunResults): string {
   if (!r.settings.lightOncePerServer) return '';
-  const shared = [...lightSharedWith(r.stacks)];
+  const skipped = new Set(r.stacks.filter((x) => x.status === 'skipped').map((x) => x.id));
+  const shared = [...lightSharedWith(r.stacks)].filter(([id]) => !skipped.has(id));
   if (!shared.length) return '';
   const by = new Map<string, string[]>();
   for (const [id, carrier] of shared) by.set(carrier, [...(by.get(carrier) ?? []), id]);
