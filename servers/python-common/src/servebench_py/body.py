@@ -5,10 +5,6 @@ from typing import List, Optional
 
 from .errors import ServeError
 
-# After an answer sent before the body arrived (413), how long the rest is read and discarded before closing:
-# closing with unread data resets the connection, and a client still sending may lose its answer.
-LINGER_S = 5.0
-
 
 def discard_cap(limit: int) -> int:
     """Bytes of an over-limit body read and discarded before answering 413 anyway: enough for any

@@ -2,7 +2,8 @@
 uvicorn_protocol.py. The same variables and defaults as the Node stacks: a request's headers must
 arrive within HEADERS_TIMEOUT_MS (gunicorn_worker.py arms it), its body within REQUEST_TIMEOUT_MS of
 the headers (deadline_wsgi); past either the client gets 408 and the connection is closed.
-IDLE_TIMEOUT_MS and MAX_CONNECTIONS go to gunicorn's own keep-alive and connection options."""
+IDLE_TIMEOUT_MS and MAX_CONNECTIONS go to gunicorn's own keep-alive and connection options.
+The 408 answer and the lingering close's bound (LINGER_S) are uvicorn_protocol.py's too."""
 from __future__ import annotations
 
 import json
@@ -11,8 +12,12 @@ import threading
 from time import monotonic
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
-from .body import LINGER_S, discard_cap
+from .body import discard_cap
 from .config import ConnectionLimits
+
+# After an answer sent before the body arrived (413), how long the rest is read and discarded before closing:
+# closing with unread data resets the connection, and a client still sending may lose its answer.
+LINGER_S = 5.0
 
 _BODY = json.dumps({'error': {'code': 'INVALID_REQUEST', 'message': 'the request did not arrive in time'}}, separators=(',', ':')).encode()
 TIMEOUT_RESPONSE = (

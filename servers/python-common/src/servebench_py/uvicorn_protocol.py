@@ -6,21 +6,14 @@ rest of the config, so uvicorn can hand it to WORKERS processes (it pickles its 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from typing import Any, Optional
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from .body import LINGER_S
 from .config import parse_config
+from .timeouts import LINGER_S, TIMEOUT_RESPONSE
 
-_BODY = json.dumps({'error': {'code': 'INVALID_REQUEST', 'message': 'the request did not arrive in time'}}, separators=(',', ':')).encode()
-_TIMEOUT_RESPONSE = (
-    b'HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json; charset=utf-8\r\n'
-    + f'content-length: {len(_BODY)}\r\nconnection: close\r\n\r\n'.encode()
-    + _BODY
-)
 _limits = parse_config(os.environ).connections
 HEADERS_S = _limits.headers_timeout_ms / 1000
 REQUEST_S = _limits.request_timeout_ms / 1000
@@ -65,7 +58,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
             return
         cycle = getattr(self, 'cycle', None)
         if cycle is None or not cycle.response_started:
-            self.transport.write(_TIMEOUT_RESPONSE)
+            self.transport.write(TIMEOUT_RESPONSE)
         self.transport.close()
 
     def connection_made(self, transport: Any) -> None:
