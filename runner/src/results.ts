@@ -39,6 +39,8 @@ export interface RoundResult {
   loadCpu?: CellCpu;
   /** Server CPU-seconds per 1k successes and USD per million (resources/cost.ts). */
   cost?: CellCost;
+  /** The machine's speed beside this round (speed/speedometer.ts: model calls/s on the server CPU set). */
+  speed?: number;
 }
 
 export interface CellResult {
@@ -97,6 +99,8 @@ export interface StackResult {
   cells: CellResult[];
   /** Capacity at the SLO per task, with the probe trace (the capacity stage; see capacity/types.ts). */
   capacity?: CapacityResult[];
+  /** The A/A control: this entry is a second, independent launch of that stack (speed/twin.ts). */
+  twinOf?: string;
 }
 
 /** A reference measured every round (bare node:http hello, the raw runtime call): how the machine drifted. */
@@ -152,6 +156,8 @@ export interface RunResults {
   drift: DriftSeries[];
   /** Rounds started so far (base plus extra). */
   roundsRun: number;
+  /** What the speed readings on rounds and probes measure (absent: no speedometer ran). */
+  speedReference?: string;
   /** The load engine against wrk (HTTP) and ghz (gRPC) on hello_world, same placement (crosscheck.ts). */
   crosscheck?: CrossCheckResult[];
   /** --threshold results, evaluated when the run finished. */

@@ -18,6 +18,8 @@ export interface RoundsOptions {
   save(): void;
   /** Called when a round starts (the number of rounds started so far). */
   onRound?(round: number): void;
+  /** Runs a measurement between two readings of the machine's speed (speed/speedometer.ts). */
+  around?<T>(measure: () => Promise<T>): Promise<{ value: T; speed?: number }>;
 }
 
 /**
@@ -84,7 +86,9 @@ async function turn(o: RoundsOptions, p: Participant, cells: CellKey[], round: n
   try {
     for (const [i, k] of cells.entries()) {
       o.progress.cell(p.id, `${k.task} c=${k.concurrency} round ${round + 1}`);
-      const r = await p.measure(k, round);
+      const measure = () => p.measure(k, round);
+      const { value: r, speed } = o.around ? await o.around(measure) : { value: await measure(), speed: undefined };
+      if (r && speed !== undefined) r.speed = speed;
       if (!r) {
         o.progress.skipCells(cells.length - i);
         break;
