@@ -42,7 +42,7 @@ export function registerCapacityCommands(program: Command, d: CliDeps): void {
   program
     .command('capacity')
     .description(
-      'per stack and task, the highest Poisson arrival rate whose p99 meets the SLO (launch, verify, search by bracketing and bisection; no concurrency matrix)',
+      'per stack and task, the highest Poisson arrival rate whose p99 meets the SLO (launch, verify, search by bracketing and bisection in interleaved rounds; no concurrency matrix)',
     )
     .option('--profile <name>', 'probe lengths and tolerance: smoke | quick (default) | full', 'quick')
     .option('--stacks <list>', 'comma-separated stack ids, server ids or +backend (default: all discovered)')
@@ -57,6 +57,7 @@ export function registerCapacityCommands(program: Command, d: CliDeps): void {
     .option('--max-duration <s>', 'but never runs longer than this')
     .option('--tolerance <f>', 'stop when (hi - lo) / hi is at most this')
     .option('--max-probes <n>', 'probes per stack and task at most')
+    .option('--capacity-rounds <n>', 'searches per stack and task, interleaved across stacks (quick: 3)')
     .option('--connections <n>', 'open-loop client connections (requests in flight) at most')
     .option('--max-late <f>', 'share of sends more than 1 ms behind schedule a passing probe may have')
     .option(

@@ -55,11 +55,16 @@ describe('decision table', () => {
     expect(rows.map((r) => r.stack)).toEqual(['fast+ort', 'slow+ort']);
     // 2 CPU-s per 1k = 2000 CPU-s per 1M = 0.5556 core-hours, at $0.036.
     expect(rows[0]!.usdPerMillion).toBeCloseTo(0.02, 6);
+    // One search each, no rounds: no verdict, so nothing is separably above slow+ort either.
+    expect(rows.map((r) => r.rank)).toEqual([1, 1]);
+    expect(rowCells(rows[1]!)[5]).toBe('n/a');
     expect(rowCells(rows[0]!)).toEqual([
+      '1',
       'fast+ort',
       'predict',
       '50.0',
       '400 [400, 420)',
+      '—',
       '4.00',
       '9.00',
       '20.0',
@@ -81,8 +86,50 @@ describe('decision table', () => {
   it('renders nothing without capacity results and a table with one row per result otherwise', () => {
     expect(renderDecisionTable({ settings: {}, stacks: [{ id: 'a' }] })).toBe('');
     const md = renderDecisionTable({ settings: {}, stacks: [{ id: 'a+b', capacity: [cap(100, 110)] }] });
-    expect(md.split('\n').filter((l) => l.startsWith('| a+b |'))).toHaveLength(1);
+    expect(md.split('\n').filter((l) => l.startsWith('| 1 | a+b |'))).toHaveLength(1);
     expect(md).toMatch(/USD at \$0.048 per core-hour/);
+  });
+
+  it('ranks by paired verdicts on speed-normalized rounds, and shares ranks the run cannot separate', () => {
+    // Round speeds 100, 50, 100: the machine ran at half speed in round 2, and every stack's capacity halved.
+    const rounds = (rps: number[]): CapacityResult =>
+      cap(rps[0]!, rps[0]! * 1.1, {
+        capacityRps: [...rps].sort((a, b) => a - b)[1]!,
+        rounds: rps.map((x, i) => ({
+          round: i,
+          rps: x,
+          lo: x,
+          hi: x * 1.1,
+          stop: 'converged',
+          speed: i === 1 ? 50 : 100,
+          probes: 2,
+        })),
+        probes: rps.map((x, i) => ({ ...probe(x, true), round: i, speed: i === 1 ? 50 : 100 })),
+      });
+    const rows = decisionRows({
+      settings: {},
+      stacks: [
+        { id: 'b+ort', capacity: [rounds([200, 101, 204])] },
+        { id: 'a+ort', capacity: [rounds([202, 100, 198])] },
+        { id: 'slow+ort', capacity: [rounds([100, 51, 99])] },
+        { id: 'a+ort~twin', twinOf: 'a+ort', capacity: [rounds([199, 99, 203])] },
+      ],
+    });
+    // Reference speed: the median reading, 100. Round 2 (speed 50) is scaled by 2, so a+ort reads 202, 200, 198.
+    const a = rows.find((r) => r.stack === 'a+ort')!;
+    expect(a.normalized).toEqual({ median: 200, min: 198, max: 202, rounds: 3 });
+    expect(rows.map((r) => [r.stack, r.rank])).toEqual([
+      ['b+ort', 1],
+      ['a+ort', 1],
+      ['a+ort~twin', 1],
+      ['slow+ort', 4],
+    ]);
+    const slow = rows.find((r) => r.stack === 'slow+ort')!;
+    expect(slow.vsTop!.separable).toBe(true);
+    expect(slow.vsTop!.ratio).toBeCloseTo(0.5, 1);
+    expect(rowCells(a)[5]).toMatch(/^≈ /);
+    expect(rowCells(rows.find((r) => r.twinOf)!)[1]).toBe('a+ort~twin (A/A twin)');
+    expect(rowCells(a)[4]).toBe('200 (198–202)');
   });
 
   it('replaces only its own README block', () => {

@@ -1,6 +1,8 @@
-// Capacity search settings per profile. Quick keeps probes short (2.5 s is the shortest in which a rate 10%
-// over saturation queues past a 100 ms SLO; 1.5 s probes passed such rates) and few (the search starts near
-// the matrix's saturation rate, see phase.ts); full searches every task with longer probes.
+// Capacity search settings per profile. Quick keeps probes short and few (the search starts near the matrix's
+// saturation rate, see phase.ts) and spends the time on three interleaved rounds instead: one long search on a
+// drifting machine is one moment's capacity, three short ones spread over the stage give a median and a range.
+// Its first round stops at a 15% bracket; the log-p99 interpolation and the two confirming rounds narrow it.
+// full searches every task with longer probes.
 import type { CapacitySettings } from './types.js';
 
 const common = {
@@ -12,6 +14,7 @@ const common = {
   maxLateFraction: 0.1,
   maxAchievedGap: 0.02,
   connections: 64,
+  rounds: 3,
 } as const;
 
 export const CAPACITY_DEFAULTS = Object.freeze({
@@ -25,15 +28,16 @@ export const CAPACITY_DEFAULTS = Object.freeze({
     warmupS: 0.2,
     tolerance: 0.25,
     maxProbes: 4,
+    rounds: 1,
   },
   quick: {
     ...common,
     tasks: ['predict'],
-    minDurationS: 2.5,
-    minQueries: 300,
-    maxDurationS: 3.5,
-    warmupS: 0.5,
-    tolerance: 0.1,
+    minDurationS: 2,
+    minQueries: 200,
+    maxDurationS: 2.5,
+    warmupS: 0.4,
+    tolerance: 0.15,
     maxProbes: 5,
   },
   full: {

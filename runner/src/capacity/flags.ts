@@ -13,6 +13,7 @@ export interface CapacityFlags {
   maxDuration?: string;
   tolerance?: string;
   maxProbes?: string;
+  capacityRounds?: string;
   connections?: string;
   maxLate?: string;
 }
@@ -49,6 +50,8 @@ export function resolveCapacity(
     fail(`--max-duration ${s.maxDurationS} is below --min-duration ${s.minDurationS}`);
   if (f.tolerance) s.tolerance = num('tolerance', f.tolerance, (n) => n > 0 && n < 1, 'a fraction in (0, 1)');
   if (f.maxProbes) s.maxProbes = num('max-probes', f.maxProbes, (n) => Number.isInteger(n) && n > 0, 'an integer > 0');
+  if (f.capacityRounds)
+    s.rounds = num('capacity-rounds', f.capacityRounds, (n) => Number.isInteger(n) && n > 0, 'an integer > 0');
   if (f.connections)
     s.connections = num('connections', f.connections, (n) => Number.isInteger(n) && n > 0, 'an integer > 0');
   if (f.maxLate) s.maxLateFraction = num('max-late', f.maxLate, (n) => n >= 0 && n <= 1, 'a fraction in [0, 1]');

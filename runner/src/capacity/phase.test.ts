@@ -65,21 +65,40 @@ describe('runCapacityPhase', () => {
     const [r] = await runCapacityPhase(phase({}, calls));
     const truth = 500 - Math.log(100) / 0.05; // ~407.9 req/s at p99 <= 50 ms
     expect(calls[0]).toMatchObject({ mode: 'open', arrivals: 'poisson', rate: 315, concurrency: 64 });
-    expect(calls.every((c) => c.mode === 'open' && c.timeoutMs === 1000 && c.warmupMs === 500)).toBe(true);
-    // At least 2.5 s and 300 arrivals, at most 3.5 s.
-    expect(calls.every((c) => c.durationMs >= 2500 && c.durationMs <= 3500)).toBe(true);
-    // 315 passes, then 378 passes, then 454 fails: one bisection step (416, fail) closes the 10% bracket.
-    expect(calls.map((c) => c.rate)).toEqual([315, 378, 454, 416]);
+    expect(calls.every((c) => c.mode === 'open' && c.timeoutMs === 1000 && c.warmupMs === 400)).toBe(true);
+    // At least 2 s and 200 arrivals, at most 2.5 s.
+    expect(calls.every((c) => c.durationMs >= 2000 && c.durationMs <= 2500)).toBe(true);
+    // Round 1: 315 and 378 pass, 454 fails, one bisection (416, fail) closes the 15% bracket. Rounds 2 and 3
+    // confirm from the crossing so far: 407 passes and 10% above it (448) fails.
+    expect(calls.map((c) => c.rate)).toEqual([315, 378, 454, 416, 407, 448, 407, 448]);
     expect(r!.sloP99Ms).toBe(50);
     expect(r!.stop).toBe('converged');
+    expect(r!.bracket).toEqual({ lo: 378, hi: 416 });
+    expect(r!.rounds!.map((x) => x.probes)).toEqual([4, 2, 2]);
+    // The log-p99 interpolation lands within 0.5% of the truth, where the 15% bracket alone said 378.
     expect(r!.capacityRps!).toBeLessThanOrEqual(truth);
-    expect(r!.bracket.hi!).toBeGreaterThan(truth);
-    expect((r!.bracket.hi! - r!.bracket.lo!) / r!.bracket.hi!).toBeLessThanOrEqual(0.1);
-    expect(r!.atCapacity?.rate).toBe(r!.capacityRps);
+    expect(r!.capacityRps!).toBeGreaterThan(truth * 0.995);
+    expect(r!.range!.min).toBeLessThanOrEqual(r!.capacityRps!);
+    expect(r!.range!.max).toBeGreaterThanOrEqual(r!.capacityRps!);
+    expect(r!.probes.map((x) => x.round)).toEqual([0, 0, 0, 0, 1, 1, 2, 2]);
+    expect(r!.atCapacity?.rate).toBe(407);
     expect(r!.atCapacity?.serverTiming.infer?.mean).toBe(2);
     // 80% of a core over the probe, per 1,000 successes.
     const a = r!.atCapacity!;
     expect(a.cpuSecondsPer1k).toBeCloseTo((0.8 * a.durationS * 1000) / a.successes, 9);
+  });
+
+  it('records the speed read around every probe, and the mean per round', async () => {
+    let reading = 100;
+    const p = phase(
+      {
+        around: async <T>(measure: () => Promise<T>) => ({ value: await measure(), speed: (reading += 10) }),
+      },
+      [],
+    );
+    const [r] = await runCapacityPhase(p);
+    expect(r!.probes.map((x) => x.speed)).toEqual([110, 120, 130, 140, 150, 160, 170, 180]);
+    expect(r!.rounds!.map((x) => x.speed)).toEqual([125, 155, 175]);
   });
 
   it('measures one second at c=1 for the first rate when the matrix has nothing, and honours --slo', async () => {

@@ -46,33 +46,29 @@ export function checkBounds(b: SearchBounds): void {
 }
 
 /**
- * Highest passing rate. Bracketing: from startRate, multiply by growth while probes pass, divide by
- * shrink while they fail, until one passes and one fails (or a bound or the probe budget is hit). Then
- * bisect [lo, hi] until converged(). The trace lists every probe in order.
+ * The search as steps, free of time: yields the next rate to probe and takes whether it passed. Bracketing: from
+ * startRate, multiply by growth while probes pass, divide by shrink while they fail, until one passes and one fails
+ * (or a bound or the probe budget is hit). Then bisect [lo, hi] until converged(). Returns the outcome. A caller can
+ * so run many searches side by side, one probe of each in turn (the interleaved capacity stage).
  */
-export async function searchCapacity<T extends { pass: boolean }>(
-  probe: (rate: number, phase: 'bracket' | 'bisect') => Promise<T>,
+export function* searchSteps(
   b: SearchBounds,
-): Promise<SearchOutcome<T>> {
+): Generator<{ rate: number; phase: 'bracket' | 'bisect' }, Outcome, boolean> {
   checkBounds(b);
-  const trace: TraceStep<T>[] = [];
+  let probes = 0;
   let lo: number | null = null;
   let hi: number | null = null;
   let stop: StopReason | undefined;
   const clamp = (x: number) => Math.min(b.maxRate, Math.max(b.minRate, roundRate(x)));
-  const run = async (rate: number, phase: 'bracket' | 'bisect'): Promise<boolean> => {
-    const outcome = await probe(rate, phase);
-    trace.push({ rate, phase, outcome });
-    return outcome.pass;
-  };
 
   let rate = clamp(b.startRate);
   for (;;) {
-    if (trace.length >= b.maxProbes) {
+    if (probes >= b.maxProbes) {
       stop = 'max-probes';
       break;
     }
-    if (await run(rate, 'bracket')) {
+    probes++;
+    if (yield { rate, phase: 'bracket' }) {
       lo = rate;
       if (hi !== null) break;
       if (rate >= b.maxRate) {
@@ -97,12 +93,30 @@ export async function searchCapacity<T extends { pass: boolean }>(
       stop = 'converged';
       break;
     }
-    if (trace.length >= b.maxProbes) {
+    if (probes >= b.maxProbes) {
       stop = 'max-probes';
       break;
     }
-    if (await run(mid, 'bisect')) lo = mid;
+    probes++;
+    if (yield { rate: mid, phase: 'bisect' }) lo = mid;
     else hi = mid;
   }
-  return { capacity: lo, lo, hi, stop: stop ?? 'converged', trace };
+  return { capacity: lo, lo, hi, stop: stop ?? 'converged' };
+}
+
+type Outcome = Omit<SearchOutcome<never>, 'trace'>;
+
+/** Highest passing rate: searchSteps driven by `probe`, one probe at a time. The trace lists every probe in order. */
+export async function searchCapacity<T extends { pass: boolean }>(
+  probe: (rate: number, phase: 'bracket' | 'bisect') => Promise<T>,
+  b: SearchBounds,
+): Promise<SearchOutcome<T>> {
+  const trace: TraceStep<T>[] = [];
+  const steps = searchSteps(b);
+  for (let step = steps.next(); ;) {
+    if (step.done) return { ...step.value, trace };
+    const outcome = await probe(step.value.rate, step.value.phase);
+    trace.push({ ...step.value, outcome });
+    step = steps.next(outcome.pass);
+  }
 }

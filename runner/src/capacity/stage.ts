@@ -1,5 +1,6 @@
-// The capacity stage of a run: after the concurrency matrix, each stack in turn is brought up
-// (launched and verified if it is not still up), searched for every capacity task, and stopped.
+// The capacity stage of a run: after the concurrency matrix, every stack and task is searched in rounds,
+// interleaved across stacks one probe at a time (interleave.ts). Stacks are brought up (launched and verified
+// if they are not still up) before their turn, and stopped when the stage is done.
 import type { Task } from '@servebench/contract';
 import { runLoad } from '../load/engine.js';
 import { runGrpcLoad } from '../load/grpc-engine.js';
@@ -7,7 +8,8 @@ import type { GrpcWorkload } from '../load/grpc-workload.js';
 import type { LoadResult } from '../load/types.js';
 import { startSampler, type Sampler } from '../resources/sampler.js';
 import type { Workload } from '../workload.js';
-import { runCapacityPhase, type ProbeSpec } from './phase.js';
+import { runInterleaved } from './interleave.js';
+import { CapacitySearch, type CapacityPhase, type ProbeSpec } from './phase.js';
 import type { CapacityResult, CapacitySettings } from './types.js';
 
 /** A running server as the stage needs it (LaunchedStack fits). */
@@ -41,9 +43,40 @@ export interface CapacityStageOptions {
   workers: number;
   workloads: ReadonlyMap<Task, Workload>;
   grpcWorkloads: ReadonlyMap<Task, GrpcWorkload>;
-  /** Called with each stack's results as soon as they are known (write them to results.json). */
+  /** Called with each stack's results after every round (write them to results.json). */
   record(id: string, results: CapacityResult[]): void;
   note(line: string): void;
+  /** Reads the machine's speed around each probe (speed/speedometer.ts). */
+  around?: CapacityPhase['around'];
+}
+
+/** The phase callbacks of one target: every probe goes to the server it has at that moment. */
+function phaseOf(t: CapacityTarget, tasks: Task[], o: CapacityStageOptions): CapacityPhase {
+  const grpc = t.protocol === 'grpc';
+  const server = (): RunningServer => {
+    const s = t.running();
+    if (!s) throw new Error(`${t.id} is not running`);
+    return s;
+  };
+  return {
+    model: o.model,
+    settings: { ...o.capacity, tasks },
+    timeoutMs: o.timeoutMs,
+    load: (task: Task, spec: ProbeSpec): Promise<LoadResult> => {
+      const common = { ...spec, host: server().host, port: server().port, threads: o.threads };
+      return grpc
+        ? runGrpcLoad({ ...common, ...o.grpcWorkloads.get(task)!, channels: Math.max(o.threads, o.workers) })
+        : runLoad({ ...common, ...o.workloads.get(task)! });
+    },
+    sample: () => server().sampleResources?.() ?? startSampler(server().pid, 250),
+    measuredRps: (task) => t.cells.filter((c) => c.task === task && c.status !== 'failed').map((c) => c.load.rps),
+    exited: () => {
+      const s = t.running();
+      return !s || Boolean(s.exited());
+    },
+    note: (line) => o.note(line.startsWith('  ') ? `${t.id}:${line.slice(1)}` : `${t.id}: ${line}`),
+    ...(o.around ? { around: o.around } : {}),
+  };
 }
 
 export async function runCapacityStage(targets: CapacityTarget[], o: CapacityStageOptions): Promise<void> {
@@ -51,35 +84,47 @@ export async function runCapacityStage(targets: CapacityTarget[], o: CapacitySta
   const missing = o.capacity.tasks.filter((t) => !o.workloads.has(t));
   if (missing.length) o.note(`capacity: ${missing.join(', ')} not among the run's tasks; not searched`);
   if (!tasks.length) return;
-  for (const t of targets) {
-    if (!(await t.begin())) continue;
-    const server = t.running();
-    if (!server) continue;
-    const grpc = t.protocol === 'grpc';
-    o.note(`${t.id}: capacity search (${tasks.join(', ')})`);
-    try {
-      const results = await runCapacityPhase({
-        model: o.model,
-        settings: { ...o.capacity, tasks },
-        timeoutMs: o.timeoutMs,
-        load: (task: Task, spec: ProbeSpec): Promise<LoadResult> => {
-          const common = { ...spec, host: server.host, port: server.port, threads: o.threads };
-          return grpc
-            ? runGrpcLoad({ ...common, ...o.grpcWorkloads.get(task)!, channels: Math.max(o.threads, o.workers) })
-            : runLoad({ ...common, ...o.workloads.get(task)! });
-        },
-        sample: () => server.sampleResources?.() ?? startSampler(server.pid, 250),
-        measuredRps: (task) => t.cells.filter((c) => c.task === task && c.status !== 'failed').map((c) => c.load.rps),
-        exited: () => Boolean(server.exited()),
-        note: o.note,
-      });
-      o.record(t.id, results);
-      for (const r of results)
-        o.note(
-          `${t.id}: ${r.task} capacity ${r.capacityRps ?? 'none'} req/s at p99 <= ${r.sloP99Ms} ms (bracket ${r.bracket.lo ?? '-'}..${r.bracket.hi ?? '-'}, ${r.probes.length} probes, ${r.stop}, ${r.wallS} s)`,
+  const searches = targets.flatMap((t) => {
+    const phase = phaseOf(t, tasks, o);
+    return tasks.map((task) => ({ target: t, search: new CapacitySearch(phase, task) }));
+  });
+  const owner = new Map(searches.map((x) => [x.search, x.target]));
+  const record = () => {
+    for (const t of targets) {
+      const mine = searches.filter((x) => x.target === t && x.search.probes.length + x.search.rounds.length > 0);
+      if (mine.length)
+        o.record(
+          t.id,
+          mine.map((x) => x.search.result()),
         );
-    } finally {
-      await t.end();
     }
+  };
+  o.note(
+    `capacity: ${o.capacity.rounds} round(s) over ${targets.length} stack(s) (${tasks.join(', ')}), interleaved one probe at a time`,
+  );
+  try {
+    await runInterleaved(
+      searches.map((x) => x.search),
+      o.capacity.rounds,
+      {
+        ready: async (s) => {
+          const t = owner.get(s)!;
+          return (await t.begin()) && t.running() ? undefined : `${t.id} could not be brought up`;
+        },
+        afterRound: (round) => {
+          record();
+          for (const { target, search } of searches) {
+            const r = search.rounds.find((x) => x.round === round);
+            if (r)
+              o.note(
+                `${target.id}: ${search.task} round ${round + 1} crossing ${r.rps === null ? 'none' : r.rps.toFixed(1)} req/s (bracket ${r.lo ?? '-'}..${r.hi ?? '-'}, ${r.probes} probes, ${r.stop})`,
+              );
+          }
+        },
+      },
+    );
+  } finally {
+    record();
+    for (const t of targets) await t.end();
   }
 }

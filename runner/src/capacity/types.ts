@@ -28,6 +28,12 @@ export interface CapacitySettings {
   maxAchievedGap: number;
   /** Max connections of the open-loop client (requests in flight). */
   connections: number;
+  /**
+   * Searches per stack and task, interleaved across stacks (stage.ts): the first brackets and bisects from the
+   * matrix's saturation rate, each later one confirms around the median so far. The published capacity is
+   * their median, with their range.
+   */
+  rounds: number;
 }
 
 /** One probe: a Poisson open-loop cell at `rate`, judged against the criteria. */
@@ -59,6 +65,26 @@ export interface ProbeRecord {
   cpuPct?: number;
   cpuSecondsPer1k?: number;
   peakRssMb?: number;
+  /** The search round this probe belongs to (0 = the first search). */
+  round?: number;
+  /** The machine's speed beside the probe (speed/speedometer.ts: model calls/s). */
+  speed?: number;
+}
+
+/** One round's search of one stack and task. */
+export interface CapacityRound {
+  round: number;
+  /**
+   * The SLO crossing this round found (req/s): between its highest passing and lowest failing probe, interpolated
+   * on log p99 when the failing probe failed on p99 (the highest passing rate otherwise); null when none passed.
+   */
+  rps: number | null;
+  lo: number | null;
+  hi: number | null;
+  stop: StopReason;
+  /** Mean speedometer reading over the round's probes. */
+  speed?: number;
+  probes: number;
 }
 
 export type StopReason = 'converged' | 'max-probes' | 'max-rate' | 'below-min-rate' | 'stack-failed';
@@ -66,12 +92,19 @@ export type StopReason = 'converged' | 'max-probes' | 'max-rate' | 'below-min-ra
 export interface CapacityResult {
   task: Task;
   sloP99Ms: number;
-  /** Highest passing rate (req/s), null when even the lowest probe failed. */
+  /**
+   * The median of the rounds' SLO crossings (req/s); null when no round found one. Results written before the
+   * interleaved stage (no `rounds`) hold the highest passing rate of their single search here.
+   */
   capacityRps: number | null;
-  /** The last passing and the lowest failing rate; capacity lies in [lo, hi). */
+  /** The first round's last passing and lowest failing rate. */
   bracket: { lo: number | null; hi: number | null };
+  /** Every round's search (absent in results from before the interleaved stage). */
+  rounds?: CapacityRound[];
+  /** Lowest and highest round crossing. */
+  range?: { min: number; max: number };
   stop: StopReason;
-  /** The probe at the capacity rate (the figures the decision table shows). */
+  /** The passing probe nearest the capacity (the figures the decision table shows). */
   atCapacity?: ProbeRecord;
   probes: ProbeRecord[];
   wallS: number;
