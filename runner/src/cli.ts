@@ -121,6 +121,11 @@ program
   .option('--resume <dir-or-id>', 'continue an interrupted run with its own settings (other matrix flags are ignored)')
   .option('--no-capacity', 'skip the capacity stage (quick and full search each stack after the matrix)')
   .option('--slo <task:p99=ms...>', 'capacity p99 targets, e.g. predict:p99=50 (defaults per model: see README)')
+  .option('--capacity-rounds <n>', 'capacity searches per stack, interleaved across stacks (quick and full: 3)')
+  .option(
+    '--aa <stack>',
+    'the A/A control: launch this stack a second time as its own participant, or none (quick and full: fastify+ort)',
+  )
   .option(
     '--threshold <expr...>',
     "k6-style gates evaluated at the end, e.g. 'predict:p99<50ms' (exit 99 when violated)",

@@ -2,6 +2,7 @@
 // references say the machine changed, and whether the predict ranking agrees where the spreads are apart.
 import type { CellResult, RunResults, StackResult } from './results.js';
 import { spreadsOverlap } from './stats/rounds.js';
+import { renderAgreement } from './verdicts/agreement.js';
 
 /** Two medians agree when B is within ±TOLERANCE of A. */
 export const TOLERANCE = 0.1;
@@ -117,6 +118,7 @@ export function compareRuns(a: RunResults, b: RunResults): string {
         ? `Predict ranking: agrees on all ${rank.decisive} pairs whose min-max spreads are apart in both runs.`
         : `Predict ranking: DISAGREES on ${rank.disagree.length} of ${rank.decisive} pairs whose spreads are apart in both runs: ${rank.disagree.slice(0, 10).join('; ')}${rank.disagree.length > 10 ? `; and ${rank.disagree.length - 10} more` : ''}.`,
   );
+  lines.push('', renderAgreement(a, b));
   if (onlyB.length) lines.push('', `only in B (or failed in one): ${onlyB.join(', ')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -80,6 +80,8 @@ export interface RunSettings {
   stackEnv: Record<string, Record<string, string>>;
   /** After the matrix: the capacity search per stack and task (see capacity/); absent: no capacity stage. */
   capacity?: CapacitySettings;
+  /** The A/A control: this stack is launched a second time as an independent participant (rounds/twin.ts). */
+  aaTwin?: string;
 }
 
 const base: Omit<RunSettings, 'profile'> = {
@@ -131,9 +133,9 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     readyTimeoutS: 60,
   },
   /**
-   * The default, about 13 minutes on 2 cores with 12 stacks (capacity stage included): predict at c=1 and c=32,
-   * hello_world and tokenize at c=32 only, 3 rounds of short cells (+1 extra round for predict cells whose rounds
-   * disagree: predict is what a user decides by).
+   * The default, under 15 minutes on 2 cores with 12 stacks and the A/A twin: predict at c=1 and c=32,
+   * hello_world and tokenize at c=32 only, 3 interleaved rounds of short cells (no extra rounds: verdicts come
+   * from the paired rounds' intervals, not from rounds that agree), then 3 interleaved capacity rounds.
    */
   quick: {
     ...base,
@@ -142,12 +144,12 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     lightConcurrency: [32],
     lightOncePerServer: true,
     rounds: 3,
-    extraRounds: 1,
-    extraRoundTasks: ['predict'],
+    extraRounds: 0,
     warmupS: 0.5,
     durationS: 1.5,
     windowS: 0.5,
     capacity: CAPACITY_DEFAULTS.quick,
+    aaTwin: 'fastify+ort',
   },
   /** The old quick matrix and more: every task at c=1/8/32/128, 5 rounds of 5 s cells. Over an hour. */
   full: {
@@ -158,6 +160,7 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     warmupS: 1,
     durationS: 5,
     capacity: CAPACITY_DEFAULTS.full,
+    aaTwin: 'fastify+ort',
   },
   /** The seed benchmark's matrix: BERT-base, ab-style concurrency 20/50/100/200, 2x for the light tasks. */
   seed: {

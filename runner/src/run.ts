@@ -31,6 +31,8 @@ import { CEILING_WHAT, CeilingParticipant, ceilingId } from './raw/participant.j
 import { runCrossChecks } from './crosscheck-stage.js';
 import { machineIds, scrubLogs, scrubValue } from './hygiene.js';
 import { K8S_DEFAULTS, openK8sRun } from './k8s/run.js';
+import { SPEED_REFERENCE, Speedometer } from './speed/speedometer.js';
+import { placeTwin, twinId, twinSpec } from './rounds/twin.js';
 
 export { EMBED_TOLERANCE, loadOracle } from './rounds/oracle.js';
 export { CLIENT_BOUND_ELU } from './rounds/cell.js';
@@ -48,6 +50,43 @@ export interface RunOptions {
    * server's whole process tree to the server CPU set. Identity when absent.
    */
   wrapLauncher?: (launch: Launcher) => Launcher;
+}
+
+/**
+ * The A/A twin (rounds/twin.ts) placed half the rotation away from its sibling; the list unchanged when the run
+ * has none, its stack is not selected, or the launcher names services by stack (compose, k8s: one per stack).
+ */
+function withTwin(
+  participants: Participant[],
+  stacks: readonly StackSpec[],
+  s: RunSettings,
+  x: {
+    stackEntry(fresh: StackResult): StackResult;
+    ctx: ConstructorParameters<typeof StackParticipant>[3];
+    note(l: string): void;
+  },
+): Participant[] {
+  if (!s.aaTwin) return participants;
+  const sibling = stacks.find((st) => st.id === s.aaTwin);
+  if (!sibling || s.launcher !== 'process' || s.targets?.[s.aaTwin]) {
+    x.note(
+      `A/A control: ${s.aaTwin} ${sibling ? `not launched twice with --launcher ${s.launcher} or --target` : 'is not among the stacks'}; no twin this run`,
+    );
+    return participants;
+  }
+  const entry = x.stackEntry({
+    id: twinId(sibling.id),
+    server: sibling.server.id,
+    backend: sibling.backend,
+    protocol: sibling.server.protocol,
+    language: sibling.server.language,
+    launcher: s.launcher,
+    status: 'pending',
+    cells: [],
+    twinOf: sibling.id,
+  });
+  const twin = new StackParticipant(twinSpec(sibling), entry, matrixOf(s), x.ctx);
+  return placeTwin(participants, twin, sibling.id);
 }
 
 /** The dist folder of the runner (where rounds/bare-hello-server.js is). */
@@ -218,25 +257,39 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
     });
     participants.push(new StackParticipant(stack, entry, matrixOf(s, tasksOf(s, sharedWith, stack.id)), ctx));
   }
+  const ordered = withTwin(participants, o.stacks, s, { stackEntry, ctx, note });
 
   // Progress counts the base rounds still to measure; extra rounds are added when they start.
   const remaining = (p: Participant) => p.matrix.reduce((n, k) => n + Math.max(0, s.rounds - roundsOf(p, k).length), 0);
-  progress.grow([...calibration, ...participants].reduce((n, p) => n + remaining(p), 0));
+  progress.grow([...calibration, ...ordered].reduce((n, p) => n + remaining(p), 0));
+  // The machine's speed beside every cell and probe (speed/speedometer.ts), with the calibration references.
+  const speed = s.calibration
+    ? await Speedometer.start({
+        onnx: files.onnx,
+        vocab: files.vocab,
+        maxLength: files.tokenizer.maxLength,
+        texts,
+        threads: s.intraOpThreads,
+        ...(s.placement ? { cpus: s.placement.server } : {}),
+        note,
+      })
+    : undefined;
+  if (speed) results.speedReference = SPEED_REFERENCE;
+  const around = speed ? <T>(measure: () => Promise<T>) => speed.around(measure) : undefined;
   save();
   try {
     await runRounds({
       settings: s,
       calibration,
-      participants,
+      participants: ordered,
       progress,
       save,
       onRound: (round) => (results.roundsRun = Math.max(results.roundsRun, round + 1)),
+      ...(around ? { around } : {}),
     });
     // After the matrix: each stack's capacity at the SLO (a stack still up is searched as it is, then stopped).
     if (s.capacity) {
-      const todo = participants.filter(
-        (p): p is StackParticipant => p instanceof StackParticipant && !p.result.capacity,
-      );
+      const todo = ordered.filter((p): p is StackParticipant => p instanceof StackParticipant && !p.result.capacity);
       await runCapacityStage(
         todo.map((p) => ({
           id: p.id,
@@ -259,16 +312,18 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
             save();
           },
           note,
+          ...(around ? { around } : {}),
         },
       );
     }
     // The engine against wrk / ghz on hello_world, same placement, on stacks still up or relaunched.
     if (s.crosscheck !== 'none' && s.tasks.includes('hello_world') && !results.crosscheck?.length) {
-      results.crosscheck = await runCrossChecks(participants, s, note);
+      results.crosscheck = await runCrossChecks(ordered, s, note);
       save();
     }
   } finally {
-    for (const p of [...calibration, ...participants]) await p.close().catch(() => undefined);
+    speed?.close();
+    for (const p of [...calibration, ...ordered]) await p.close().catch(() => undefined);
     await k8s?.close().catch((e: Error) => note(e.message));
     await oracle.close();
   }

@@ -52,6 +52,9 @@ export interface RunFlags extends K8sFlags {
   /** Capacity stage: `--no-capacity` skips it; `--slo task:p99=ms` sets a target. */
   capacity?: boolean;
   slo?: string[];
+  capacityRounds?: string;
+  /** The A/A control's stack id, or `none`. */
+  aa?: string;
 }
 
 function positive(name: string, v: string, integer: boolean): number {
@@ -191,12 +194,19 @@ export function resolveSettings(f: RunFlags): Readonly<RunSettings> {
     (s.stackEnv[m[1]!] ??= {})[m[2]!] = m[3]!;
   }
   if (f.capacity === false) delete s.capacity;
-  else if (f.slo?.length) {
-    if (!s.capacity) throw new UsageError(`--slo: profile ${profile} has no capacity stage (quick and full do)`);
-    s.capacity = resolveCapacity(s.capacity, { slo: f.slo }, (m) => {
-      throw new UsageError(m);
-    });
+  else if (f.slo?.length || f.capacityRounds) {
+    const flag = f.slo?.length ? '--slo' : '--capacity-rounds';
+    if (!s.capacity) throw new UsageError(`${flag}: profile ${profile} has no capacity stage (quick and full do)`);
+    s.capacity = resolveCapacity(
+      s.capacity,
+      { ...(f.slo?.length ? { slo: f.slo } : {}), ...(f.capacityRounds ? { capacityRounds: f.capacityRounds } : {}) },
+      (m) => {
+        throw new UsageError(m);
+      },
+    );
   }
+  if (f.aa === 'none') delete s.aaTwin;
+  else if (f.aa) s.aaTwin = f.aa;
   if (s.windowS * s.stableWindows > s.durationS + 1e-9) {
     throw new UsageError(
       `--duration ${s.durationS} is shorter than ${s.stableWindows} stability windows of ${s.windowS} s; lengthen it or shorten --window`,

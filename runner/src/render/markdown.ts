@@ -3,6 +3,8 @@ import { machineStamp } from '../environment.js';
 import { lightSharedWith } from '../profiles.js';
 import type { CellResult, RunResults, StackResult } from '../results.js';
 import { placementStamp, renderCost } from './cost.js';
+import { aaReport, aaText } from '../verdicts/aa.js';
+import { renderRatios } from '../verdicts/ratios.js';
 
 const num = (x: number) =>
   x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2);
@@ -43,45 +45,6 @@ export function renderTable(r: RunResults): string {
         return cell ? cellText(cell) : '';
       });
       lines.push(`| ${s.id} | ${task} | ${row.join(' | ')} |`);
-    }
-  }
-  return lines.join('\n');
-}
-
-/**
- * The peers view: for each task and concurrency, each non-Python stack's req/s and p99 as a ratio to
- * the best Python peer (highest req/s) of the same run. Empty when no peer was measured.
- */
-export function renderPeers(r: RunResults): string {
-  const ok = (c: CellResult) => c.status !== 'failed';
-  const peers = r.stacks.filter((s) => s.language === 'python' && s.status === 'ok');
-  const others = r.stacks.filter((s) => s.language !== 'python' && s.protocol !== 'in-process' && s.status === 'ok');
-  if (!peers.length || !others.length) return '';
-  const levels = [...new Set(others.flatMap((s) => s.cells.map((c) => c.concurrency)))].sort((a, b) => a - b);
-  const lines = [
-    '',
-    '**Against the Python peers** (req/s ratio / p99 ratio to the best of ' +
-      peers.map((p) => `\`${p.id}\``).join(', ') +
-      ' in this run; req/s above 1 and p99 below 1 favour the stack):',
-    '',
-    `| stack | task | ${levels.map((c) => `c=${c}`).join(' | ')} |`,
-    `|---|---|${levels.map(() => '---:').join('|')}|`,
-  ];
-  for (const task of TASKS) {
-    for (const s of others) {
-      const row = levels.map((c) => {
-        const mine = s.cells.find((x) => x.task === task && x.concurrency === c && ok(x));
-        const best = peers
-          .map((p) => p.cells.find((x) => x.task === task && x.concurrency === c && ok(x)))
-          .filter((x): x is CellResult => x !== undefined)
-          .sort((a, b) => b.load.rps - a.load.rps)[0];
-        // `~`: either side's rounds disagree, so the ratio is as uncertain as their spreads.
-        const shaky = mine?.status === 'unstable' || best?.status === 'unstable' ? ' ~' : '';
-        return mine && best
-          ? `${(mine.load.rps / best.load.rps).toFixed(2)}x / ${(mine.load.latencyMs.p99 / best.load.latencyMs.p99).toFixed(2)}x${shaky}`
-          : '';
-      });
-      if (row.some((x) => x)) lines.push(`| ${s.id} | ${task} | ${row.join(' | ')} |`);
     }
   }
   return lines.join('\n');
@@ -154,7 +117,7 @@ function roundsStamp(r: RunResults): string {
 function sharedLight(r: RunResults): string {
   if (!r.settings.lightOncePerServer) return '';
   const skipped = new Set(r.stacks.filter((x) => x.status === 'skipped').map((x) => x.id));
-  const shared = [...lightSharedWith(r.stacks)].filter(([id]) => !skipped.has(id));
+  const shared = [...lightSharedWith(r.stacks.filter((x) => !x.twinOf))].filter(([id]) => !skipped.has(id));
   if (!shared.length) return '';
   const by = new Map<string, string[]>();
   for (const [id, carrier] of shared) by.set(carrier, [...(by.get(carrier) ?? []), id]);
@@ -188,7 +151,8 @@ export function renderMarkdown(r: RunResults): string {
     '',
     `Each cell: the median over rounds of verified successful requests/s / p99 latency in ms from the merged histogram of all rounds (p50-p99.9 and every round are in results.json). Flags: \`~\` unstable (fewer than ${s.rounds ?? 1} of its rounds within ±${tol}% of their median; the rounds' min-max is shown), \`c\` client-bound (load generator event loop above 95% or its CPU set at least 90% busy), \`m\` machine-bound (all CPUs at least 90% busy), \`!\` above its runtime's ceiling by more than the ceiling's spread (a measurement error, see results.json), \`e\` some requests failed (counted by class in results.json, never as throughput). \`raw+ort\` is the in-process reference: the same tokenizer and model with no server.`,
     renderCost(r),
-    renderPeers(r),
+    aaText(aaReport(r)),
+    renderRatios(r),
     stackFacts(r.stacks),
     notMeasured(r.stacks),
   ].join('\n');

@@ -3,7 +3,7 @@ import { compareRuns } from '../compare.js';
 import type { CellResult, RunResults, StackResult } from '../results.js';
 import { PROFILES } from '../profiles.js';
 import { renderCsv } from './csv.js';
-import { renderMarkdown, renderPeers } from './markdown.js';
+import { renderMarkdown } from './markdown.js';
 import { BEGIN, END, replaceBetweenMarkers } from './readme.js';
 
 function cell(
@@ -109,18 +109,6 @@ describe('rendering', () => {
     expect(md).toMatch(/`broken\+none`: failed-verification — tokenize ids differ/);
   });
 
-  it('compares every other stack with the best Python peer, cell by cell', () => {
-    const withPeers = run('p', [
-      stack('fastify+ort', [cell('predict', 8, 900, 10)], { language: 'typescript' }),
-      stack('flask+ort', [cell('predict', 8, 300, 40)], { language: 'python' }),
-      stack('fastapi+ort', [cell('predict', 8, 450, 20)], { language: 'python' }),
-    ]);
-    const md = renderPeers(withPeers);
-    expect(md).toContain('| fastify+ort | predict | 2.00x / 0.50x |');
-    expect(md).not.toMatch(/\| (flask|fastapi)\+ort \|/);
-    expect(renderPeers(r)).toBe('');
-  });
-
   it('writes one CSV row per cell', () => {
     const lines = renderCsv(r).trim().split('\n');
     expect(lines).toHaveLength(4);
@@ -142,14 +130,6 @@ describe('rendering', () => {
     const md = renderMarkdown(run('b', [stack('fastify+ort', [cell('predict', 1, 500, 2)], { backendInfo: info })]));
     expect(md).toContain(`- \`fastify+ort\`: runtime=onnxruntime-node 1.30.0, note=${'x'.repeat(300)}`);
     for (const line of md.split('\n').filter((l) => l.startsWith('|'))) expect(line.length).toBeLessThan(200);
-  });
-
-  it('marks a peer ratio ~ when either side is unstable', () => {
-    const withPeers = run('p', [
-      stack('fastify+ort', [cell('predict', 8, 900, 10, { status: 'unstable' })], { language: 'typescript' }),
-      stack('flask+ort', [cell('predict', 8, 300, 40)], { language: 'python' }),
-    ]);
-    expect(renderPeers(withPeers)).toContain('| fastify+ort | predict | 3.00x / 0.25x ~ |');
   });
 
   it('compares two runs cell by cell with the reproducibility share', () => {

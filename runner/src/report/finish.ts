@@ -7,6 +7,9 @@ import { updateReadmeCapacity } from '../capacity/readme.js';
 import { writeJsonAtomic, type RunResults } from '../results.js';
 import { describeThresholds, evaluateThresholds, type Threshold } from '../thresholds/index.js';
 import { renderReportHtml } from './html.js';
+import { machineStamp } from '../environment.js';
+import { placementStamp } from '../render/cost.js';
+import { aaReport, aaText } from '../verdicts/aa.js';
 
 export interface Finished {
   /** Lines describing the thresholds ('' without any). */
@@ -35,6 +38,17 @@ export function leadResultsMd(file: string, decision: string): void {
   );
 }
 
+/** The README's block: what made the table (run, machine, versions, placement, commit), the A/A control, the table. */
+export function decisionBlock(r: RunResults, decision: string): string {
+  return [
+    `**Capacity, run \`${r.runId}\`** (profile \`${r.settings.profile}\`, model \`${r.model.name}\`). ${placementStamp(r)} Machine: ${machineStamp(r.environment)}.`,
+    '',
+    aaText(aaReport(r)),
+    '',
+    decision,
+  ].join('\n');
+}
+
 export async function finishRun(
   r: RunResults,
   runDir: string,
@@ -48,7 +62,7 @@ export async function finishRun(
   writeFileSync(reportFile, await renderReportHtml(r));
   const decision = renderDecisionTable(r);
   leadResultsMd(join(runDir, 'results.md'), decision);
-  if (o.readme && decision) updateReadmeCapacity(o.readme, `**Capacity, run \`${r.runId}\`:**\n\n${decision}`);
+  if (o.readme && decision) updateReadmeCapacity(o.readme, decisionBlock(r, decision));
   return {
     thresholdText: r.thresholds ? describeThresholds(r.thresholds, o.thresholds) : '',
     thresholdsFailed: (r.thresholds ?? []).some((t) => !t.pass),

@@ -2,7 +2,8 @@
 // every network load, so the page shows the same thing offline as online.
 import { machineStamp } from '../environment.js';
 import type { RunResults } from '../results.js';
-import { DECISION_HEADER, decisionRows, rowCells } from '../capacity/decision.js';
+import { DECISION_HEADER, decisionLegend, decisionRows, rowCells } from '../capacity/decision.js';
+import { aaReport, aaText } from '../verdicts/aa.js';
 import { cdfChart, layersChart, overTimeChart, resourcesChart, throughputChart, traceChart } from './charts.js';
 import { svgOf } from './vega.js';
 
@@ -80,7 +81,7 @@ export async function renderReportHtml(r: RunResults): Promise<string> {
     `<p class="note">${esc(`${r.status}, ${r.wallS ?? '?'} s wall — profile ${s.profile}, model ${r.model.name} (seed ${r.model.seed}, ${r.model.layers} layers, hidden ${r.model.hiddenSize}), ${s.sentences} sentences, ${s.workers} worker(s), ${s.intraOpThreads} ORT thread(s), launcher ${s.launcher}.`)}</p>`,
     `<h2>Capacity at the latency target</h2>`,
     decision.length
-      ? `${table('decision', DECISION_HEADER, decision.map(rowCells))}\n<p class="note">Capacity: the highest Poisson arrival rate whose p99 is at or under the SLO, with at most ${((s.capacity?.maxErrorRate ?? 0.001) * 100).toFixed(1)}% errors, at most ${((s.capacity?.maxLateFraction ?? 0.1) * 100).toFixed(0)}% of sends more than 5 ms late and an achieved rate within ${((s.capacity?.maxAchievedGap ?? 0.02) * 100).toFixed(0)}% of the scheduled rate. [lo, hi) is the last passing and the first failing probe. Figures at that rate come from its probe.</p>`
+      ? `<p class="note">${esc(aaText(aaReport(r)))}</p>\n${table('decision', DECISION_HEADER, decision.map(rowCells))}\n<p class="note">${esc(decisionLegend(r))}</p>`
       : '<p class="note">No capacity search in this run.</p>',
   ];
   if (r.thresholds?.length)
