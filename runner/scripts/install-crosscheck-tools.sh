@@ -1,5 +1,5 @@
 #!/bin/sh
-# The independent load tools of the cross-check (README: Placement, load CPU, ceilings, cost):
+# The independent load tools of the cross-check (docs/measurement.md: Placement, load CPU, ceilings, cost):
 # wrk from Debian, ghz from the Go module proxy at a pinned version. CI does not need them; a run
 # without them records the cross-check as "not measured" with this command.
 set -eu

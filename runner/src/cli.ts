@@ -13,7 +13,7 @@ import { DiscoveryError, discoverServers, filterStacks, repoRoot, stacksOf } fro
 import { readResults } from './results.js';
 import { reliabilityOk, reliabilityReport, renderReliability, reportStacks } from './reliability/report.js';
 import { registerRenderStacks } from './lists/command.js';
-import { renderRun, updateReadme } from './render/index.js';
+import { renderRun, updateResultsPage } from './render/index.js';
 import { registerReportCommand } from './report/command.js';
 import { registerShapeCommand } from './shapes/command.js';
 import { renderCompareHtml } from './report/compare-html.js';
@@ -116,11 +116,17 @@ program
   .option('--out <dir>', 'results root', join(root, 'results'))
   .option('--run-id <id>', 'name of the run folder (default: UTC time and profile)')
   .option('--extra-server <dir...>', 'also discover server workspaces in these folders')
-  .option('--update-readme', 'render this run into README.md between the results markers')
+  .option(
+    '--update-readme',
+    'render this run between the markers of README.md (the decision table) and docs/results.md (the full tables)',
+  )
   .option('--strict', 'exit 1 when any stack failed to launch, verify or finish')
   .option('--resume <dir-or-id>', 'continue an interrupted run with its own settings (other matrix flags are ignored)')
   .option('--no-capacity', 'skip the capacity stage (quick and full search each stack after the matrix)')
-  .option('--slo <task:p99=ms...>', 'capacity p99 targets, e.g. predict:p99=50 (defaults per model: see README)')
+  .option(
+    '--slo <task:p99=ms...>',
+    'capacity p99 targets, e.g. predict:p99=50 (defaults per model: see docs/measurement.md)',
+  )
   .option('--capacity-rounds <n>', 'capacity searches per stack, interleaved across stacks (quick and full: 3)')
   .option(
     '--aa <stack>',
@@ -167,7 +173,7 @@ program
       const results = await runBenchmark({ settings, stacks, root, runDir, runId, resume: previous });
       const md = await renderRun(results, runDir);
       pointLatest(outDir, runId);
-      if (flags.updateReadme) updateReadme(join(root, 'README.md'), md);
+      if (flags.updateReadme) updateResultsPage(root, md);
       const done = await finishRun(results, runDir, {
         thresholds,
         ...(flags.updateReadme ? { readme: join(root, 'README.md') } : {}),
@@ -204,15 +210,17 @@ program
 
 program
   .command('render')
-  .description('re-render tables and plots of a run (and optionally the README) from its results.json')
+  .description(
+    're-render tables and plots of a run (and optionally README.md and docs/results.md) from its results.json',
+  )
   .option('--run <dir-or-id>', 'run folder or id under --out', 'latest')
   .option('--out <dir>', 'results root', join(root, 'results'))
-  .option('--update-readme', 'also rewrite README.md between the results markers')
+  .option('--update-readme', 'also rewrite the decision table in README.md and the tables in docs/results.md')
   .action(async (flags: { run: string; out: string; updateReadme?: boolean }) => {
     const dir = resolveRunDir(resolve(flags.out), flags.run);
     const results = readResults(join(dir, 'results.json'));
     const md = await renderRun(results, dir);
-    if (flags.updateReadme) updateReadme(join(root, 'README.md'), md);
+    if (flags.updateReadme) updateResultsPage(root, md);
     await finishRun(results, dir, {
       thresholds: [],
       ...(flags.updateReadme ? { readme: join(root, 'README.md') } : {}),

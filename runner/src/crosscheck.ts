@@ -134,7 +134,7 @@ export async function crossCheckServer(t: CrossCheckTarget, o: CrossCheckOptions
   };
 }
 
-/** For the README stamp: `engine/wrk 0.97 on fastify+ort (c=64), engine/ghz not measured (…)`. */
+/** For the run stamp (docs/results.md): `engine/wrk 0.97 on fastify+ort (c=64), engine/ghz not measured (…)`. */
 export function crossCheckStamp(rs: readonly CrossCheckResult[]): string {
   return rs
     .map((r) =>

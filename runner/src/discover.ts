@@ -13,7 +13,7 @@ export interface ServerSpec {
   compose?: string;
   /** The server's language; `python` marks the seed's peers, which the results compare against. */
   language: string;
-  /** How the README's stacks table names it (discovery: the block's "title", else the id). */
+  /** How the stacks table (docs/stacks.md) names it (discovery: the block's "title", else the id). */
   title?: string;
   /**
    * The packages that make this server what it is, with the range it asks for: its package.json

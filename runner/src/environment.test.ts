@@ -38,10 +38,12 @@ describe('environment stamp', () => {
     expect(packageVersions(root)).toMatchObject({ 'fresh-framework': '3.2.1', gone: 'not installed' });
   });
 
-  it('calls a commit dirty for changed code, not for the results and README tables the runner writes', () => {
+  it('calls a commit dirty for changed code, not for the results, README and docs/results.md tables the runner writes', () => {
     const root = mkdtempSync(join(tmpdir(), 'servebench-git-'));
     const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
     writeFileSync(join(root, 'README.md'), 'tables\n');
+    mkdirSync(join(root, 'docs'));
+    writeFileSync(join(root, 'docs', 'results.md'), 'tables\n');
     writeFileSync(join(root, 'code.ts'), 'x\n');
     writeFileSync(join(root, 'package.json'), JSON.stringify({ workspaces: [] }));
     git('init', '-q');
@@ -51,6 +53,7 @@ describe('environment stamp', () => {
     mkdirSync(join(root, 'results', 'run'), { recursive: true });
     writeFileSync(join(root, 'results', 'run', 'results.md'), 'numbers\n');
     writeFileSync(join(root, 'README.md'), 'new tables\n');
+    writeFileSync(join(root, 'docs', 'results.md'), 'new tables\n');
     expect(captureEnvironment(root).git.dirty).toBe(false);
     writeFileSync(join(root, 'code.ts'), 'y\n');
     expect(captureEnvironment(root).git.dirty).toBe(true);

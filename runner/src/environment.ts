@@ -83,8 +83,16 @@ export function packageVersions(root: string, servers: ServerSpec[] = discoverSe
 }
 
 /** Changes that make a run's code differ from its commit: not the runner's own outputs (results/ and the
- * README tables it renders), or a bench:perf run right after a quick run would call its commit dirty. */
-const DIRTY = ['status', '--porcelain', '--', '.', ':(exclude)results', ':(exclude)README.md'];
+ * README and docs/results.md tables it renders), or a bench:perf run right after a quick run would call its commit dirty. */
+const DIRTY = [
+  'status',
+  '--porcelain',
+  '--',
+  '.',
+  ':(exclude)results',
+  ':(exclude)README.md',
+  ':(exclude)docs/results.md',
+];
 
 function git(root: string, ...args: string[]): string {
   try {

@@ -42,14 +42,15 @@ describe('scrubLogs', () => {
   });
 });
 
-describe('updateReadme', () => {
+describe('updateResultsPage', () => {
   it('scrubs the checkout path out of what it writes (an older run may carry it)', async () => {
-    const { updateReadme, BEGIN, END } = await import('./render/readme.js');
+    const { updateResultsPage, BEGIN, END } = await import('./render/results-page.js');
     const dir = mkdtempSync(join(tmpdir(), 'servebench-readme-'));
-    const readme = join(dir, 'README.md');
-    writeFileSync(readme, `# x\n${BEGIN}\nold\n${END}\n`);
-    updateReadme(readme, `model_repository=${dir}/models/triton/mini-s0`);
-    const text = readFileSync(readme, 'utf8');
+    const page = join(dir, 'docs', 'results.md');
+    mkdirSync(join(dir, 'docs'));
+    writeFileSync(page, `# x\n${BEGIN}\nold\n${END}\n`);
+    updateResultsPage(dir, `model_repository=${dir}/models/triton/mini-s0`);
+    const text = readFileSync(page, 'utf8');
     expect(text).toContain('model_repository=./models/triton/mini-s0');
     expect(text).not.toContain(dir);
   });

@@ -49,7 +49,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** Every environment variable a server reads, with its default. Documented in the README. */
+/** Every environment variable a server reads, with its default. Documented in docs/stacks.md. */
 export const ENV_DEFAULTS = {
   HOST: '127.0.0.1',
   PORT: '8080',

@@ -49,7 +49,7 @@ export function registerCapacityCommands(program: Command, d: CliDeps): void {
     .option('--capacity-tasks <list>', 'tasks to search (default: the profile: quick predict, full every task)')
     .option(
       '--slo <task:p99=ms>',
-      'p99 target per task, repeatable, e.g. predict:p99=50 (defaults: per model, see README)',
+      'p99 target per task, repeatable, e.g. predict:p99=50 (defaults: per model, see docs/measurement.md)',
       collect,
     )
     .option('--min-duration <s>', 'each probe lasts at least this long')

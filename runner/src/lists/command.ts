@@ -6,7 +6,7 @@ export function registerRenderStacks(program: Command, root: string): void {
   program
     .command('render-stacks')
     .description(
-      'regenerate the sections kept from discovery: the README stacks table and the server services of compose/compose.yaml and compose.gpu.yaml',
+      'regenerate the sections kept from discovery: the stacks table in docs/stacks.md and the server services of compose/compose.yaml and compose.gpu.yaml',
     )
     .option('--check', 'write nothing; exit 1 and name the stale files if any section is out of date')
     .action((flags: { check?: boolean }) => {

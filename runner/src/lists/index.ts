@@ -16,7 +16,7 @@ interface Section {
 
 export function generatedSections(root: string, servers: ServerSpec[] = discoverServers(root)): Section[] {
   return [
-    { file: 'README.md', name: 'stacks', style: 'markdown', content: renderStacksTable(root, servers) },
+    { file: 'docs/stacks.md', name: 'stacks', style: 'markdown', content: renderStacksTable(root, servers) },
     { file: 'compose/compose.yaml', name: 'servers', style: 'yaml', content: renderComposeServices(root, servers) },
     { file: 'compose/compose.gpu.yaml', name: 'servers', style: 'yaml', content: renderGpuServices(servers) },
   ];

@@ -9,19 +9,19 @@ import { replaceSection } from './sections.js';
 const root = repoRoot();
 
 describe('sections generated from discovery', () => {
-  it('are up to date in this repo (README stacks table, compose services); else run render-stacks', () => {
+  it('are up to date in this repo (docs/stacks.md stacks table, compose services); else run render-stacks', () => {
     expect(syncGenerated(root, { write: false }), 'run: node runner/dist/cli.js render-stacks').toEqual([]);
   });
 
-  it('name every discovered server: a compose service, a GPU entry and a README row each', () => {
+  it('name every discovered server: a compose service, a GPU entry and a docs/stacks.md row each', () => {
     const compose = readFileSync(join(root, 'compose', 'compose.yaml'), 'utf8');
     const gpu = readFileSync(join(root, 'compose', 'compose.gpu.yaml'), 'utf8');
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const stacks = readFileSync(join(root, 'docs', 'stacks.md'), 'utf8');
     for (const s of discoverServers(root)) {
       const service = s.compose ?? s.id;
       expect(compose, s.id).toMatch(new RegExp(`^  ${service}:\\n    <<: \\*(node|python)\\n`, 'm'));
       expect(gpu, s.id).toContain(`\n  ${service}: *gpu\n`);
-      expect(readme, s.id).toContain(`| \`servers/${s.dir.split('/').pop()}\` |`);
+      expect(stacks, s.id).toContain(`| \`servers/${s.dir.split('/').pop()}\` |`);
     }
   });
 
@@ -29,7 +29,8 @@ describe('sections generated from discovery', () => {
     const fake = mkdtempSync(join(tmpdir(), 'servebench-lists-'));
     writeFileSync(join(fake, 'package.json'), JSON.stringify({ workspaces: ['servers/*'] }));
     mkdirSync(join(fake, 'compose'));
-    for (const f of ['README.md', 'compose/compose.yaml', 'compose/compose.gpu.yaml'])
+    mkdirSync(join(fake, 'docs'));
+    for (const f of ['docs/stacks.md', 'compose/compose.yaml', 'compose/compose.gpu.yaml'])
       cpSync(join(root, f), join(fake, f));
     mkdirSync(join(fake, 'servers', 'newcomer'), { recursive: true });
     const block = {
@@ -44,12 +45,12 @@ describe('sections generated from discovery', () => {
       JSON.stringify({ servebench: block, dependencies: { newcomer: '^1.2.3' } }),
     );
     expect(syncGenerated(fake, { write: true }).sort()).toEqual([
-      'README.md',
       'compose/compose.gpu.yaml',
       'compose/compose.yaml',
+      'docs/stacks.md',
     ]);
     expect(syncGenerated(fake, { write: false })).toEqual([]);
-    expect(readFileSync(join(fake, 'README.md'), 'utf8')).toContain(
+    expect(readFileSync(join(fake, 'docs', 'stacks.md'), 'utf8')).toContain(
       '| Newcomer | `servers/newcomer` | gRPC (HTTP/2) | `ort` | `newcomer` ^1.2.3 |',
     );
     const compose = readFileSync(join(fake, 'compose', 'compose.yaml'), 'utf8');

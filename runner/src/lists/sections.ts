@@ -1,4 +1,4 @@
-// Generated sections inside hand-written files (README, compose files): the lines between the
+// Generated sections inside hand-written files (docs, compose files): the lines between the
 // `servebench:<name>:begin` and `servebench:<name>:end` marker lines, which stay as they are.
 
 export type CommentStyle = 'markdown' | 'yaml';

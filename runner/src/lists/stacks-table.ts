@@ -1,4 +1,4 @@
-// The README's stacks table, from discovery: one row per server workspace.
+// The stacks table of docs/stacks.md, from discovery: one row per server workspace.
 import { relative } from 'node:path';
 import type { ServerSpec } from '../discover.js';
 

@@ -7,7 +7,7 @@ import { renderPlots } from './plots.js';
 
 export { renderMarkdown, renderTable } from './markdown.js';
 export { renderCsv } from './csv.js';
-export { updateReadme, replaceBetweenMarkers } from './readme.js';
+export { updateResultsPage, replaceBetweenMarkers, RESULTS_PAGE } from './results-page.js';
 
 /** Writes results.csv, results.md and the SVG plots next to results.json. */
 export async function renderRun(r: RunResults, runDir: string): Promise<string> {

@@ -4,7 +4,11 @@ import type { CellResult, RunResults, StackResult } from '../results.js';
 import { PROFILES } from '../profiles.js';
 import { renderCsv } from './csv.js';
 import { renderMarkdown } from './markdown.js';
-import { BEGIN, END, replaceBetweenMarkers } from './readme.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../discover.js';
+import { CAPACITY_BEGIN, CAPACITY_END } from '../capacity/readme.js';
+import { BEGIN, END, RESULTS_PAGE, replaceBetweenMarkers } from './results-page.js';
 
 function cell(
   task: CellResult['task'],
@@ -115,7 +119,7 @@ describe('rendering', () => {
     expect(lines[1]).toMatch(/^fastify\+ort,hello_world,1,ok,1000\.0,/);
   });
 
-  it('replaces only the text between README markers and refuses a README without them', () => {
+  it('replaces only the text between the results markers and refuses a file without them', () => {
     const text = `intro\n${BEGIN}\nold\n${END}\noutro\n`;
     const out = replaceBetweenMarkers(text, 'NEW TABLE');
     expect(out.startsWith('intro\n')).toBe(true);
@@ -123,6 +127,17 @@ describe('rendering', () => {
     expect(out).toContain('NEW TABLE');
     expect(out).not.toContain('old');
     expect(() => replaceBetweenMarkers('no markers', 'x')).toThrow(/markers/);
+  });
+
+  it('finds its blocks where they live: the decision table in README.md, the full tables in docs/results.md', () => {
+    const root = repoRoot();
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const page = readFileSync(join(root, RESULTS_PAGE), 'utf8');
+    expect(readme).toContain(CAPACITY_BEGIN);
+    expect(readme).toContain(CAPACITY_END);
+    expect(readme).not.toContain(BEGIN);
+    expect(page).toContain(BEGIN);
+    expect(page).toContain(END);
   });
 
   it('lists backend details per stack instead of a wide table column', () => {
