@@ -73,6 +73,8 @@ export interface CellResult {
   /** When the first round started. */
   startedAt: string;
   rounds: RoundResult[];
+  /** The median of the rounds' req/s at the run's median speed (written when the run finishes). */
+  normalizedRps?: number;
 }
 
 export type StackStatus = 'ok' | 'failed-launch' | 'failed-verification' | 'crashed' | 'skipped' | 'pending';
@@ -156,8 +158,11 @@ export interface RunResults {
   drift: DriftSeries[];
   /** Rounds started so far (base plus extra). */
   roundsRun: number;
-  /** What the speed readings on rounds and probes measure (absent: no speedometer ran). */
-  speedReference?: string;
+  /**
+   * The speedometer (absent: none ran): what its readings on rounds and probes measure, and the run's median
+   * reading, the reference every normalized figure is scaled to (verdicts/normalize.ts).
+   */
+  speed?: { reference: string; medianCallsPerS?: number };
   /** The load engine against wrk (HTTP) and ghz (gRPC) on hello_world, same placement (crosscheck.ts). */
   crosscheck?: CrossCheckResult[];
   /** --threshold results, evaluated when the run finished. */

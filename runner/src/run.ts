@@ -32,6 +32,7 @@ import { runCrossChecks } from './crosscheck-stage.js';
 import { machineIds, scrubLogs, scrubValue } from './hygiene.js';
 import { K8S_DEFAULTS, openK8sRun } from './k8s/run.js';
 import { SPEED_REFERENCE, Speedometer } from './speed/speedometer.js';
+import { annotateNormalized } from './verdicts/normalize.js';
 import { placeTwin, twinId, twinSpec } from './rounds/twin.js';
 
 export { EMBED_TOLERANCE, loadOracle } from './rounds/oracle.js';
@@ -274,7 +275,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
         note,
       })
     : undefined;
-  if (speed) results.speedReference = SPEED_REFERENCE;
+  if (speed) results.speed = { reference: SPEED_REFERENCE };
   const around = speed ? <T>(measure: () => Promise<T>) => speed.around(measure) : undefined;
   save();
   try {
@@ -328,6 +329,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
     await oracle.close();
   }
   scrubLogs(o.runDir, ids);
+  annotateNormalized(results);
   results.status = 'complete';
   results.finishedAt = new Date().toISOString();
   results.wallS = Math.round((performance.now() - t0) / 100) / 10 + (o.resume?.wallS ?? 0);

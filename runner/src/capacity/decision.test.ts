@@ -2,33 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { capacityText, decisionRows, renderDecisionTable, rowCells } from './decision.js';
 import { replaceCapacityBlock, CAPACITY_BEGIN, CAPACITY_END } from './readme.js';
 import type { CapacityResult, ProbeRecord } from './types.js';
+import { fixtureProbe, roundsCapacity } from '../testing/run-fixture.js';
 
-const probe = (rate: number, pass: boolean): ProbeRecord => ({
-  rate,
-  phase: 'bisect',
-  pass,
-  reasons: pass ? [] : ['p99 over'],
-  durationS: 2,
-  scheduled: rate * 2,
-  successes: rate * 2,
-  errors: 0,
-  realizedRps: rate,
-  achievedRps: rate,
-  p50: 4,
-  p95: 9,
-  p99: 20,
-  errorRate: 0,
-  lateFraction: 0,
-  serverTiming: {
-    queue: { mean: 1, p50: 1, p99: 3 },
-    tokenize: { mean: 0.05, p50: 0.05, p99: 0.1 },
-    infer: { mean: 2.5, p50: 2.4, p99: 4 },
-  },
-  windowsP99: [],
-  windowS: 0.5,
-  cpuPct: 90,
-  cpuSecondsPer1k: 2,
-});
+const probe = (rate: number, pass: boolean): ProbeRecord =>
+  fixtureProbe(rate, pass, {
+    phase: 'bisect',
+    serverTiming: {
+      queue: { mean: 1, p50: 1, p99: 3 },
+      tokenize: { mean: 0.05, p50: 0.05, p99: 0.1 },
+      infer: { mean: 2.5, p50: 2.4, p99: 4 },
+    },
+    cpuPct: 90,
+    cpuSecondsPer1k: 2,
+  });
 
 const cap = (lo: number | null, hi: number | null, over: Partial<CapacityResult> = {}): CapacityResult => ({
   task: 'predict',
@@ -92,20 +78,7 @@ describe('decision table', () => {
 
   it('ranks by paired verdicts on speed-normalized rounds, and shares ranks the run cannot separate', () => {
     // Round speeds 100, 50, 100: the machine ran at half speed in round 2, and every stack's capacity halved.
-    const rounds = (rps: number[]): CapacityResult =>
-      cap(rps[0]!, rps[0]! * 1.1, {
-        capacityRps: [...rps].sort((a, b) => a - b)[1]!,
-        rounds: rps.map((x, i) => ({
-          round: i,
-          rps: x,
-          lo: x,
-          hi: x * 1.1,
-          stop: 'converged',
-          speed: i === 1 ? 50 : 100,
-          probes: 2,
-        })),
-        probes: rps.map((x, i) => ({ ...probe(x, true), round: i, speed: i === 1 ? 50 : 100 })),
-      });
+    const rounds = (rps: number[]): CapacityResult => roundsCapacity(rps, [100, 50, 100]);
     const rows = decisionRows({
       settings: {},
       stacks: [

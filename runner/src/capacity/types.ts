@@ -103,6 +103,8 @@ export interface CapacityResult {
   rounds?: CapacityRound[];
   /** Lowest and highest round crossing. */
   range?: { min: number; max: number };
+  /** The rounds' crossings at the run's median speed: median and range (written when the run finishes). */
+  normalized?: { median: number; min: number; max: number };
   stop: StopReason;
   /** The passing probe nearest the capacity (the figures the decision table shows). */
   atCapacity?: ProbeRecord;

@@ -2,7 +2,8 @@
 // model calls on pre-tokenized input, through the same backend and model thread the servers use.
 // Reads a CeilingChildJob as JSON on stdin, writes one CeilingChildReply line on stdout.
 import { readFileSync } from 'node:fs';
-import { createBackend, packBatch, type EncodedBatch } from '@servebench/inference';
+import { packBatch, type EncodedBatch } from '@servebench/inference';
+import { serverLikeBackend } from './server-like.js';
 import { CompletionCounter } from './count.js';
 import type { CeilingChildJob, CeilingChildReply } from './ceiling-types.js';
 
@@ -18,14 +19,7 @@ async function readStdin(): Promise<string> {
 
 async function main(): Promise<CeilingChildReply> {
   const job = JSON.parse(await readStdin()) as CeilingChildJob;
-  const backend = createBackend({
-    backend: job.runtime === 'tfjs-wasm' ? 'tfjs-wasm' : 'ort',
-    modelPath: job.onnx,
-    device: 'cpu',
-    intraOpThreads: job.threads,
-    interOpThreads: 1,
-    modelThread: 'worker',
-  });
+  const backend = serverLikeBackend(job.runtime === 'tfjs-wasm' ? 'tfjs-wasm' : 'ort', job.onnx, job.threads);
   await backend.load();
   const batches: EncodedBatch[] = [];
   for (let i = 0; i < job.ids.length; i += job.batch) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../compare.js';
 import type { CellResult, RunResults, StackResult } from '../results.js';
 import { PROFILES } from '../profiles.js';
+import { fixtureRun, fixtureStack } from '../testing/run-fixture.js';
 import { renderCsv } from './csv.js';
 import { renderMarkdown } from './markdown.js';
 import { readFileSync } from 'node:fs';
@@ -55,43 +56,8 @@ function cell(
   };
 }
 
-function run(id: string, stacks: StackResult[]): RunResults {
-  return {
-    schema: 2,
-    runId: id,
-    status: 'complete',
-    startedAt: '',
-    wallS: 12,
-    settings: PROFILES.smoke!,
-    environment: {
-      cpu: 'Test CPU',
-      cores: 2,
-      memoryGiB: 24,
-      os: 'Debian',
-      kernel: '6',
-      node: 'v20',
-      packages: { fastify: '5.0.0' },
-      git: { commit: 'a'.repeat(40), dirty: false },
-      hostname: 'h',
-    },
-    model: { name: 'tiny', seed: 0, sha256: 'x', hiddenSize: 128, layers: 2 },
-    stacks,
-    calibration: [],
-    drift: [],
-    roundsRun: 3,
-  };
-}
-
-const stack = (id: string, cells: CellResult[], extra: Partial<StackResult> = {}): StackResult => ({
-  id,
-  server: id.split('+')[0]!,
-  backend: 'ort',
-  protocol: 'http',
-  launcher: 'process',
-  status: 'ok',
-  cells,
-  ...extra,
-});
+const run = (id: string, stacks: StackResult[]): RunResults => fixtureRun(id, stacks, { settings: PROFILES.smoke! });
+const stack = fixtureStack;
 
 describe('rendering', () => {
   const r = run('r1', [

@@ -3,6 +3,7 @@ import { TASKS } from '@servebench/contract';
 import { machineStamp } from '../environment.js';
 import type { RunResults } from '../results.js';
 import { esc, page, table } from './html.js';
+import { renderAgreement } from '../verdicts/agreement.js';
 
 const pct = (a: number, b: number) => (a > 0 ? `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%` : '');
 const num = (x: number | undefined) =>
@@ -62,6 +63,7 @@ export function renderCompareHtml(a: RunResults, b: RunResults): string {
       cap.length
         ? `<h2>Capacity at the SLO</h2>${table('capacity-delta', ['stack', 'task', 'A req/s', 'B req/s', 'change'], cap)}`
         : '',
+      `<h2>After normalization</h2><p class="note">${esc(renderAgreement(a, b)).replaceAll('\n', '<br>')}</p>`,
       '<h2>Cells</h2>',
       table(
         'cell-delta',

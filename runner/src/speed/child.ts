@@ -2,7 +2,8 @@
 // backend and model thread the servers use, then answers each request line with the median time of back-to-back
 // model calls over the requested milliseconds. Line protocol on stdin/stdout, one JSON object per line.
 import { createInterface } from 'node:readline';
-import { createBackend, packBatch } from '@servebench/inference';
+import { packBatch } from '@servebench/inference';
+import { serverLikeBackend } from '../raw/server-like.js';
 import type { SpeedJob, SpeedReply, SpeedRequest } from './protocol.js';
 
 // Orphaned (the runner was SIGKILLed): stop at once.
@@ -14,14 +15,7 @@ const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 
 const first = await lines.next();
 const job = JSON.parse(String(first.value)) as SpeedJob;
-const backend = createBackend({
-  backend: 'ort',
-  modelPath: job.onnx,
-  device: 'cpu',
-  intraOpThreads: job.threads,
-  interOpThreads: 1,
-  modelThread: 'worker',
-});
+const backend = serverLikeBackend('ort', job.onnx, job.threads);
 await backend.load();
 const batches = job.ids.map((ids) => packBatch([ids]));
 // Every shape once before any reading: a first call per sequence length costs more than the steady state.

@@ -55,30 +55,31 @@ export function roundsCell(task: Task, concurrency: number, rps: number[], speed
   };
 }
 
+/** One capacity probe at `rate`. */
+export const fixtureProbe = (rate: number, pass: boolean, extra: Partial<ProbeRecord> = {}): ProbeRecord => ({
+  rate,
+  phase: 'bracket',
+  pass,
+  reasons: pass ? [] : ['p99 over'],
+  durationS: 2,
+  scheduled: rate * 2,
+  successes: rate * 2,
+  errors: 0,
+  realizedRps: rate,
+  achievedRps: rate,
+  p50: 4,
+  p95: 9,
+  p99: 20,
+  errorRate: 0,
+  lateFraction: 0,
+  serverTiming: {},
+  windowsP99: [],
+  windowS: 0.5,
+  ...extra,
+});
+
 /** A capacity searched in rounds: each round's crossing and its speed reading. */
 export function roundsCapacity(rps: number[], speeds?: number[]): CapacityResult {
-  const probe = (rate: number, round: number): ProbeRecord => ({
-    rate,
-    phase: 'bracket',
-    pass: true,
-    reasons: [],
-    durationS: 2,
-    scheduled: rate * 2,
-    successes: rate * 2,
-    errors: 0,
-    realizedRps: rate,
-    achievedRps: rate,
-    p50: 4,
-    p95: 9,
-    p99: 20,
-    errorRate: 0,
-    lateFraction: 0,
-    serverTiming: {},
-    windowsP99: [],
-    windowS: 0.5,
-    round,
-    ...(speeds ? { speed: speeds[round]! } : {}),
-  });
   return {
     task: 'predict',
     sloP99Ms: 100,
@@ -94,7 +95,7 @@ export function roundsCapacity(rps: number[], speeds?: number[]): CapacityResult
       probes: 1,
     })),
     stop: 'converged',
-    probes: rps.map((x, i) => probe(x, i)),
+    probes: rps.map((x, i) => fixtureProbe(x, true, { round: i, ...(speeds ? { speed: speeds[i]! } : {}) })),
     wallS: 1,
   };
 }

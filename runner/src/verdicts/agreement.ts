@@ -84,8 +84,8 @@ const share = (n: number, of: number) => `${n} of ${of} (${of ? ((100 * n) / of)
 
 /** The compare report's normalized section. */
 export function renderAgreement(a: RunResults, b: RunResults): string {
-  const refA = a.speedReference;
-  const refB = b.speedReference;
+  const refA = a.speed?.reference;
+  const refB = b.speed?.reference;
   if (!refA || !refB)
     return 'Normalized agreement: needs speed readings in both runs (runs made before the speedometer have none).';
   const { cells, capacity } = normalizedAgreement(a, b);

@@ -57,3 +57,20 @@ export function perSpeed(xs: ReadonlyArray<{ value: number; speed?: number }>): 
   const v = xs.filter((x) => x.speed && x.value > 0).map((x) => x.value / x.speed!);
   return v.length ? median(v) : undefined;
 }
+
+/** Writes the normalized figures into the results beside the raw ones (when the run finishes). */
+export function annotateNormalized(r: SpeedSource & { speed?: { reference: string; medianCallsPerS?: number } }): void {
+  const ref = referenceSpeed(r);
+  if (!r.speed || ref === undefined) return;
+  r.speed.medianCallsPerS = ref;
+  for (const s of r.stacks) {
+    for (const c of s.cells ?? []) {
+      const m = summary(cellByRound(c, ref));
+      if (m) (c as CellResult).normalizedRps = m.median;
+    }
+    for (const c of s.capacity ?? []) {
+      const m = summary(capacityByRound(c, ref));
+      if (m) (c as CapacityResult).normalized = m;
+    }
+  }
+}

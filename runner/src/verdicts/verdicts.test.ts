@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureRun, fixtureStack, roundsCapacity, roundsCell } from '../testing/run-fixture.js';
 import { aaReport, aaText } from './aa.js';
-import { cellByRound, referenceSpeed } from './normalize.js';
+import { annotateNormalized, cellByRound, referenceSpeed } from './normalize.js';
 import { renderRatios } from './ratios.js';
 import { normalizedAgreement, renderAgreement, verdictAgreement } from './agreement.js';
 
@@ -11,6 +11,17 @@ describe('normalization by the speedometer', () => {
     const run = fixtureRun('n', [fixtureStack('a+ort', [c])]);
     expect(referenceSpeed(run)).toBe(200);
     expect(cellByRound(c, 200)).toEqual([100, 100, 100]);
+    const withCap = fixtureRun(
+      'n',
+      [fixtureStack('a+ort', [c], { capacity: [roundsCapacity([80, 40], [200, 100])] })],
+      {
+        speed: { reference: 'r' },
+      },
+    );
+    annotateNormalized(withCap);
+    expect(withCap.speed!.medianCallsPerS).toBe(200);
+    expect(withCap.stacks[0]!.cells[0]!.normalizedRps).toBe(100);
+    expect(withCap.stacks[0]!.capacity![0]!.normalized).toEqual({ median: 80, min: 80, max: 80 });
     // Without readings the raw figures stand.
     expect(cellByRound(roundsCell('predict', 32, [100, 60]), undefined)).toEqual([100, 60]);
   });
@@ -87,7 +98,7 @@ describe('agreement between runs', () => {
           ],
         }),
       ],
-      { speedReference: 'test reference' },
+      { speed: { reference: 'test reference' } },
     );
 
   it('agrees after normalization across hosts of different speed, and counts verdicts both ways', () => {
