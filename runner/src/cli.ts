@@ -15,6 +15,7 @@ import { reliabilityOk, reliabilityReport, renderReliability, reportStacks } fro
 import { registerRenderStacks } from './lists/command.js';
 import { renderRun, updateResultsPage } from './render/index.js';
 import { registerReportCommand } from './report/command.js';
+import { ScaffoldError, registerNewStack } from './scaffold/new-stack.js';
 import { registerShapeCommand } from './shapes/command.js';
 import { renderCompareHtml } from './report/compare-html.js';
 import { finishRun } from './report/finish.js';
@@ -197,6 +198,7 @@ registerK8sCommands(program, root);
 registerReportCommand(program, { root, resolveRunDir });
 registerShapeCommand(program, root);
 registerRenderStacks(program, root);
+registerNewStack(program, root);
 
 program
   .command('list')
@@ -317,7 +319,7 @@ program
   });
 
 program.parseAsync().catch((e: unknown) => {
-  if (e instanceof UsageError || e instanceof DiscoveryError) {
+  if (e instanceof UsageError || e instanceof DiscoveryError || e instanceof ScaffoldError) {
     process.stderr.write(`servebench: ${e.message}\n`);
     process.exit(2);
   }
