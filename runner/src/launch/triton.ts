@@ -46,9 +46,13 @@ export function writeRunTritonRepo(
     join(dirname(o.files.dir), 'triton', basename(o.files.dir)), // mini-s0, or a converted model's <name>-<source key>
     {
       modelName: MODEL,
+      // Triton's max_batch_size also bounds one request's rows, so it never drops below the contract's 64 texts.
       maxBatchSize: Math.max(MIN_TRITON_BATCH, o.maxBatchSize),
-      // The same policy as the in-process stacks: with their batching off, Triton waits for no one either.
-      maxQueueDelayUs: o.maxBatchSize > 1 ? o.maxQueueDelayUs : 0,
+      // The run's policy: batching off means no dynamic batcher at all (each request is its own model
+      // execution, as in the in-process stacks). On, Triton cuts a batch at the run's max batch size
+      // (the largest preferred size it can form) or when the oldest request has waited the run's delay.
+      dynamicBatching:
+        o.maxBatchSize > 1 ? { maxQueueDelayUs: o.maxQueueDelayUs, preferredBatchSizes: [o.maxBatchSize] } : undefined,
       intraOpThreads: o.intraOpThreads,
     },
   );
@@ -64,7 +68,10 @@ export function tritonInfo(
     model_server: `${meta.name ?? 'triton'} ${meta.version ?? '?'}`,
     launcher: `tritonserver ${String(ev.tritonserver ?? '?')} (from nvidia-pytriton ${String(ev.nvidia_pytriton ?? '?')}), Python backend, CPU`,
     model_runtime: `onnxruntime ${String(ev.onnxruntime ?? '?')} (Python, inside Triton's Python backend stub)`,
-    dynamic_batching: `max_batch_size ${String(ev.max_batch_size)}, max_queue_delay_us ${String(ev.max_queue_delay_us)}, instances ${String(ev.instances)}`,
+    dynamic_batching:
+      ev.dynamic_batching === false
+        ? `off (no dynamic_batching block), max_batch_size ${String(ev.max_batch_size)} rows per request, instances ${String(ev.instances)}`
+        : `max_batch_size ${String(ev.max_batch_size)}, preferred_batch_size ${JSON.stringify(ev.preferred_batch_size ?? [])}, max_queue_delay_us ${String(ev.max_queue_delay_us)}, instances ${String(ev.instances)}`,
     model_repository: repoRoot,
   };
 }
