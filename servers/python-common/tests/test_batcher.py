@@ -87,6 +87,12 @@ class Batched(unittest.TestCase):
         self.assertRegex(metrics, re.compile(rf'^servebench_batch_size_count {float(len(sizes))}$', re.M))
         self.assertRegex(metrics, re.compile(rf'^servebench_batch_size_sum {float(len(TEXTS))}$', re.M))
 
+    def test_readyz_reports_the_policy_applied(self) -> None:
+        on = json.loads(self.service(MAX_BATCH_SIZE='16', MAX_QUEUE_DELAY_US='500').ready().body)
+        self.assertEqual(on['batching'], {'maxBatchSize': 16, 'maxQueueDelayUs': 500})
+        off = json.loads(self.service(MAX_BATCH_SIZE='1', MAX_QUEUE_DELAY_US='2000').ready().body)
+        self.assertEqual(off['batching'], {'maxBatchSize': 1, 'maxQueueDelayUs': 0})
+
     def test_event_loop_servers_batch_too(self) -> None:
         s = self.service(MAX_BATCH_SIZE='8', MAX_QUEUE_DELAY_US='50000')
         sizes = recording(s)

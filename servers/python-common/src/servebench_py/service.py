@@ -151,7 +151,18 @@ class Service:
             'backend_info': {**self.backend.info(), **self._runtime},
             'model': {'name': f.name, 'seed': f.seed, 'hidden_size': f.hidden_size, 'max_length': self.tokenizer.max_length, 'sha256': f.sha256},
             'limits': {'max_body_bytes': lim.max_body_bytes, 'max_texts': lim.max_texts, 'max_text_chars': lim.max_text_chars},
+            'batching': self._batching_applied(),
         }))
+
+    def _batching_applied(self) -> Any:
+        """The policy requests actually get (the Node stacks' batchingApplied): the batcher's, one request per
+        model call without it, or 'unknown' for a proxy, whose model server batches by a policy it is not told."""
+        if self.backend.id != 'ort':
+            return 'unknown'
+        b = self.config.batching
+        if self.batcher is None:
+            return {'maxBatchSize': 1, 'maxQueueDelayUs': 0}
+        return {'maxBatchSize': b.max_batch_size, 'maxQueueDelayUs': b.max_queue_delay_us}
 
     def metrics_text(self) -> Reply:
         content_type, body = self.metrics.text()
