@@ -172,6 +172,7 @@ describe.skipIf(notInstalled !== undefined)('real Triton, model in its Python ba
     expect(config.max_batch_size).toBe(64);
     // Batching off in `settings`: no dynamic batcher, so Triton merges no requests, as the in-process stacks.
     expect(config.dynamic_batching).toBeUndefined();
+    expect(ms.batching).toEqual({ maxBatchSize: 1, maxQueueDelayUs: 0 }); // what the verify step checks proxies against
     expect(ms.info.dynamic_batching).toBe(
       'off (no dynamic_batching block), max_batch_size 64 rows per request, instances 1',
     );

@@ -172,6 +172,10 @@ export async function launchTfServing(o: ModelServerOptions): Promise<LaunchedMo
         ? `max_execution_batch_size ${o.maxBatchSize}, batch_timeout_micros ${o.maxQueueDelayUs}, num_batch_threads 1 (${batchingFile})`
         : 'off (no --enable_batching)',
     },
+    // Set by its flags (TF Serving has no API that reads the batching parameters back).
+    batching: batchingFile
+      ? { maxBatchSize: o.maxBatchSize, maxQueueDelayUs: o.maxQueueDelayUs }
+      : { maxBatchSize: 1, maxQueueDelayUs: 0 },
     coldStartMs,
     exited: p.exited,
     logTail: p.logTail,

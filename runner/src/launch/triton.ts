@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { writeTritonRepo, type TritonRepo } from '@servebench/model';
 import { awaitReady, freePorts, stopGroup } from './child.js';
+import type { BatchingPolicy } from '../rounds/batching.js';
 import type { LaunchedModelServer, ModelServerOptions } from './modelserver.js';
 import { modelServerEndpoints, spawnModelServer } from './modelserver-child.js';
 import { httpGet, httpOk } from './ready.js';
@@ -56,6 +57,21 @@ export function writeRunTritonRepo(
       intraOpThreads: o.intraOpThreads,
     },
   );
+}
+
+/**
+ * The policy Triton runs, from serve.py's "serving" line (read from the config.pbtxt it loaded): no
+ * dynamic_batching block is one request per execution; with one, batches are cut at the largest
+ * preferred size (else max_batch_size) or after the queue delay.
+ */
+export function tritonBatching(ev: Record<string, unknown>): BatchingPolicy | undefined {
+  if (typeof ev.max_batch_size !== 'number') return undefined; // no "serving" line yet
+  if (ev.dynamic_batching === false) return { maxBatchSize: 1, maxQueueDelayUs: 0 };
+  const preferred = Array.isArray(ev.preferred_batch_size) ? (ev.preferred_batch_size as number[]) : [];
+  return {
+    maxBatchSize: preferred.length ? Math.max(...preferred) : ev.max_batch_size,
+    maxQueueDelayUs: Number(ev.max_queue_delay_us ?? 0),
+  };
 }
 
 /** What ran, for results: from serve.py's "serving" line and Triton's /v2 metadata. */
@@ -141,6 +157,7 @@ export async function launchTriton(o: ModelServerOptions): Promise<LaunchedModel
     pid: p.pid,
     ...modelServerEndpoints(o.backend === 'triton-grpc', base, grpc),
     info: tritonInfo(p.event() ?? {}, meta, repo.root),
+    batching: tritonBatching(p.event() ?? {}),
     coldStartMs,
     exited: p.exited,
     logTail: p.logTail,
