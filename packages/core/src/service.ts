@@ -148,16 +148,16 @@ export class Service {
   }
 
   /**
-   * The batching policy requests actually get. In process: the shared batcher's when it runs, else one
-   * request per model call (no delay). A proxy's requests are merged, or not, by its model server, whose
-   * policy this stack is not told: `unknown` (the runner checks the model server it started instead).
+   * The batching policy requests actually get: the shared batcher's when it runs (in front of a proxy's
+   * model server too), else one request per model call (no delay). Without it a proxy's requests are
+   * merged, or not, by its model server, whose policy this stack is not told: `unknown` (the runner
+   * checks the model server it started instead).
    */
   private batchingApplied(p: Pipeline): ReadyBatching {
-    if ((MODEL_SERVER_BACKEND_IDS as readonly string[]).includes(p.backend.id)) return 'unknown';
     const b = this.config.batching;
-    return p.batching
-      ? { maxBatchSize: b.maxBatchSize, maxQueueDelayUs: b.maxQueueDelayUs }
-      : { maxBatchSize: 1, maxQueueDelayUs: 0 };
+    if (p.batching) return { maxBatchSize: b.maxBatchSize, maxQueueDelayUs: b.maxQueueDelayUs };
+    if ((MODEL_SERVER_BACKEND_IDS as readonly string[]).includes(p.backend.id)) return 'unknown';
+    return { maxBatchSize: 1, maxQueueDelayUs: 0 };
   }
 
   async metricsText(): Promise<Reply> {

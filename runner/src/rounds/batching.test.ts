@@ -32,11 +32,24 @@ describe('the verify step compares the batching policy a stack reports with the 
       "reports 'unknown' and its model server runs maxBatchSize 1 but the run asks 16",
     );
     expect(checkBatching(run16, 'unknown', { maxBatchSize: 16, maxQueueDelayUs: 500 })).toEqual({
-      applied: 'maxBatchSize 16, maxQueueDelayUs 500 (its model server)',
+      applied: 'model server maxBatchSize 16, maxQueueDelayUs 500',
     });
     expect(checkBatching(run16, 'unknown')).toEqual({
       applied: 'unknown (a proxy whose model server policy the runner does not know)',
     });
+  });
+
+  it('a proxy that batches itself must agree with the run, and so must its model server', () => {
+    const asked = { maxBatchSize: 16, maxQueueDelayUs: 500 };
+    expect(checkBatching(run16, asked, asked)).toEqual({
+      applied: 'maxBatchSize 16, maxQueueDelayUs 500; model server maxBatchSize 16, maxQueueDelayUs 500',
+    });
+    expect(checkBatching(run16, asked, { maxBatchSize: 64, maxQueueDelayUs: 0 }).reason).toBe(
+      'its model server runs maxBatchSize 64 but the run asks 16',
+    );
+    expect(
+      checkBatching(off, { maxBatchSize: 1, maxQueueDelayUs: 0 }, { maxBatchSize: 64, maxQueueDelayUs: 0 }).reason,
+    ).toBe('its model server runs maxBatchSize 64 but the run asks 1');
   });
 
   it('refuses a stack that reports nothing', () => {

@@ -27,10 +27,19 @@ export interface BatchingCheck {
   reason?: string;
 }
 
+/** Why `policy` is not `asked`, or undefined. The delay only matters when batching is on (with max batch size 1 nothing waits). */
+function differs(who: string, policy: BatchingPolicy, asked: BatchingPolicy): string | undefined {
+  if (policy.maxBatchSize !== asked.maxBatchSize)
+    return `${who} maxBatchSize ${policy.maxBatchSize} but the run asks ${asked.maxBatchSize}`;
+  if (asked.maxBatchSize > 1 && policy.maxQueueDelayUs !== asked.maxQueueDelayUs)
+    return `${who} maxQueueDelayUs ${policy.maxQueueDelayUs} but the run asks ${asked.maxQueueDelayUs}`;
+  return undefined;
+}
+
 /**
- * Compares the reported policy with the asked one. The delay only matters when batching is on (with
- * max batch size 1 nothing waits). `unknown` from a proxy stack falls back to its model server's policy
- * when the runner started that server; with neither it stays unknown, which is recorded, not refused.
+ * Compares what the stack reports, and what its model server runs when the runner started one, with
+ * the asked policy: both must agree, since either one merging requests makes the stack batched. A
+ * proxy's `unknown` with no model server the runner knows stays unknown: recorded, not refused.
  */
 export function checkBatching(
   asked: BatchingPolicy,
@@ -43,20 +52,16 @@ export function checkBatching(
       reason: `reports no batching policy on /readyz, so its label cannot be checked; the run asks ${describePolicy(asked)}`,
     };
   }
-  const [policy, who] =
-    reported !== 'unknown'
-      ? [reported, 'reports']
-      : modelServer
-        ? [modelServer, "reports 'unknown' and its model server runs"]
-        : [undefined, ''];
-  if (!policy) return { applied: 'unknown (a proxy whose model server policy the runner does not know)' };
-  const applied = `${describePolicy(policy)}${reported === 'unknown' ? ' (its model server)' : ''}`;
-  if (policy.maxBatchSize !== asked.maxBatchSize)
-    return { applied, reason: `${who} maxBatchSize ${policy.maxBatchSize} but the run asks ${asked.maxBatchSize}` };
-  if (asked.maxBatchSize > 1 && policy.maxQueueDelayUs !== asked.maxQueueDelayUs)
-    return {
-      applied,
-      reason: `${who} maxQueueDelayUs ${policy.maxQueueDelayUs} but the run asks ${asked.maxQueueDelayUs}`,
-    };
-  return { applied };
+  if (reported === 'unknown' && !modelServer)
+    return { applied: 'unknown (a proxy whose model server policy the runner does not know)' };
+  const parts = [
+    ...(reported !== 'unknown' ? [describePolicy(reported)] : []),
+    ...(modelServer ? [`model server ${describePolicy(modelServer)}`] : []),
+  ];
+  const reason =
+    (reported !== 'unknown' ? differs('reports', reported, asked) : undefined) ??
+    (modelServer
+      ? differs(`${reported === 'unknown' ? "reports 'unknown' and " : ''}its model server runs`, modelServer, asked)
+      : undefined);
+  return { applied: parts.join('; '), ...(reason && { reason }) };
 }
