@@ -14,7 +14,8 @@ import type { StackResult } from '../results.js';
 import { loadOracle } from './oracle.js';
 import { StackParticipant, StackPool } from './stack.js';
 
-const [stack] = filterStacks(stacksOf(discoverServers(repoRoot())), ['fastify+ort']);
+const stacks = stacksOf(discoverServers(repoRoot()));
+const [stack] = filterStacks(stacks, ['fastify+ort']);
 const runDir = mkdtempSync(join(tmpdir(), 'servebench-stack-batching-'));
 let oracle: Awaited<ReturnType<typeof loadOracle>>;
 beforeAll(async () => {
@@ -22,20 +23,21 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => oracle?.close());
 
-async function verified(runBatch: number, stackBatch: string): Promise<StackResult> {
+async function verified(runBatch: number, stackBatch?: string, spec = stack!): Promise<StackResult> {
   const settings: RunSettings = { ...PROFILES.smoke!, maxBatchSize: runBatch, maxQueueDelayUs: 500 };
-  // What the stack is really started with: the run's environment, then MAX_BATCH_SIZE replaced.
-  const launch: Launcher = (s, o) => launchProcess(s, { ...o, env: { ...o.env, MAX_BATCH_SIZE: stackBatch } });
+  // What the stack is really started with: the run's environment, then MAX_BATCH_SIZE replaced if asked.
+  const launch: Launcher = (s, o) =>
+    launchProcess(s, { ...o, env: { ...o.env, ...(stackBatch && { MAX_BATCH_SIZE: stackBatch }) } });
   const result: StackResult = {
-    id: stack!.id,
-    server: stack!.server.id,
-    backend: stack!.backend,
+    id: spec.id,
+    server: spec.server.id,
+    backend: spec.backend,
     protocol: 'http',
     launcher: 'process',
     status: 'pending',
     cells: [],
   };
-  const p = new StackParticipant(stack!, result, [], {
+  const p = new StackParticipant(spec, result, [], {
     settings,
     runDir,
     launch,
@@ -67,4 +69,18 @@ describe('verify: the batching a stack runs must be the run asks', () => {
     expect(r.verification?.[0]).toEqual({ id: 'runs the batching policy the run asks', ok: true });
     expect(r.backendInfo?.batching).toBe('maxBatchSize 16, maxQueueDelayUs 500');
   }, 120_000);
+});
+
+describe('the Python peers run the batching a run asks (issue 27)', () => {
+  it.each(['fastapi+ort', 'flask+ort'])(
+    '%s with the run asking MAX_BATCH_SIZE 8 reports it and passes verification, embeddings included',
+    async (id) => {
+      const [spec] = filterStacks(stacks, [id]);
+      const r = await verified(8, undefined, spec);
+      expect(r.reason).toBeUndefined();
+      expect(r.status).toBe('ok');
+      expect(r.backendInfo?.batching).toBe('maxBatchSize 8, maxQueueDelayUs 500');
+    },
+    120_000,
+  );
 });
