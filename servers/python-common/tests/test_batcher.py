@@ -11,6 +11,7 @@ from typing import Any, List
 import numpy as np
 
 from servebench_py.batcher import DynamicBatcher
+from servebench_py.errors import ServeError
 from servebench_py.service import Service
 
 from .support import tiny_config, tiny_model
@@ -150,6 +151,20 @@ class Policy(unittest.TestCase):
         b = self.batcher(calls, max_batch_size=8)
         self.run_all(b, [[[1]], [[1, 2]], [list(range(40))], [[1, 2]], [[1, 2]]])
         self.assertEqual(calls, [[1], [2, 2, 2], [40]])
+
+    def test_a_request_whose_client_left_leaves_the_queue_and_the_batch(self) -> None:
+        calls: List[List[int]] = []
+        b = self.batcher(calls, max_batch_size=8)
+        first = b.submit([[1]])
+        time.sleep(0.05)
+        left = b.submit([[1, 2, 3]], gone=lambda: True)
+        stays = b.submit([[1, 2]], gone=lambda: False)
+        self.open()
+        self.assertEqual(len(stays.result(5).value), 1)
+        first.result(5)
+        with self.assertRaisesRegex(ServeError, 'cancelled while queued'):
+            left.result(5)
+        self.assertEqual(calls, [[1], [2]])
 
     def test_the_oldest_request_waits_at_most_the_queue_delay(self) -> None:
         calls: List[List[int]] = []

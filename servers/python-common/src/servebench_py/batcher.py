@@ -46,6 +46,14 @@ class _Pending:
         self.future: 'Future[Timed]' = Future()
 
 
+def _gone(p: _Pending) -> bool:
+    """Whether the request's client has left; a probe that fails counts as still here (never stops the batcher)."""
+    try:
+        return p.gone is not None and bool(p.gone())
+    except Exception:
+        return False
+
+
 class DynamicBatcher:
     def __init__(
         self,
@@ -145,10 +153,10 @@ class DynamicBatcher:
 
     def _drop_gone(self) -> None:
         """Requests whose client went away leave the queue (the Node batcher's abort while queued)."""
-        if any(p.gone is not None and p.gone() for p in self._pending):
+        if any(_gone(p) for p in self._pending):
             keep = []
             for p in self._pending:
-                if p.gone is not None and p.gone():
+                if _gone(p):
                     p.future.set_exception(ServeError('BACKEND_TIMEOUT', 'the request was cancelled while queued: its client went away'))
                 else:
                     keep.append(p)
@@ -188,7 +196,7 @@ class DynamicBatcher:
             packed = pack_batch(rows, self._pad_id)
             if self._cancellable and all(p.gone is not None for p in batch):
                 # Nobody wants the batch any more: onnxruntime stops the call in progress.
-                out = self._embed(*packed, gone=lambda: all(p.gone() for p in batch))  # type: ignore[misc]
+                out = self._embed(*packed, gone=lambda: all(_gone(p) for p in batch))
             else:
                 out = self._embed(*packed)
             if len(out) != len(rows):
