@@ -178,6 +178,8 @@ def main(argv: list[str]) -> int:
     cfg = read_config(a.repo, a.model)
     threads = int(cfg.parameters["intra_op_thread_count"].string_value or "1") if "intra_op_thread_count" in cfg.parameters else 1
     instances = max(1, sum(g.count for g in cfg.instance_group) or 1)
+    # No dynamic_batching block means Triton merges no requests (the run's batching is off).
+    batching = cfg.HasField("dynamic_batching")
     db = cfg.dynamic_batching
     dist, libs = pytriton_dist()
 
@@ -239,7 +241,9 @@ def main(argv: list[str]) -> int:
         return supervise(a, server, stopping, {
             "model": a.model,
             "max_batch_size": cfg.max_batch_size,
-            "max_queue_delay_us": db.max_queue_delay_microseconds,
+            "dynamic_batching": batching,
+            "max_queue_delay_us": db.max_queue_delay_microseconds if batching else None,
+            "preferred_batch_size": list(db.preferred_batch_size) if batching else [],
             "instances": instances,
             "intra_op_threads": threads,
         })

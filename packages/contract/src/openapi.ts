@@ -75,7 +75,7 @@ function textsPath(path: string, summary: string, responseRef: string, errors: n
 
 const READY = {
   type: 'object',
-  required: ['status', 'server', 'backend', 'backend_info', 'model', 'limits'],
+  required: ['status', 'server', 'backend', 'backend_info', 'model', 'limits', 'batching'],
   properties: {
     status: { const: 'ready' },
     server: { type: 'string' },
@@ -83,6 +83,21 @@ const READY = {
     backend_info: { type: 'object' },
     model: { type: 'object', required: ['name', 'seed', 'hidden_size', 'max_length', 'sha256'] },
     limits: { type: 'object', required: ['max_body_bytes', 'max_texts', 'max_text_chars'] },
+    batching: {
+      description:
+        'The dynamic batching policy applied (maxBatchSize 1: none), or "unknown" for a proxy that cannot tell its model server\'s',
+      oneOf: [
+        {
+          type: 'object',
+          required: ['maxBatchSize', 'maxQueueDelayUs'],
+          properties: {
+            maxBatchSize: { type: 'integer', minimum: 1 },
+            maxQueueDelayUs: { type: 'integer', minimum: 0 },
+          },
+        },
+        { const: 'unknown' },
+      ],
+    },
   },
 } as const;
 

@@ -14,6 +14,13 @@ export type TokenizeResponse = Encoding | { results: Encoding[] };
 /** `{"text"}` answers `{"embedding"}`; `{"texts"}` answers `{"embeddings"}`. */
 export type PredictResponse = { embedding: number[] } | { embeddings: number[][] };
 
+/**
+ * The dynamic batching policy a stack actually applies: maxBatchSize 1 (and no delay) means no request
+ * merging. `unknown` when it cannot tell: a proxy stack whose model server batches by a policy it was
+ * not told. The runner compares it with the run's policy and refuses a label that disagrees.
+ */
+export type ReadyBatching = { maxBatchSize: number; maxQueueDelayUs: number } | 'unknown';
+
 export interface ReadyResponse {
   status: 'ready';
   server: string;
@@ -21,6 +28,7 @@ export interface ReadyResponse {
   backend_info: Record<string, string>;
   model: { name: string; seed: number; hidden_size: number; max_length: number; sha256: string };
   limits: { max_body_bytes: number; max_texts: number; max_text_chars: number };
+  batching: ReadyBatching;
 }
 
 export function limitsBody(l: Limits): ReadyResponse['limits'] {

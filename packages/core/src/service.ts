@@ -5,10 +5,12 @@ import {
   limitsBody,
   parseTextsBody,
   type Encoding,
+  type ReadyBatching,
   type ReadyResponse,
 } from '@servebench/contract';
 import {
   BackendError,
+  MODEL_SERVER_BACKEND_IDS,
   Pipeline,
   QueueFullError,
   createBackend,
@@ -140,8 +142,22 @@ export class Service {
         sha256: f.sha256,
       },
       limits: limitsBody(this.config.limits),
+      batching: this.batchingApplied(p),
     };
     return json(200, JSON.stringify(body));
+  }
+
+  /**
+   * The batching policy requests actually get: the shared batcher's when it runs (in front of a proxy's
+   * model server too), else one request per model call (no delay). Without it a proxy's requests are
+   * merged, or not, by its model server, whose policy this stack is not told: `unknown` (the runner
+   * checks the model server it started instead).
+   */
+  private batchingApplied(p: Pipeline): ReadyBatching {
+    const b = this.config.batching;
+    if (p.batching) return { maxBatchSize: b.maxBatchSize, maxQueueDelayUs: b.maxQueueDelayUs };
+    if ((MODEL_SERVER_BACKEND_IDS as readonly string[]).includes(p.backend.id)) return 'unknown';
+    return { maxBatchSize: 1, maxQueueDelayUs: 0 };
   }
 
   async metricsText(): Promise<Reply> {

@@ -5,10 +5,11 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import type { ModelFiles } from '@servebench/model';
 import type { RunSettings } from '../profiles.js';
+import type { BatchingPolicy } from '../rounds/batching.js';
 import type { FollowedContainer } from './compose-container.js';
 import type { ModelServerService } from './compose-map.js';
 import { httpGet, httpOk } from './ready.js';
-import { tritonInfo, writeRunTritonRepo } from './triton.js';
+import { tritonBatching, tritonInfo, writeRunTritonRepo } from './triton.js';
 import { LaunchError, MODEL } from './types.js';
 
 /** What a model server container is made from: the run's model and batching settings. */
@@ -26,6 +27,8 @@ export interface PreparedModelServer {
   ready(c: FollowedContainer): Promise<boolean>;
   /** What ran, for the stack's backendInfo (the keys the process launcher gives). */
   info(c: FollowedContainer): Promise<Record<string, string>>;
+  /** The batching policy the model server runs, when known. */
+  batching(c: FollowedContainer): BatchingPolicy | undefined;
 }
 
 /**
@@ -47,6 +50,8 @@ export async function prepareModelServer(
       serverEnv,
       ready: () => httpOk(`${rest}/v1/models/${MODEL}`),
       info: async () => ({ model_server: `tfserving (${o.image})` }),
+      // compose.yaml starts it without --enable_batching.
+      batching: () => ({ maxBatchSize: 1, maxQueueDelayUs: 0 }),
     };
   }
   if (!o.config) {
@@ -78,5 +83,6 @@ export async function prepareModelServer(
       const info = tritonInfo(c.event('serving') ?? {}, meta, repo.root);
       return { ...info, launcher: `${info.launcher}, container ${o.image}` };
     },
+    batching: (c) => tritonBatching(c.event('serving') ?? {}),
   };
 }

@@ -102,10 +102,10 @@ describe('compose launcher: pure parts', () => {
       TRITON_REPO: 'triton/tiny-s0',
     });
     expect(p.serverEnv).toEqual({ MODEL_SERVER_URL: 'http://127.0.0.1:41000', MODEL_SERVER_MODEL: 'bert' });
-    // The repository the process launcher serves: the model copied, batching off as in the stacks.
+    // The repository the process launcher serves: the model copied, batching off as in the stacks (no dynamic batcher).
     expect(readFileSync(join(models, 'triton', 'tiny-s0', 'bert', '1', 'model.onnx'), 'utf8')).toBe('stand-in onnx');
-    expect(readFileSync(join(models, 'triton', 'tiny-s0', 'bert', 'config.pbtxt'), 'utf8')).toMatch(
-      /max_queue_delay_microseconds: 0/,
+    expect(readFileSync(join(models, 'triton', 'tiny-s0', 'bert', 'config.pbtxt'), 'utf8')).not.toMatch(
+      /dynamic_batching/,
     );
     // A model outside the mounted folder cannot be served from the container.
     const elsewhere = standInModelFiles(join(mkdtempSync(join(tmpdir(), 'servebench-elsewhere-')), 'tiny-s0'));

@@ -249,7 +249,11 @@ export function composeLauncher(cfg: ComposeConfig): Launcher {
       };
       if (ms) {
         const info = await prepared!.info(ms.c);
-        recordModelServerInfo(launched, { ...info, model_server_cold_start_ms: String(ms.coldStartMs) });
+        recordModelServerInfo(
+          launched,
+          { ...info, model_server_cold_start_ms: String(ms.coldStartMs) },
+          prepared!.batching(ms.c),
+        );
       }
       return launched;
     } catch (e) {

@@ -155,7 +155,7 @@ describe.skipIf(notInstalled !== undefined)('real Triton, model in its Python ba
     expect(ready.status).toBe(200); // health and inference stay open
   });
 
-  it('serves the forged model with the repository config: 64 rows, dynamic batching, CPU instance', async () => {
+  it('serves the forged model with the repository config: 64 rows, no dynamic batching (off in `settings`), CPU instance', async () => {
     expect(ms.info.model_server).toMatch(/^triton 2\.\d+\.\d+$/);
     expect(ms.info.launcher).toBe('tritonserver 2.51.0 (from nvidia-pytriton 0.7.0), Python backend, CPU');
     expect(ms.info.model_runtime).toMatch(
@@ -170,7 +170,12 @@ describe.skipIf(notInstalled !== undefined)('real Triton, model in its Python ba
       instance_group: { kind: string }[];
     };
     expect(config.max_batch_size).toBe(64);
-    expect(config.dynamic_batching?.max_queue_delay_microseconds).toBe(0); // batching off in `settings`, as for in-process stacks
+    // Batching off in `settings`: no dynamic batcher, so Triton merges no requests, as the in-process stacks.
+    expect(config.dynamic_batching).toBeUndefined();
+    expect(ms.batching).toEqual({ maxBatchSize: 1, maxQueueDelayUs: 0 }); // what the verify step checks proxies against
+    expect(ms.info.dynamic_batching).toBe(
+      'off (no dynamic_batching block), max_batch_size 64 rows per request, instances 1',
+    );
     expect(config.instance_group[0]?.kind).toBe('KIND_CPU');
     expect(readFileSync(join(ms.info.model_repository!, 'bert', 'config.pbtxt'), 'utf8')).toContain(
       'backend: "onnxruntime"',

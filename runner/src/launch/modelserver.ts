@@ -3,6 +3,7 @@
 // triton.ts, tfserving.ts.
 import type { ModelFiles } from '@servebench/model';
 import type { RunSettings } from '../profiles.js';
+import type { BatchingPolicy } from '../rounds/batching.js';
 import { startSampler, sumSamplers } from '../resources/sampler.js';
 import { launchTfServing } from './tfserving.js';
 import { launchTriton } from './triton.js';
@@ -46,6 +47,8 @@ export interface LaunchedModelServer {
   urls: { http: string; grpc: string };
   /** What ran, for results: server, versions, batching. */
   info: Record<string, string>;
+  /** The batching policy the model server runs (1 = it merges no requests), as read back from it or set by its flags. */
+  batching?: BatchingPolicy;
   coldStartMs: number;
   exited(): { code: number | null; signal: string | null } | undefined;
   logTail(): string;
@@ -67,16 +70,25 @@ export interface ModelServerHookOptions {
   note?: (line: string) => void;
 }
 
-const infoOf = new WeakMap<LaunchedStack, Record<string, string>>();
+const infoOf = new WeakMap<LaunchedStack, { info: Record<string, string>; batching?: BatchingPolicy }>();
 
 /** What the model server behind a stack was (server, versions, batching), for the stack's backendInfo. */
 export function modelServerInfo(stack: LaunchedStack): Record<string, string> {
-  return infoOf.get(stack) ?? {};
+  return infoOf.get(stack)?.info ?? {};
+}
+
+/** The batching policy of the model server behind a stack, when the runner started one and knows it. */
+export function modelServerBatching(stack: LaunchedStack): BatchingPolicy | undefined {
+  return infoOf.get(stack)?.batching;
 }
 
 /** Records what the model server behind a launched stack was (the compose launcher runs its own). */
-export function recordModelServerInfo(stack: LaunchedStack, info: Record<string, string>): void {
-  infoOf.set(stack, info);
+export function recordModelServerInfo(
+  stack: LaunchedStack,
+  info: Record<string, string>,
+  batching?: BatchingPolicy,
+): void {
+  infoOf.set(stack, { info, batching });
 }
 
 /**
@@ -126,7 +138,7 @@ export function withModelServer(launch: Launcher, o: ModelServerHookOptions): La
         }
       },
     };
-    recordModelServerInfo(launched, { ...ms.info, model_server_cold_start_ms: String(ms.coldStartMs) });
+    recordModelServerInfo(launched, { ...ms.info, model_server_cold_start_ms: String(ms.coldStartMs) }, ms.batching);
     return launched;
   };
 }

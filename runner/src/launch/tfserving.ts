@@ -1,6 +1,7 @@
 // TF Serving from a tensorflow_model_server binary or a local tensorflow/serving image.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ensureTfServingRepo } from '@servebench/model';
 import { awaitReady, freePorts, stopGroup } from './child.js';
@@ -41,6 +42,80 @@ export function findTfServing(env: NodeJS.ProcessEnv = process.env): { image: st
   };
 }
 
+/** The contract's largest request (64 texts): TF Serving's max_batch_size bounds one request's rows. */
+const MIN_TFSERVING_BATCH = 64;
+/** Where the container sees the batching parameters file. */
+const BATCHING_FILE_IN_CONTAINER = '/config/batching_parameters.pbtxt';
+
+/**
+ * TF Serving's --batching_parameters_file for the run's policy (text BatchingParameters). A batch
+ * holds at most the run's max batch size (max_execution_batch_size) and waits at most its queue delay
+ * (batch_timeout_micros). max_batch_size is the largest request accepted, so a 64-text request is
+ * split into executions of the run's size rather than refused. One batch thread: one model call at a
+ * time, as Triton's single instance and the in-process stacks. Variable-length inputs are padded, as
+ * every batcher here pads to the longest sequence.
+ */
+export function tfServingBatchingParameters(o: { maxBatchSize: number; maxQueueDelayUs: number }): string {
+  return [
+    `max_batch_size { value: ${Math.max(MIN_TFSERVING_BATCH, o.maxBatchSize)} }`,
+    `batch_timeout_micros { value: ${o.maxQueueDelayUs} }`,
+    'num_batch_threads { value: 1 }',
+    // The stacks' own queue bound (MAX_QUEUE 256): one batch per waiting request at worst.
+    'max_enqueued_batches { value: 256 }',
+    'enable_large_batch_splitting { value: true }',
+    `max_execution_batch_size { value: ${o.maxBatchSize} }`,
+    'pad_variable_length_inputs: true',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The docker command line that serves the SavedModel at basePath, ports published on 127.0.0.1 only.
+ * With batchingFile (batching on) TF Serving batches with it; without it, no --enable_batching, so
+ * every request is its own model call.
+ */
+export function tfServingArgv(o: {
+  image: string;
+  basePath: string;
+  grpcPort: number;
+  restPort: number;
+  batchingFile?: string;
+}): string[] {
+  const flags = ['--port=8500', '--rest_api_port=8501', `--model_name=${MODEL}`];
+  if (o.batchingFile) flags.push('--enable_batching=true', `--batching_parameters_file=${BATCHING_FILE_IN_CONTAINER}`);
+  // Bridge network with both ports published on 127.0.0.1 only (not --network host: TF Serving binds 0.0.0.0).
+  return [
+    'docker',
+    'run',
+    '--rm',
+    '-i',
+    '-p',
+    `127.0.0.1:${o.grpcPort}:8500`,
+    '-p',
+    `127.0.0.1:${o.restPort}:8501`,
+    '-v',
+    `${o.basePath}:/models/${MODEL}:ro`,
+    ...(o.batchingFile ? ['-v', `${o.batchingFile}:${BATCHING_FILE_IN_CONTAINER}:ro`] : []),
+    o.image,
+    ...flags,
+    `--model_base_path=/models/${MODEL}`,
+  ];
+}
+
+/**
+ * Writes the run's batching parameters beside the model server's log (in the run's folder) when the
+ * run batches; undefined when it does not.
+ */
+export async function writeTfServingBatching(
+  o: Pick<ModelServerOptions, 'logFile' | 'maxBatchSize' | 'maxQueueDelayUs'>,
+): Promise<string | undefined> {
+  if (o.maxBatchSize <= 1) return undefined;
+  const file = `${o.logFile.replace(/\.log$/, '')}.batching_parameters.pbtxt`;
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, tfServingBatchingParameters(o));
+  return file;
+}
+
 /** TF Serving from a tensorflow_model_server binary or a local tensorflow/serving image, over a SavedModel export. */
 export async function launchTfServing(o: ModelServerOptions): Promise<LaunchedModelServer> {
   const where = findTfServing();
@@ -56,24 +131,15 @@ export async function launchTfServing(o: ModelServerOptions): Promise<LaunchedMo
     throw new LaunchError('spawn', `TF Serving cannot run here: ${(e as Error).message}`, true);
   }
   const [grpc, rest] = (await freePorts(2)) as [number, number];
-  const flags = ['--port=8500', '--rest_api_port=8501', `--model_name=${MODEL}`];
+  const batchingFile = await writeTfServingBatching(o);
   const t0 = performance.now();
-  // Bridge network with both ports published on 127.0.0.1 only (not --network host: TF Serving binds 0.0.0.0).
-  const argv = [
-    'docker',
-    'run',
-    '--rm',
-    '-i',
-    '-p',
-    `127.0.0.1:${grpc}:8500`,
-    '-p',
-    `127.0.0.1:${rest}:8501`,
-    '-v',
-    `${repo.basePath}:/models/${MODEL}:ro`,
-    where.image,
-    ...flags,
-    `--model_base_path=/models/${MODEL}`,
-  ];
+  const argv = tfServingArgv({
+    image: where.image,
+    basePath: repo.basePath,
+    grpcPort: grpc,
+    restPort: rest,
+    batchingFile,
+  });
   const p = spawnModelServer(argv, o);
   const stop = () => stopGroup(p, 20_000);
   const base = `http://127.0.0.1:${rest}`;
@@ -102,7 +168,14 @@ export async function launchTfServing(o: ModelServerOptions): Promise<LaunchedMo
     info: {
       model_server: `docker image ${where.image} (ports published on 127.0.0.1 only)`,
       model_repository: repo.basePath,
+      dynamic_batching: batchingFile
+        ? `max_execution_batch_size ${o.maxBatchSize}, batch_timeout_micros ${o.maxQueueDelayUs}, num_batch_threads 1 (${batchingFile})`
+        : 'off (no --enable_batching)',
     },
+    // Set by its flags (TF Serving has no API that reads the batching parameters back).
+    batching: batchingFile
+      ? { maxBatchSize: o.maxBatchSize, maxQueueDelayUs: o.maxQueueDelayUs }
+      : { maxBatchSize: 1, maxQueueDelayUs: 0 },
     coldStartMs,
     exited: p.exited,
     logTail: p.logTail,

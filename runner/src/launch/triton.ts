@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { writeTritonRepo, type TritonRepo } from '@servebench/model';
 import { awaitReady, freePorts, stopGroup } from './child.js';
+import type { BatchingPolicy } from '../rounds/batching.js';
 import type { LaunchedModelServer, ModelServerOptions } from './modelserver.js';
 import { modelServerEndpoints, spawnModelServer } from './modelserver-child.js';
 import { httpGet, httpOk } from './ready.js';
@@ -46,12 +47,31 @@ export function writeRunTritonRepo(
     join(dirname(o.files.dir), 'triton', basename(o.files.dir)), // mini-s0, or a converted model's <name>-<source key>
     {
       modelName: MODEL,
+      // Triton's max_batch_size also bounds one request's rows, so it never drops below the contract's 64 texts.
       maxBatchSize: Math.max(MIN_TRITON_BATCH, o.maxBatchSize),
-      // The same policy as the in-process stacks: with their batching off, Triton waits for no one either.
-      maxQueueDelayUs: o.maxBatchSize > 1 ? o.maxQueueDelayUs : 0,
+      // The run's policy: batching off means no dynamic batcher at all (each request is its own model
+      // execution, as in the in-process stacks). On, Triton cuts a batch at the run's max batch size
+      // (the largest preferred size it can form) or when the oldest request has waited the run's delay.
+      dynamicBatching:
+        o.maxBatchSize > 1 ? { maxQueueDelayUs: o.maxQueueDelayUs, preferredBatchSizes: [o.maxBatchSize] } : undefined,
       intraOpThreads: o.intraOpThreads,
     },
   );
+}
+
+/**
+ * The policy Triton runs, from serve.py's "serving" line (read from the config.pbtxt it loaded): no
+ * dynamic_batching block is one request per execution; with one, batches are cut at the largest
+ * preferred size (else max_batch_size) or after the queue delay.
+ */
+export function tritonBatching(ev: Record<string, unknown>): BatchingPolicy | undefined {
+  if (typeof ev.max_batch_size !== 'number') return undefined; // no "serving" line yet
+  if (ev.dynamic_batching === false) return { maxBatchSize: 1, maxQueueDelayUs: 0 };
+  const preferred = Array.isArray(ev.preferred_batch_size) ? (ev.preferred_batch_size as number[]) : [];
+  return {
+    maxBatchSize: preferred.length ? Math.max(...preferred) : ev.max_batch_size,
+    maxQueueDelayUs: Number(ev.max_queue_delay_us ?? 0),
+  };
 }
 
 /** What ran, for results: from serve.py's "serving" line and Triton's /v2 metadata. */
@@ -64,7 +84,10 @@ export function tritonInfo(
     model_server: `${meta.name ?? 'triton'} ${meta.version ?? '?'}`,
     launcher: `tritonserver ${String(ev.tritonserver ?? '?')} (from nvidia-pytriton ${String(ev.nvidia_pytriton ?? '?')}), Python backend, CPU`,
     model_runtime: `onnxruntime ${String(ev.onnxruntime ?? '?')} (Python, inside Triton's Python backend stub)`,
-    dynamic_batching: `max_batch_size ${String(ev.max_batch_size)}, max_queue_delay_us ${String(ev.max_queue_delay_us)}, instances ${String(ev.instances)}`,
+    dynamic_batching:
+      ev.dynamic_batching === false
+        ? `off (no dynamic_batching block), max_batch_size ${String(ev.max_batch_size)} rows per request, instances ${String(ev.instances)}`
+        : `max_batch_size ${String(ev.max_batch_size)}, preferred_batch_size ${JSON.stringify(ev.preferred_batch_size ?? [])}, max_queue_delay_us ${String(ev.max_queue_delay_us)}, instances ${String(ev.instances)}`,
     model_repository: repoRoot,
   };
 }
@@ -134,6 +157,7 @@ export async function launchTriton(o: ModelServerOptions): Promise<LaunchedModel
     pid: p.pid,
     ...modelServerEndpoints(o.backend === 'triton-grpc', base, grpc),
     info: tritonInfo(p.event() ?? {}, meta, repo.root),
+    batching: tritonBatching(p.event() ?? {}),
     coldStartMs,
     exited: p.exited,
     logTail: p.logTail,

@@ -3,16 +3,17 @@
 import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { join } from 'node:path';
-import { runConformance, type Task } from '@servebench/contract';
+import { runConformance, type ReadyResponse, type Task } from '@servebench/contract';
 import type { StackSpec } from '../discover.js';
 import type { LaunchedStack, Launcher } from '../launch/compose.js';
-import { modelServerInfo } from '../launch/modelserver.js';
+import { modelServerBatching, modelServerInfo } from '../launch/modelserver.js';
 import { LaunchError } from '../launch/process.js';
 import { grpcReady, verifyGrpc } from '../load/grpc-run.js';
 import type { GrpcWorkload } from '../load/grpc-workload.js';
 import type { RunSettings } from '../profiles.js';
 import type { StackResult } from '../results.js';
 import type { Oracle, Workload } from '../workload.js';
+import { askedPolicy, checkBatching, type BatchingPolicy } from './batching.js';
 import { measureGrpcCell } from './measure-grpc.js';
 import { measureHttpCell } from './measure-http.js';
 import { EMBED_TOLERANCE } from './oracle.js';
@@ -79,6 +80,8 @@ const DONE: ReadonlyArray<StackResult['status']> = ['skipped', 'failed-launch', 
 export class StackParticipant implements Participant {
   private server: LaunchedStack | undefined;
   private launches = 0;
+  /** The batching policy this stack is launched with (the run's, or its --stack-env). */
+  private asked: BatchingPolicy | undefined;
   constructor(
     private readonly stack: StackSpec,
     readonly result: StackResult,
@@ -111,17 +114,19 @@ export class StackParticipant implements Participant {
     this.ctx.note(`${this.id}: launching (${s.launcher})`);
     this.launches++;
     let server: LaunchedStack;
+    const env = {
+      MODEL: s.model,
+      MODEL_SEED: String(s.seed),
+      WORKERS: String(s.workers),
+      INTRA_OP_THREADS: String(s.intraOpThreads),
+      MAX_BATCH_SIZE: String(s.maxBatchSize),
+      MAX_QUEUE_DELAY_US: String(s.maxQueueDelayUs),
+      ...s.stackEnv[this.id],
+    };
+    this.asked = askedPolicy(env);
     try {
       server = await this.ctx.launch(this.stack, {
-        env: {
-          MODEL: s.model,
-          MODEL_SEED: String(s.seed),
-          WORKERS: String(s.workers),
-          INTRA_OP_THREADS: String(s.intraOpThreads),
-          MAX_BATCH_SIZE: String(s.maxBatchSize),
-          MAX_QUEUE_DELAY_US: String(s.maxQueueDelayUs),
-          ...s.stackEnv[this.id],
-        },
+        env,
         readyTimeoutMs: s.readyTimeoutS * 1000,
         logFile: join(this.ctx.runDir, 'logs', `${this.id}${this.launches > 1 ? `.${this.launches}` : ''}.log`),
       });
@@ -157,12 +162,20 @@ export class StackParticipant implements Participant {
       ? await grpcReady(server.baseUrl)
       : ((await fetch(new URL('/readyz', server.baseUrl))
           .then((x) => x.json())
-          .catch(() => ({}))) as { backend_info?: Record<string, string> });
-    this.result.backendInfo = { ...ready.backend_info, ...modelServerInfo(server) };
+          .catch(() => ({}))) as Partial<ReadyResponse>);
+    // The label the run gives this stack must be the batching it runs: the reported policy (or, for a
+    // proxy that cannot tell, its model server's) against the one it was launched with.
+    const batching = checkBatching(this.asked!, ready.batching, modelServerBatching(server));
+    this.result.backendInfo = { ...ready.backend_info, ...modelServerInfo(server), batching: batching.applied };
     const opts = { fast: true, embed: this.ctx.oracle.embed, tolerance: EMBED_TOLERANCE };
-    this.result.verification = grpc
-      ? await verifyGrpc(server.baseUrl, opts)
-      : await runConformance(server.baseUrl, opts);
+    this.result.verification = [
+      {
+        id: 'runs the batching policy the run asks',
+        ok: !batching.reason,
+        ...(batching.reason && { error: batching.reason }),
+      },
+      ...(grpc ? await verifyGrpc(server.baseUrl, opts) : await runConformance(server.baseUrl, opts)),
+    ];
     const failed = this.result.verification.filter((v) => !v.ok);
     if (!failed.length) return true;
     this.result.status = 'failed-verification';

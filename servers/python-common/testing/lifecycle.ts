@@ -6,6 +6,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROUTES, runConformance } from '@servebench/contract';
+import { ENV_DEFAULTS } from '@servebench/core';
 import { inProcessEmbedder } from '@servebench/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -146,6 +147,19 @@ export function describeLifecycle(name: 'fastapi' | 'flask', workspace: string):
   });
 
   describe.skipIf(unavailable)(`${name} venv`, () => {
+    it('reads the variables the Node stacks read, with the same defaults (packages/core ENV_DEFAULTS)', () => {
+      const r = spawnSync(
+        join(workspace, '.venv', 'bin', 'python'),
+        ['-c', 'import json; from servebench_py.config import ENV_DEFAULTS; print(json.dumps(ENV_DEFAULTS))'],
+        { env: { ...process.env, PYTHONPATH: join(COMMON_DIR, 'src') }, encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const python = JSON.parse(r.stdout) as Record<string, string>;
+      // Node-only: where an in-process model computes (the Python peers have no model thread).
+      const { MODEL_THREAD: _, ...node } = ENV_DEFAULTS as Record<string, string>;
+      expect(python).toEqual(node);
+    });
+
     it('runs the servebench_py unit tests (python-common/tests) green', () => {
       const r = runPythonUnitTests(workspace);
       expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);

@@ -93,7 +93,9 @@ class ServiceReplies(unittest.TestCase):
         self.service.tokenize(b'{"text":"x"}', JSON)
         text = self.service.metrics_text().body.decode()
         for name in ('servebench_requests_total', 'servebench_request_duration_seconds_bucket', 'servebench_hello_world_total',
-                     'servebench_queue_depth', 'process_resident_memory_bytes'):
+                     'servebench_queue_depth', 'process_resident_memory_bytes',
+                     # Per model call, as the Node stacks' (packages/core/src/metrics.ts): same name and buckets.
+                     'servebench_batch_size_bucket{le="4096.0"}'):
             self.assertRegex(text, re.compile(f'^{name}', re.M))
         self.assertNotIn('_created', text)
 

@@ -15,6 +15,7 @@ const ready: ReadyResponse = {
   backend_info: {},
   model: { name: 'tiny', seed: 0, hidden_size: 8, max_length: 128, sha256: '0' },
   limits: { max_body_bytes: 1024 * 1024, max_texts: 64, max_text_chars: 20_000 },
+  batching: { maxBatchSize: 1, maxQueueDelayUs: 0 },
 };
 
 describe('bad-input tally against a leaky stand-in', () => {

@@ -16,7 +16,7 @@ import {
   tokenizeSomeFixtures,
   unpaddedIds,
 } from './shared.js';
-import type { CheckOutcome, CommonContext, ConformanceCheck, Probe } from './shared.js';
+import { assertBatching, type CheckOutcome, type CommonContext, type ConformanceCheck, type Probe } from './shared.js';
 
 export { maxAbsDiff, type CheckOutcome } from './shared.js';
 
@@ -89,6 +89,7 @@ const CONTRACT_CHECKS: readonly Check[] = [
       assert.equal(ready.status, 'ready');
       assert.ok(ready.model.hidden_size > 0 && ready.model.max_length > 2, 'readyz reports the model');
       assert.ok(typeof ready.backend === 'string' && ready.backend.length > 0, 'readyz names the backend');
+      assertBatching(ready.batching, 'readyz');
     },
   },
   {

@@ -164,3 +164,18 @@ export async function runChecks<C>(
   }
   return out;
 }
+
+/** The ready answer states the batching policy it applies: whole sizes, or "unknown" (a proxy that cannot tell). */
+export function assertBatching(b: unknown, where: string): void {
+  if (b === 'unknown') return;
+  const p = b as { maxBatchSize?: unknown; maxQueueDelayUs?: unknown } | undefined;
+  assert.ok(
+    typeof p === 'object' &&
+      p !== null &&
+      Number.isInteger(p.maxBatchSize) &&
+      (p.maxBatchSize as number) >= 1 &&
+      Number.isInteger(p.maxQueueDelayUs) &&
+      (p.maxQueueDelayUs as number) >= 0,
+    `${where} reports its batching policy ({maxBatchSize, maxQueueDelayUs} or "unknown"), got ${JSON.stringify(b)}`,
+  );
+}

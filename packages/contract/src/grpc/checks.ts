@@ -11,7 +11,13 @@ import {
   tokenizeSomeFixtures,
   unpaddedIds,
 } from '../conformance/shared.js';
-import type { CheckOutcome, CommonContext, ConformanceCheck, Probe } from '../conformance/shared.js';
+import {
+  assertBatching,
+  type CheckOutcome,
+  type CommonContext,
+  type ConformanceCheck,
+  type Probe,
+} from '../conformance/shared.js';
 import type { ReadyResponse } from '../types.js';
 import { ServingClient, type GrpcReply } from './client.js';
 import {
@@ -79,6 +85,7 @@ export const GRPC_CHECKS: readonly GrpcCheck[] = [
       assert.ok(ready.model.hidden_size > 0 && ready.model.max_length > 2, 'Ready reports the model');
       assert.ok(ready.backend.length > 0, 'Ready names the backend');
       assert.ok(ready.limits.max_texts > 0 && ready.limits.max_body_bytes > 0, 'Ready reports the limits');
+      assertBatching(ready.batching, 'Ready');
     },
   },
   { id: 'Tokenize matches a few golden fixtures', fast: true, run: (ctx) => tokenizeSomeFixtures(grpc(ctx)) },

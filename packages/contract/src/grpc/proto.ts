@@ -56,13 +56,35 @@ export interface PredictBatchReply {
   embeddings: Array<{ values: number[] }>;
 }
 /** The HTTP /readyz body, with backend_info as a key/value list. */
-export type ReadyReply = Omit<ReadyResponse, 'backend_info'> & { backend_info: Array<{ key: string; value: string }> };
+export interface BatchingMessage {
+  max_batch_size: number;
+  max_queue_delay_us: number;
+  unknown: boolean;
+}
+export type ReadyReply = Omit<ReadyResponse, 'backend_info' | 'batching'> & {
+  backend_info: Array<{ key: string; value: string }>;
+  /** Absent from a server built before the field (proto3 message fields are optional on the wire). */
+  batching?: BatchingMessage | null;
+};
 
 export const readyReply = (r: ReadyResponse): ReadyReply => ({
   ...r,
   backend_info: Object.entries(r.backend_info).map(([key, value]) => ({ key, value })),
+  batching:
+    r.batching === 'unknown'
+      ? { max_batch_size: 0, max_queue_delay_us: 0, unknown: true }
+      : { max_batch_size: r.batching.maxBatchSize, max_queue_delay_us: r.batching.maxQueueDelayUs, unknown: false },
 });
+/** A Ready answer without the batching message gives `batching: undefined` (the runner treats it as unreported). */
 export const readyResponse = (r: ReadyReply): ReadyResponse => ({
   ...r,
   backend_info: Object.fromEntries(r.backend_info.map((kv) => [kv.key, kv.value])),
+  batching: (!r.batching
+    ? undefined
+    : r.batching.unknown
+      ? 'unknown'
+      : {
+          maxBatchSize: r.batching.max_batch_size,
+          maxQueueDelayUs: r.batching.max_queue_delay_us,
+        }) as ReadyResponse['batching'],
 });

@@ -20,8 +20,7 @@ describe('Triton model repository', () => {
   it('config.pbtxt declares the graph tensors for the onnxruntime backend, with dynamic batching', () => {
     const text = tritonConfigPbtxt(128, {
       maxBatchSize: 64,
-      maxQueueDelayUs: 500,
-      preferredBatchSizes: [8, 16],
+      dynamicBatching: { maxQueueDelayUs: 500, preferredBatchSizes: [8, 16] },
       instances: 2,
       intraOpThreads: 1,
     });
@@ -34,20 +33,31 @@ describe('Triton model repository', () => {
     );
     expect(text).toContain('count: 2\n    kind: KIND_CPU');
     expect(text).toContain('key: "intra_op_thread_count"\n  value: { string_value: "1" }');
-    expect(tritonConfigPbtxt(128, { maxBatchSize: 4, maxQueueDelayUs: 0 })).not.toContain('preferred_batch_size');
+    expect(tritonConfigPbtxt(128, { maxBatchSize: 4, dynamicBatching: { maxQueueDelayUs: 0 } })).not.toContain(
+      'preferred_batch_size',
+    );
+  });
+
+  it('has no dynamic_batching block without dynamicBatching: each request is its own execution', () => {
+    const text = tritonConfigPbtxt(128, { maxBatchSize: 64 });
+    expect(text).toContain('max_batch_size: 64\n');
+    expect(text).not.toContain('dynamic_batching');
   });
 
   it.each([
-    [{ maxBatchSize: 0, maxQueueDelayUs: 0 }, /maxBatchSize 0/],
-    [{ maxBatchSize: 8, maxQueueDelayUs: -1 }, /maxQueueDelayUs -1/],
-    [{ maxBatchSize: 8, maxQueueDelayUs: 0, preferredBatchSizes: [16] }, /preferredBatchSizes \[16\]/],
+    [{ maxBatchSize: 0 }, /maxBatchSize 0/],
+    [{ maxBatchSize: 8, dynamicBatching: { maxQueueDelayUs: -1 } }, /maxQueueDelayUs -1/],
+    [
+      { maxBatchSize: 8, dynamicBatching: { maxQueueDelayUs: 0, preferredBatchSizes: [16] } },
+      /preferredBatchSizes \[16\]/,
+    ],
   ])('rejects %o', (o, msg) => {
     expect(() => tritonConfigPbtxt(128, o)).toThrow(msg);
   });
 
   it('writes <root>/<model>/1/model.onnx and config.pbtxt, and rewrites only the config on a second call', async () => {
     const repoRoot = join(root, 'triton');
-    const r = await writeTritonRepo(files, repoRoot, { maxBatchSize: 64, maxQueueDelayUs: 100 });
+    const r = await writeTritonRepo(files, repoRoot, { maxBatchSize: 64, dynamicBatching: { maxQueueDelayUs: 100 } });
     expect(r).toMatchObject({
       root: repoRoot,
       modelName: 'bert',
@@ -56,7 +66,7 @@ describe('Triton model repository', () => {
     });
     expect((await readFile(r.onnx)).equals(await readFile(files.onnx))).toBe(true);
     const before = (await stat(r.onnx)).mtimeMs;
-    const again = await writeTritonRepo(files, repoRoot, { maxBatchSize: 32, maxQueueDelayUs: 900, modelName: 'bert' });
+    const again = await writeTritonRepo(files, repoRoot, { maxBatchSize: 32, modelName: 'bert' });
     expect((await stat(again.onnx)).mtimeMs).toBe(before);
     expect(await readFile(again.configPbtxt, 'utf8')).toContain('max_batch_size: 32');
     expect(JSON.parse(await readFile(join(repoRoot, 'bert', 'servebench.json'), 'utf8'))).toMatchObject({

@@ -7,15 +7,24 @@ import type { ModelFiles } from '../files.js';
 export interface TritonRepoOptions {
   /** Model name in the repository (default `bert`). */
   modelName?: string;
-  /** Rows per model execution; at least the largest request (the contract's 64 texts). */
+  /** Rows per request and per model execution (the batch dimension); at least the largest request (the contract's 64 texts). */
   maxBatchSize: number;
-  /** dynamic_batching.max_queue_delay_microseconds. */
-  maxQueueDelayUs: number;
-  preferredBatchSizes?: readonly number[];
+  /**
+   * Triton's dynamic batcher, which merges concurrent requests into one model execution. Absent: no
+   * `dynamic_batching` block, so every request is its own execution (batching off).
+   */
+  dynamicBatching?: TritonDynamicBatching;
   /** instance_group count on CPU. */
   instances?: number;
   /** ORT intra_op_thread_count (the same thread budget the in-process stacks get). */
   intraOpThreads?: number;
+}
+
+export interface TritonDynamicBatching {
+  /** dynamic_batching.max_queue_delay_microseconds. */
+  maxQueueDelayUs: number;
+  /** dynamic_batching.preferred_batch_size: Triton cuts a batch at the largest of these it can form. */
+  preferredBatchSizes?: readonly number[];
 }
 
 export interface TritonRepo {
@@ -28,16 +37,18 @@ export interface TritonRepo {
 
 /**
  * config.pbtxt for Triton's onnxruntime backend: the graph's int64 [batch, seq] inputs and float32
- * [batch, hidden] output (batch dimension implied by max_batch_size), with dynamic batching on.
+ * [batch, hidden] output (batch dimension implied by max_batch_size), and a dynamic_batching block
+ * only when o.dynamicBatching is given (without it Triton runs each request alone).
  * modelservers/triton/serve.py reads the same file and derives a Python-backend copy of it.
  */
 export function tritonConfigPbtxt(hiddenSize: number, o: TritonRepoOptions): string {
   const name = o.modelName ?? 'bert';
   if (!Number.isInteger(o.maxBatchSize) || o.maxBatchSize < 1)
     throw new Error(`TRITON_REPO_BAD_OPTION: maxBatchSize ${o.maxBatchSize} must be an integer >= 1`);
-  if (!Number.isInteger(o.maxQueueDelayUs) || o.maxQueueDelayUs < 0)
-    throw new Error(`TRITON_REPO_BAD_OPTION: maxQueueDelayUs ${o.maxQueueDelayUs} must be an integer >= 0`);
-  const preferred = o.preferredBatchSizes ?? [];
+  const db = o.dynamicBatching;
+  if (db && (!Number.isInteger(db.maxQueueDelayUs) || db.maxQueueDelayUs < 0))
+    throw new Error(`TRITON_REPO_BAD_OPTION: maxQueueDelayUs ${db.maxQueueDelayUs} must be an integer >= 0`);
+  const preferred = db?.preferredBatchSizes ?? [];
   if (preferred.some((n) => !Number.isInteger(n) || n < 1 || n > o.maxBatchSize)) {
     throw new Error(
       `TRITON_REPO_BAD_OPTION: preferredBatchSizes ${JSON.stringify(preferred)} must be integers in [1, ${o.maxBatchSize}]`,
@@ -53,7 +64,11 @@ export function tritonConfigPbtxt(hiddenSize: number, o: TritonRepoOptions): str
     `max_batch_size: ${o.maxBatchSize}`,
     `input [\n${input}\n]`,
     `output [\n  {\n    name: "${OUTPUT_NAME}"\n    data_type: TYPE_FP32\n    dims: [ ${hiddenSize} ]\n  }\n]`,
-    `dynamic_batching {\n  max_queue_delay_microseconds: ${o.maxQueueDelayUs}${preferred.length ? `\n  preferred_batch_size: [ ${preferred.join(', ')} ]` : ''}\n}`,
+    ...(db
+      ? [
+          `dynamic_batching {\n  max_queue_delay_microseconds: ${db.maxQueueDelayUs}${preferred.length ? `\n  preferred_batch_size: [ ${preferred.join(', ')} ]` : ''}\n}`,
+        ]
+      : []),
     `instance_group [\n  {\n    count: ${o.instances ?? 1}\n    kind: KIND_CPU\n  }\n]`,
     `parameters {\n  key: "intra_op_thread_count"\n  value: { string_value: "${threads}" }\n}`,
     'parameters {\n  key: "inter_op_thread_count"\n  value: { string_value: "1" }\n}',

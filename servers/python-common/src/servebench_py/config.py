@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 # Every variable a server reads, with its default; the same names and defaults as the Node stacks.
 ENV_DEFAULTS = {
@@ -28,6 +28,11 @@ ENV_DEFAULTS = {
     'REQUEST_TIMEOUT_MS': '30000',
     'IDLE_TIMEOUT_MS': '30000',
     'MAX_CONNECTIONS': '768',
+    # Dynamic batching (the in-process ort backend): sequences per model call, 1 turns it off; how long the
+    # oldest waiting request may wait for others while the model is idle; sizes that dispatch at once.
+    'MAX_BATCH_SIZE': '1',
+    'MAX_QUEUE_DELAY_US': '2000',
+    'PREFERRED_BATCH_SIZES': '',
     'SHUTDOWN_GRACE_MS': '10000',
     # Proxy backends (triton-http, tfserving-rest): where the model server is and how to call it.
     'MODEL_SERVER_URL': '',  # http://host:port; empty means the model server's usual local port
@@ -78,6 +83,15 @@ class ConnectionLimits:
 
 
 @dataclass(frozen=True)
+class Batching:
+    """Dynamic batching policy (mirrors BatchingOptions in packages/inference/src/batcher.ts); off when max_batch_size is 1."""
+
+    max_batch_size: int
+    max_queue_delay_us: int
+    preferred_batch_sizes: Tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     host: str
     port: int
@@ -93,6 +107,7 @@ class ServerConfig:
     max_queue: int
     max_queue_tokens: int
     connections: ConnectionLimits
+    batching: Batching
     shutdown_grace_ms: int
     model_server: ModelServer
 
@@ -108,6 +123,35 @@ def _int(env: Mapping[str, str], key: str, lo: int, hi: int = MAX_SAFE_INTEGER) 
     if n is None or n < lo or n > hi:
         raise ConfigError(f'{key}={raw} is invalid: expected an integer in [{lo}, {hi}]')
     return n
+
+
+def _preferred_sizes(env: Mapping[str, str], max_batch_size: int) -> Tuple[int, ...]:
+    """A comma list of distinct integers in [1, MAX_BATCH_SIZE], returned sorted."""
+    raw = env.get('PREFERRED_BATCH_SIZES', ENV_DEFAULTS['PREFERRED_BATCH_SIZES'])
+    if raw.strip() == '':
+        return ()
+    sizes = set()
+    for part in raw.split(','):
+        p = part.strip()
+        try:
+            n: Optional[int] = int(p)
+        except ValueError:
+            n = None
+        if n is None or n < 1 or n > max_batch_size:
+            raise ConfigError(
+                f'PREFERRED_BATCH_SIZES={raw} is invalid: "{p}" is not an integer in [1, {max_batch_size}] (MAX_BATCH_SIZE); expected a comma list such as 8,16'
+            )
+        sizes.add(n)
+    return tuple(sorted(sizes))
+
+
+def _batching(env: Mapping[str, str]) -> Batching:
+    max_batch_size = _int(env, 'MAX_BATCH_SIZE', 1, 4096)
+    return Batching(
+        max_batch_size=max_batch_size,
+        max_queue_delay_us=_int(env, 'MAX_QUEUE_DELAY_US', 0, 60_000_000),
+        preferred_batch_sizes=_preferred_sizes(env, max_batch_size),
+    )
 
 
 def _model_server(env: Mapping[str, str]) -> ModelServer:
@@ -158,6 +202,7 @@ def parse_config(env: Mapping[str, str]) -> ServerConfig:
             idle_timeout_ms=_int(env, 'IDLE_TIMEOUT_MS', 1, 3_600_000),
             max_connections=_int(env, 'MAX_CONNECTIONS', 1, 1_000_000),
         ),
+        batching=_batching(env),
         shutdown_grace_ms=_int(env, 'SHUTDOWN_GRACE_MS', 0, 600_000),
         model_server=_model_server(env),
     )

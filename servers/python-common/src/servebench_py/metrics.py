@@ -15,6 +15,7 @@ if hasattr(prometheus_client, 'disable_created_metrics'):
     prometheus_client.disable_created_metrics()
 
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+BATCH_BUCKETS = tuple(float(2**i) for i in range(13))
 
 
 class _Gauges:
@@ -41,6 +42,14 @@ class Metrics:
         self._duration = Histogram(
             'servebench_request_duration_seconds', 'Handler time for tokenize and predict', ['route'], buckets=BUCKETS, registry=self.registry
         )
+        # One observation per model call, so a runner can diff the histograms around a cell (same name and
+        # buckets as the Node stacks: exponentialBuckets(1, 2, 13)).
+        self._batch_size = Histogram(
+            'servebench_batch_size',
+            'Sequences per backend call (1 per request when dynamic batching is off)',
+            buckets=BATCH_BUCKETS,
+            registry=self.registry,
+        )
         self.registry.register(_Gauges(lambda: self.hello_count, queue_depth))
         self._request_children: Dict[Tuple[str, int], Any] = {}
         self._duration_children: Dict[str, Any] = {}
@@ -60,6 +69,9 @@ class Metrics:
             if hist is None:
                 hist = self._duration_children[route] = self._duration.labels(route)
             hist.observe(seconds)
+
+    def batch(self, size: int) -> None:
+        self._batch_size.observe(size)
 
     def text(self) -> Tuple[str, bytes]:
         return prometheus_client.CONTENT_TYPE_LATEST, generate_latest(self.registry)

@@ -11,6 +11,7 @@ from time import perf_counter
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .backend import create_backend, pack_batch
+from .batcher import DynamicBatcher
 from .config import ServerConfig
 from .edge import allow_header, canonical_path
 from .errors import ServeError
@@ -99,10 +100,30 @@ class Service:
         self.backend.load()
         # A proxy keeps one call per model-server connection in flight; an in-process model one.
         self.queue = InferenceQueue(config.max_queue, getattr(self.backend, 'concurrency', 1), config.max_queue_tokens)
-        self.metrics = Metrics(lambda: self.queue.depth)
+        self.batcher = self._batcher()
+        self.metrics = Metrics(lambda: self.batcher.depth if self.batcher else self.queue.depth)
         self._runtime = {'tokenizer': _tokenizers_version(), **runtime}
 
+    def _batcher(self) -> Optional[DynamicBatcher]:
+        """The in-process model's dynamic batcher when MAX_BATCH_SIZE > 1; None keeps one call per request.
+        A proxy backend's model server batches (or not) by its own policy, so requests go to it one by one."""
+        b = self.config.batching
+        if b.max_batch_size <= 1 or self.backend.id != 'ort':
+            return None
+        return DynamicBatcher(
+            lambda *batch, **kw: self.backend.embed(*batch, **kw),
+            b.max_batch_size,
+            b.max_queue_delay_us,
+            self.config.max_queue,
+            self.tokenizer.pad_id,
+            b.preferred_batch_sizes,
+            cancellable=getattr(self.backend, 'cancellable', False),
+            on_batch=lambda r: self.metrics.batch(r.size),
+        )
+
     def close(self) -> None:
+        if self.batcher is not None:
+            self.batcher.close()
         self.queue.close()
         self.backend.close()
 
@@ -130,7 +151,18 @@ class Service:
             'backend_info': {**self.backend.info(), **self._runtime},
             'model': {'name': f.name, 'seed': f.seed, 'hidden_size': f.hidden_size, 'max_length': self.tokenizer.max_length, 'sha256': f.sha256},
             'limits': {'max_body_bytes': lim.max_body_bytes, 'max_texts': lim.max_texts, 'max_text_chars': lim.max_text_chars},
+            'batching': self._batching_applied(),
         }))
+
+    def _batching_applied(self) -> Any:
+        """The policy requests actually get (the Node stacks' batchingApplied): the batcher's, one request per
+        model call without it, or 'unknown' for a proxy, whose model server batches by a policy it is not told."""
+        if self.backend.id != 'ort':
+            return 'unknown'
+        b = self.config.batching
+        if self.batcher is None:
+            return {'maxBatchSize': 1, 'maxQueueDelayUs': 0}
+        return {'maxBatchSize': b.max_batch_size, 'maxQueueDelayUs': b.max_queue_delay_us}
 
     def metrics_text(self) -> Reply:
         content_type, body = self.metrics.text()
@@ -179,7 +211,11 @@ class Service:
         hold: Optional[TokenHold] = None
         try:
             single, tok_ms, ids, hold = self._prepare_predict(raw, content_type)
-            reply = self._predict_reply(single, tok_ms, self.queue.run(self._work(ids, hold, gone)))
+            if self.batcher is not None:
+                timed = self.batcher.submit(ids, gone).result()
+            else:
+                timed = self.queue.run(self._work(ids, hold, gone))
+            reply = self._predict_reply(single, tok_ms, timed)
         except Exception as e:
             reply = error_reply(e)
         finally:
@@ -199,7 +235,11 @@ class Service:
                 prepare = self._prepare_predict
                 single, tok_ms, ids, hold = await asyncio.get_running_loop().run_in_executor(None, prepare, raw, content_type)
             try:
-                future = self.queue.submit(self._work(ids, hold, gone))
+                if self.batcher is not None:
+                    future = self.batcher.submit(ids, gone)
+                    future.add_done_callback(lambda _: hold.release())
+                else:
+                    future = self.queue.submit(self._work(ids, hold, gone))
             except BaseException:
                 hold.release()
                 raise
@@ -228,6 +268,7 @@ class Service:
                         out.extend(self.backend.embed(*batch, gone=gone))  # type: ignore[call-arg]
                     else:
                         out.extend(self.backend.embed(*batch))
+                    self.metrics.batch(len(part))
                 return out
             finally:
                 hold.release()
@@ -245,7 +286,7 @@ class Service:
 
     def _prepare_predict(self, raw: bytes, content_type: Optional[str]) -> Tuple[bool, float, List[List[int]], TokenHold]:
         texts, single = parse_texts_body(raw, content_type, self.config.limits)
-        self.queue.check()  # shed before tokenizing; the queue decides for good
+        (self.batcher or self.queue).check()  # shed before tokenizing; the queue decides for good
         hold = self.queue.hold(self._estimate(texts))  # the work bound, also before tokenizing
         try:
             ids, tok_ms = self._tokenize(texts)
