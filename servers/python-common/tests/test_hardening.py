@@ -35,6 +35,12 @@ class Hardening(unittest.TestCase):
         self.assertEqual(r.headers.get('connection'), 'close')
         self.assertNotIn('connection', error_reply(ServeError('INVALID_JSON', 'x')).headers)
 
+    def test_a_request_whose_framing_is_lost_closes_the_connection(self) -> None:
+        # flask: a malformed chunked body (gunicorn's ParseException) answers 400 and closes, as on Node.
+        r = error_reply(ServeError('INVALID_REQUEST', 'the request is not valid HTTP/1.1', close=True))
+        self.assertEqual((r.status, r.headers.get('connection')), (400, 'close'))
+        self.assertEqual(json.loads(r.body)['error']['code'], 'INVALID_REQUEST')
+
     def test_a_client_still_sending_after_its_413_reads_it(self) -> None:
         # Closing with unread body resets the connection: the client's next write fails and it may
         # never read its answer. linger() reads on until the client closes.
