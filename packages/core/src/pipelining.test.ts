@@ -50,8 +50,34 @@ afterAll(async () => {
   await service?.close();
 });
 
+describe('pipelined requests whose answers are read', () => {
+  it('all get their answers, in order, on one connection', async () => {
+    const n = 20;
+    const requests = Array.from({ length: n }, (_, i) => {
+      if (i % 2) return 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n';
+      const body = JSON.stringify({ text: `word${i}` });
+      return `POST /predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+    });
+    const s = net.connect(port, '127.0.0.1', () => s.write(requests.join('')));
+    s.on('error', () => undefined);
+    let text = '';
+    s.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    const statuses = () => [...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => m[1]);
+    const deadline = performance.now() + 15_000;
+    while (statuses().length < n && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    s.destroy();
+    expect(statuses()).toEqual(Array.from({ length: n }, () => '200'));
+    // In order: predicts answer with an embedding, /healthz with its status.
+    const bodies = text.split(/^HTTP\/1\.1 /m).slice(1);
+    expect(bodies.map((b) => (b.includes('"status":"ok"') ? 'health' : 'predict'))).toEqual(
+      requests.map((_, i) => (i % 2 ? 'health' : 'predict')),
+    );
+  }, 30_000);
+});
+
 describe('pipelined predicts whose answers are never read', () => {
   it('runs a bounded number of them, closes the connections within SEND_TIMEOUT_MS and stays healthy', async () => {
+    ran = 0;
     const body = JSON.stringify({ texts: Array.from({ length: 64 }, (_, i) => `word${i}`) });
     const request = `POST /predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     const clients = Array.from({ length: CONNECTIONS }, () => {
