@@ -44,11 +44,19 @@ const BAD_CHUNKED: Record<string, string> = {
   'Content-Length in the trailers': 'c\r\n{"text":"a"}\r\n0\r\ncontent-length: 12\r\n\r\n',
 };
 
+const CHUNKED_HEAD =
+  'POST /predict HTTP/1.1\r\nhost: probe\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
+
+/** Malformed request lines and headers: every stack answers 400 and closes. */
+const BAD_HEAD: Record<string, string> = {
+  'a request line that is not HTTP': 'GARBAGE\r\n\r\n',
+  'a header line without a colon': 'GET /hello_world HTTP/1.1\r\nhost: probe\r\nno colon here\r\n\r\n',
+  'a space before the header colon': 'GET /hello_world HTTP/1.1\r\nhost : probe\r\n\r\n',
+};
+
 /** `400 INVALID_REQUEST, closed`, or what came back instead. */
-async function chunkedAnswer(server: Launched, body: string): Promise<string> {
-  const head =
-    'POST /predict HTTP/1.1\r\nhost: probe\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
-  const x = await rawExchange(server, head + body, 10_000);
+async function rawAnswer(server: Launched, request: string): Promise<string> {
+  const x = await rawExchange(server, request, 10_000);
   const payload = x.text.slice(x.text.indexOf('\r\n\r\n') + 4);
   let code = '-';
   try {
@@ -87,7 +95,7 @@ describe('cross-stack error identity', () => {
     const all = new Map<string, Map<string, string>>();
     for (const [name, body] of Object.entries(BAD_CHUNKED)) {
       const byStack = new Map<string, string>();
-      for (const [id, s] of servers) byStack.set(id, await chunkedAnswer(s, body));
+      for (const [id, s] of servers) byStack.set(id, await rawAnswer(s, CHUNKED_HEAD + body));
       all.set(name, byStack);
     }
     const wrong = new Map(
@@ -96,5 +104,19 @@ describe('cross-stack error identity', () => {
     expect(wrong.size, `malformed chunked bodies not answered 400 INVALID_REQUEST, closed:\n${table(all, ids)}`).toBe(
       0,
     );
+  }, 300_000);
+
+  it('answers a malformed request line or header with 400 INVALID_REQUEST and closes the connection', async () => {
+    const ids = [...servers.keys()];
+    const all = new Map<string, Map<string, string>>();
+    for (const [name, request] of Object.entries(BAD_HEAD)) {
+      const byStack = new Map<string, string>();
+      for (const [id, s] of servers) byStack.set(id, await rawAnswer(s, request));
+      all.set(name, byStack);
+    }
+    const wrong = [...all.values()].filter((byStack) =>
+      [...byStack.values()].some((a) => a !== '400 INVALID_REQUEST, closed'),
+    );
+    expect(wrong.length, `malformed requests not answered 400 INVALID_REQUEST, closed:\n${table(all, ids)}`).toBe(0);
   }, 300_000);
 });

@@ -7,19 +7,43 @@ has sent nothing on its poller (after 5 s), so idle new connections close after 
 as on the Node stacks, and those waiting beyond MAX_CONNECTIONS in the listen backlog get their turn. Read from the environment like the rest of the config,
 because gunicorn loads the worker class by name (`worker_class` in ../../flask/src/main.py).
 It also closes a connection when the app answers `Connection: close` (a 413), which gunicorn would keep
-open, and lingers on that close while the unread body still arrives (timeouts.linger)."""
+open, and lingers on that close while the unread body still arrives (timeouts.linger); and it answers a
+request gunicorn cannot parse with the contract's JSON error instead of gunicorn's HTML page."""
 from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Optional
 
+from gunicorn import util
+from gunicorn.http import errors
 from gunicorn.workers.gthread import _DEFER, ThreadWorker
 
 from .config import parse_config
-from .timeouts import WATCHDOG, answer_408_and_close, linger
+from .timeouts import BAD_REQUEST_RESPONSE, WATCHDOG, answer_408_and_close, closing_answer, linger
 
 HEADERS_S = parse_config(os.environ).connections.headers_timeout_ms / 1000
+
+# Parse errors gunicorn answers with another status than 400 or that are not the client's (an app's bad
+# response header): left to gunicorn. getattr: gunicorn 23 (Python < 3.10) lacks some of them.
+_NOT_BAD_REQUESTS = tuple(
+    getattr(errors, name)
+    for name in ('InvalidResponseHeader', 'InvalidResponseHeaderName', 'ExpectationFailed', 'UnsupportedTransferCoding',
+                 'ForbiddenProxyRequest', 'ConfigurationProblem')
+    if hasattr(errors, name)
+)
+
+
+def client_error_answer(exc: BaseException) -> Optional[bytes]:
+    """The contract's answer to a request gunicorn could not parse, with gunicorn's status (414 and 431 for an
+    over-long request line or header section, as the edge allows; else 400); None when gunicorn answers."""
+    if not isinstance(exc, errors.ParseException) or isinstance(exc, _NOT_BAD_REQUESTS):
+        return None
+    if isinstance(exc, errors.LimitRequestLine):
+        return closing_answer('414 URI Too Long', 'the request line is too long')
+    if isinstance(exc, errors.LimitRequestHeaders):
+        return closing_answer('431 Request Header Fields Too Large', 'the request headers are too large')
+    return BAD_REQUEST_RESPONSE
 
 
 class HeaderDeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]
@@ -34,6 +58,15 @@ class HeaderDeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]
         finally:
             if result is not _DEFER:  # parked with nothing sent yet: the same deadline runs on
                 self._end_deadline(conn)
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        answer = client_error_answer(exc)
+        if answer is None:
+            return super().handle_error(req, client, addr, exc)
+        try:
+            util.write_nonblock(client, answer)
+        except Exception:
+            pass  # the client is gone; the connection closes either way
 
     def load_wsgi(self) -> None:
         super().load_wsgi()

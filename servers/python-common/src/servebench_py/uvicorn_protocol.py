@@ -12,16 +12,8 @@ from typing import Any, Optional
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .config import parse_config
-from .errors import ServeError
-from .timeouts import LINGER_S, TIMEOUT_RESPONSE
+from .timeouts import BAD_REQUEST_RESPONSE, LINGER_S, TIMEOUT_RESPONSE
 
-_BAD = ServeError('INVALID_REQUEST', 'the request is not valid HTTP/1.1').body()
-# What the Node stacks' parser answers to malformed HTTP/1.1 (packages/core/src/http.ts answerClientError).
-BAD_REQUEST_RESPONSE = (
-    b'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\n'
-    + f'content-length: {len(_BAD)}\r\nconnection: close\r\n\r\n'.encode()
-    + _BAD
-)
 _limits = parse_config(os.environ).connections
 HEADERS_S = _limits.headers_timeout_ms / 1000
 REQUEST_S = _limits.request_timeout_ms / 1000
