@@ -16,6 +16,7 @@ class Config(unittest.TestCase):
             'MODEL_SERVER_URL', 'MODEL_SERVER_MODEL', 'MODEL_SERVER_TIMEOUT_MS', 'MODEL_SERVER_CONNECTIONS',
             'MODEL_SERVER_KEEPALIVE_MS', 'TRITON_HTTP_TENSORS',
             'HEADERS_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS', 'IDLE_TIMEOUT_MS', 'MAX_CONNECTIONS', 'MAX_QUEUE_TOKENS',
+            'SEND_TIMEOUT_MS',
         })
         self.assertEqual(c.max_queue_tokens, 262144)  # the Node stacks' MAX_QUEUE_TOKENS
         m = c.model_server

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 import threading
 from time import monotonic
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
@@ -91,6 +92,14 @@ def answer_408_and_close(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
+
+
+def limit_send(sock: socket.socket, seconds: float) -> None:
+    """A blocking send on `sock` that moves no byte for `seconds` fails (SO_SNDTIMEO; sendall then raises)
+    instead of holding its worker thread for as long as the client does not read: SEND_TIMEOUT_MS, which
+    gunicorn lacks. A slow client that still reads keeps each send under it."""
+    whole = int(seconds)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack('ll', whole, int((seconds - whole) * 1_000_000)))
 
 
 def linger(sock: socket.socket, seconds: float = LINGER_S) -> None:
