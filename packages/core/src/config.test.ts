@@ -47,6 +47,7 @@ describe('parseServerConfig: slow clients and the work bound (issue 15)', () => 
       requestTimeoutMs: 30_000,
       idleTimeoutMs: 30_000,
       maxConnections: 768,
+      sendTimeoutMs: 30_000,
     });
     expect(c.maxQueueTokens).toBe(262_144);
     expect(Object.isFrozen(c.connections)).toBe(true);
@@ -55,6 +56,7 @@ describe('parseServerConfig: slow clients and the work bound (issue 15)', () => 
   it.each([
     [{ IDLE_TIMEOUT_MS: '0' }, /^IDLE_TIMEOUT_MS=0 is invalid/],
     [{ MAX_CONNECTIONS: 'lots' }, /^MAX_CONNECTIONS=lots is invalid/],
+    [{ SEND_TIMEOUT_MS: '0' }, /^SEND_TIMEOUT_MS=0 is invalid/],
     [{ MAX_QUEUE_TOKENS: '0' }, /^MAX_QUEUE_TOKENS=0 is invalid/],
   ])('rejects %o naming the variable', (env, message) => {
     expect(() => parseServerConfig(env)).toThrow(message);

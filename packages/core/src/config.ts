@@ -40,6 +40,8 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
   /** Open connections at most; more are closed at once (stays under the usual 1,024 file limit). */
   maxConnections: number;
+  /** An answer must leave for the client within this once written; a client that stops reading is closed past it. */
+  sendTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +75,8 @@ export const ENV_DEFAULTS = {
   /** Longer than common clients' own idle timeouts (Node's agent 5 s, undici 4 s), so the client closes first. */
   IDLE_TIMEOUT_MS: '30000',
   MAX_CONNECTIONS: '768',
+  /** As long to take an answer as to send a request (REQUEST_TIMEOUT_MS): a client that stops reading is closed after it. */
+  SEND_TIMEOUT_MS: '30000',
   /** Sequences per backend call; 1 turns dynamic batching off. */
   MAX_BATCH_SIZE: '1',
   /** How long the oldest waiting request may wait for others while the backend is idle. */
@@ -173,6 +177,7 @@ export function parseServerConfig(env: Env): Readonly<ServerConfig> {
       requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 1, 3_600_000),
       idleTimeoutMs: int(env, 'IDLE_TIMEOUT_MS', 1, 3_600_000),
       maxConnections: int(env, 'MAX_CONNECTIONS', 1, 1_000_000),
+      sendTimeoutMs: int(env, 'SEND_TIMEOUT_MS', 1, 3_600_000),
     }),
     batching: Object.freeze({
       maxBatchSize,

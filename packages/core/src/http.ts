@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ServeError } from '@servebench/contract';
 import type { ServerConfig } from './config.js';
+import { inTurn } from './pipelining.js';
 import { errorReply } from './service.js';
 
 /** After an answer sent before the body was read, how long the rest is read and discarded before the socket is destroyed. */
@@ -90,6 +91,8 @@ const busy = (socket: Socket) => {
  * - 413 at once for a Content-Length over the body limit, and for `Expect: 100-continue` with one
  *   (no 100 Continue is sent); an answer sent before the body was read closes the connection after
  *   a bounded linger, so an endless chunked body is cut off once the framework sees the limit;
+ * - pipelined requests run one at a time per connection, the next once the previous answer has been
+ *   sent, and a client that stops reading is closed after SEND_TIMEOUT_MS (pipelining.ts);
  * - requestSignal(req, res) gives a request's abort signal, fired when its client goes away first;
  * - Node's own 400/408/431 answers use the contract's error format (unless the framework has its own).
  * Call it on the server before it listens.
@@ -116,7 +119,7 @@ export function hardenHttp(server: Server, config: Readonly<ServerConfig>): void
 
   const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
     if (declaredLength(req) > limit) return tooLarge(req, res, limit);
     if (hasBody(req)) {
       // An answer that goes out before the whole body arrived (an over-limit chunked body): close after it.
@@ -127,7 +130,10 @@ export function hardenHttp(server: Server, config: Readonly<ServerConfig>): void
       } as typeof res.writeHead;
     }
     for (const h of handlers) h.call(server, req, res);
-  });
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) =>
+    inTurn(req, res, c.sendTimeoutMs, () => answer(req, res)),
+  );
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (declaredLength(req) > limit) return tooLarge(req, res, limit);
     res.writeContinue();

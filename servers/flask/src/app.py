@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, Optional
 import flask
 import gunicorn
 from flask import Flask, Response, request
+from gunicorn.http.errors import ParseException
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from servebench_py.body import LimitedBody
@@ -42,6 +43,11 @@ def read_body(limit: int) -> bytes:
             body.feed(chunk)
     except OSError:
         raise ServeError('INVALID_REQUEST', 'the request body could not be read') from None
+    except ParseException:
+        # gunicorn de-chunks the body only as it is read, so a malformed chunk (bad size, bare LF, missing
+        # CRLF, Content-Length in the trailers) fails here. The Node stacks' parser answers these 400 and
+        # closes; so does this, as the stream past the bad chunk cannot be framed into a next request.
+        raise ServeError('INVALID_REQUEST', 'the request is not valid HTTP/1.1', close=True) from None
     return body.result()
 
 

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import net, { type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
@@ -70,21 +72,26 @@ const setHealth = (health: HealthImplementation, s: 'SERVING' | 'NOT_SERVING') =
   health.setStatus(SERVICE_NAME, s);
 };
 
-/** Listens on config.host:config.port (0 = any free port), plaintext HTTP/2. */
+/**
+ * Listens on config.host:config.port (0 = any free port), plaintext HTTP/2. grpc-js has no connection
+ * cap (grpc.max_concurrent_streams caps calls per connection), so a plain TCP server accepts and
+ * hands each connection to grpc-js (its connection injector), with MAX_CONNECTIONS as its
+ * maxConnections: Node closes a connection past it at once, as on the HTTP stacks.
+ */
 export async function listen(service: Service, config: Readonly<ServerConfig>): Promise<Listening> {
   const { server, health } = buildApp(service);
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${config.port}`, grpc.ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const tcp = net.createServer((socket) => injector.injectConnection(socket));
+  tcp.maxConnections = config.connections.maxConnections;
+  tcp.listen(config.port, config.host);
+  await once(tcp, 'listening');
   if ((await service.ready()).status === 200) setHealth(health, 'SERVING');
   return {
-    port,
+    port: (tcp.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
         setHealth(health, 'NOT_SERVING');
+        tcp.close();
         // Lets in-flight calls finish; runServer's SHUTDOWN_GRACE_MS timer bounds the wait.
         server.tryShutdown(() => resolve());
       }),

@@ -17,6 +17,14 @@ import Koa, { type Context } from 'koa';
 
 type Handler = (ctx: Context) => Reply | Promise<Reply>;
 
+/** The origin form of a request target: RFC 9112 (3.2.2) has a server accept the absolute form too, routed by its path. */
+const originForm = (target: string) => {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
+  if (!m) return target;
+  const rest = target.slice(m[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+};
+
 /** Builds the koa app; never listens. */
 export function buildApp(service: Service): Koa {
   // Fairness: koa has no logger, etag or x-powered-by of its own, and nothing is added here.
@@ -35,7 +43,7 @@ export function buildApp(service: Service): Koa {
   app.use(async (ctx) => {
     // Exact paths from the raw target (the contract's edge, packages/contract/src/edge.ts); HEAD is GET
     // without a body (koa leaves the body out); anything else goes to the core's unrouted answer.
-    const target = ctx.req.url ?? '/';
+    const target = originForm(ctx.req.url ?? '/');
     const route = routes[`${ctx.method === 'HEAD' ? 'GET' : ctx.method} ${canonicalPath(target)}`];
     let r: Reply;
     try {

@@ -17,6 +17,7 @@ class Config(unittest.TestCase):
             'MODEL_SERVER_KEEPALIVE_MS', 'TRITON_HTTP_TENSORS',
             'HEADERS_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS', 'IDLE_TIMEOUT_MS', 'MAX_CONNECTIONS', 'MAX_QUEUE_TOKENS',
             'MAX_BATCH_SIZE', 'MAX_QUEUE_DELAY_US', 'PREFERRED_BATCH_SIZES',
+            'SEND_TIMEOUT_MS',
         })
         # Batching off by default, as in packages/core/src/config.ts (lifecycle.ts compares the two tables).
         b = c.batching

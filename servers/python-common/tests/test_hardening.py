@@ -9,7 +9,7 @@ from servebench_py.body import LimitedBody, discard_cap
 from servebench_py.config import parse_config
 from servebench_py.errors import ServeError
 from servebench_py.service import error_reply
-from servebench_py.timeouts import linger
+from servebench_py.timeouts import limit_send, linger
 
 
 class Hardening(unittest.TestCase):
@@ -35,6 +35,12 @@ class Hardening(unittest.TestCase):
         self.assertEqual(r.headers.get('connection'), 'close')
         self.assertNotIn('connection', error_reply(ServeError('INVALID_JSON', 'x')).headers)
 
+    def test_a_request_whose_framing_is_lost_closes_the_connection(self) -> None:
+        # flask: a malformed chunked body (gunicorn's ParseException) answers 400 and closes, as on Node.
+        r = error_reply(ServeError('INVALID_REQUEST', 'the request is not valid HTTP/1.1', close=True))
+        self.assertEqual((r.status, r.headers.get('connection')), (400, 'close'))
+        self.assertEqual(json.loads(r.body)['error']['code'], 'INVALID_REQUEST')
+
     def test_a_client_still_sending_after_its_413_reads_it(self) -> None:
         # Closing with unread body resets the connection: the client's next write fails and it may
         # never read its answer. linger() reads on until the client closes.
@@ -58,6 +64,26 @@ class Hardening(unittest.TestCase):
                 s.close()
             self.assertEqual(outcome == 'answered', lingers, outcome)
 
+    def test_a_send_to_a_client_that_stopped_reading_fails_after_the_send_timeout(self) -> None:
+        # gunicorn's worker thread writes with a blocking sendall: without SO_SNDTIMEO it waits forever.
+        with socket.create_server(('127.0.0.1', 0)) as ls, socket.create_connection(ls.getsockname()) as c:
+            s, _ = ls.accept()
+            limit_send(s, 0.2)
+            outcome: list = []
+
+            def send() -> None:
+                try:
+                    s.sendall(b'x' * (64 << 20))  # far more than both sockets' buffers; the client never reads
+                    outcome.append('sent')
+                except OSError as e:
+                    outcome.append(type(e).__name__)
+
+            t = threading.Thread(target=send, daemon=True)
+            t.start()
+            t.join(10)  # bounded: a send that never fails leaves the outcome empty
+            s.close()
+        self.assertEqual(outcome, ['BlockingIOError'])
+
     def test_no_model_server_address_in_errors(self) -> None:
         for msg in ('triton-http at http://127.0.0.1:8000 is unreachable', 'connect to [::1]:8501 failed', 'localhost:8000 timed out'):
             r = error_reply(ServeError('BACKEND_UNAVAILABLE', msg))
@@ -67,7 +93,10 @@ class Hardening(unittest.TestCase):
 
     def test_connection_limits_match_the_node_defaults(self) -> None:
         c = parse_config({}).connections
-        self.assertEqual((c.headers_timeout_ms, c.request_timeout_ms, c.idle_timeout_ms, c.max_connections), (10000, 30000, 30000, 768))
+        self.assertEqual(
+            (c.headers_timeout_ms, c.request_timeout_ms, c.idle_timeout_ms, c.max_connections, c.send_timeout_ms),
+            (10000, 30000, 30000, 768, 30000),
+        )
         self.assertEqual(parse_config({'IDLE_TIMEOUT_MS': '250'}).connections.idle_timeout_ms, 250)
 
 

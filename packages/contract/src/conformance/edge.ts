@@ -57,6 +57,8 @@ export function edgeCases(): AbuseCase[] {
     { name: 'GET /%2Fhello_world', method: 'GET', path: `/%2F${h.slice(1)}`, status: [404], codes: ['NOT_FOUND'] },
     { name: 'GET /hello%5Fworld', method: 'GET', path: h.replace('_', '%5F'), status: [200] },
     { name: 'GET /hello_world?x=1', method: 'GET', path: `${h}?x=1`, status: [200] },
+    // The absolute form, which RFC 9112 (section 3.2.2) says a server must accept; it routes by its path.
+    { name: 'GET http://x/hello_world', method: 'GET', path: `http://x${h}`, status: [200] },
   ];
 }
 

@@ -33,6 +33,8 @@ ENV_DEFAULTS = {
     'MAX_BATCH_SIZE': '1',
     'MAX_QUEUE_DELAY_US': '2000',
     'PREFERRED_BATCH_SIZES': '',
+    # An answer that moves no byte to a client for this long closes the connection (a client that stopped reading).
+    'SEND_TIMEOUT_MS': '30000',
     'SHUTDOWN_GRACE_MS': '10000',
     # Proxy backends (triton-http, tfserving-rest): where the model server is and how to call it.
     'MODEL_SERVER_URL': '',  # http://host:port; empty means the model server's usual local port
@@ -80,6 +82,7 @@ class ConnectionLimits:
     request_timeout_ms: int
     idle_timeout_ms: int
     max_connections: int
+    send_timeout_ms: int
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,7 @@ def parse_config(env: Mapping[str, str]) -> ServerConfig:
             request_timeout_ms=_int(env, 'REQUEST_TIMEOUT_MS', 1, 3_600_000),
             idle_timeout_ms=_int(env, 'IDLE_TIMEOUT_MS', 1, 3_600_000),
             max_connections=_int(env, 'MAX_CONNECTIONS', 1, 1_000_000),
+            send_timeout_ms=_int(env, 'SEND_TIMEOUT_MS', 1, 3_600_000),
         ),
         batching=_batching(env),
         shutdown_grace_ms=_int(env, 'SHUTDOWN_GRACE_MS', 0, 600_000),

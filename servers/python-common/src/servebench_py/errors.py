@@ -27,7 +27,7 @@ HTTP_STATUS = {
 class ServeError(Exception):
     """The one error type the handlers raise; Service turns it into a JSON reply."""
 
-    def __init__(self, code: str, message: str, retry_after: Optional[int] = None) -> None:
+    def __init__(self, code: str, message: str, retry_after: Optional[int] = None, close: bool = False) -> None:
         super().__init__(message)
         if code not in HTTP_STATUS:
             raise ValueError(f'unknown error code {code}')
@@ -36,6 +36,8 @@ class ServeError(Exception):
         self.status = HTTP_STATUS[code]
         # Seconds, sent as Retry-After when shedding load.
         self.retry_after = retry_after
+        # The connection cannot carry another request (its framing is lost): answer with `Connection: close`.
+        self.close = close
 
     def body(self) -> bytes:
         return json.dumps({'error': {'code': self.code, 'message': self.message}}, separators=(',', ':')).encode()

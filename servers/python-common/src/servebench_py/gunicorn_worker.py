@@ -7,19 +7,46 @@ has sent nothing on its poller (after 5 s), so idle new connections close after 
 as on the Node stacks, and those waiting beyond MAX_CONNECTIONS in the listen backlog get their turn. Read from the environment like the rest of the config,
 because gunicorn loads the worker class by name (`worker_class` in ../../flask/src/main.py).
 It also closes a connection when the app answers `Connection: close` (a 413), which gunicorn would keep
-open, and lingers on that close while the unread body still arrives (timeouts.linger)."""
+open, and lingers on that close while the unread body still arrives (timeouts.linger); and it answers a
+request gunicorn cannot parse with the contract's JSON error instead of gunicorn's HTML page. A send
+that moves nothing for SEND_TIMEOUT_MS (a client that stopped reading) closes the connection (limit_send)."""
 from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Optional
 
+from gunicorn import util
+from gunicorn.http import errors
 from gunicorn.workers.gthread import _DEFER, ThreadWorker
 
 from .config import parse_config
-from .timeouts import WATCHDOG, answer_408_and_close, linger
+from .timeouts import BAD_REQUEST_RESPONSE, WATCHDOG, answer_408_and_close, closing_answer, limit_send, linger
 
-HEADERS_S = parse_config(os.environ).connections.headers_timeout_ms / 1000
+_limits = parse_config(os.environ).connections
+HEADERS_S = _limits.headers_timeout_ms / 1000
+SEND_S = _limits.send_timeout_ms / 1000
+
+# Parse errors gunicorn answers with another status than 400 or that are not the client's (an app's bad
+# response header): left to gunicorn. getattr: gunicorn 23 (Python < 3.10) lacks some of them.
+_NOT_BAD_REQUESTS = tuple(
+    getattr(errors, name)
+    for name in ('InvalidResponseHeader', 'InvalidResponseHeaderName', 'ExpectationFailed', 'UnsupportedTransferCoding',
+                 'ForbiddenProxyRequest', 'ConfigurationProblem')
+    if hasattr(errors, name)
+)
+
+
+def client_error_answer(exc: BaseException) -> Optional[bytes]:
+    """The contract's answer to a request gunicorn could not parse, with gunicorn's status (414 and 431 for an
+    over-long request line or header section, as the edge allows; else 400); None when gunicorn answers."""
+    if not isinstance(exc, errors.ParseException) or isinstance(exc, _NOT_BAD_REQUESTS):
+        return None
+    if isinstance(exc, errors.LimitRequestLine):
+        return closing_answer('414 URI Too Long', 'the request line is too long')
+    if isinstance(exc, errors.LimitRequestHeaders):
+        return closing_answer('431 Request Header Fields Too Large', 'the request headers are too large')
+    return BAD_REQUEST_RESPONSE
 
 
 class HeaderDeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]
@@ -27,6 +54,7 @@ class HeaderDeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]
         if getattr(conn, 'servebench_deadline', None) is None:
             sock = conn.sock
             conn.servebench_deadline = WATCHDOG.arm(HEADERS_S, lambda: answer_408_and_close(sock))
+            limit_send(sock, SEND_S)  # once per connection: a client that stops reading frees its thread
         result: Any = None
         try:
             result = super().handle(conn)
@@ -34,6 +62,15 @@ class HeaderDeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]
         finally:
             if result is not _DEFER:  # parked with nothing sent yet: the same deadline runs on
                 self._end_deadline(conn)
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        answer = client_error_answer(exc)
+        if answer is None:
+            return super().handle_error(req, client, addr, exc)
+        try:
+            util.write_nonblock(client, answer)
+        except Exception:
+            pass  # the client is gone; the connection closes either way
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
@@ -45,6 +82,10 @@ class HeaderDeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]
         _serving.req = req
         try:
             keepalive = super().handle_request(req, conn)
+        except BlockingIOError:
+            # A send past SEND_TIMEOUT_MS (limit_send): close as gunicorn closes a connection it gives up on,
+            # without the traceback it logs for other socket errors.
+            raise StopIteration('the client stopped reading its answer') from None
         finally:
             _serving.req = None
         if not keepalive and _has_body(req):  # e.g. a 413: the body may be arriving still

@@ -75,7 +75,7 @@ def redact_addresses(message: str) -> str:
 def error_reply(e: BaseException) -> Reply:
     err = to_serve_error(e)
     extra = {'retry-after': str(err.retry_after)} if err.retry_after is not None else {}
-    if err.code == 'BODY_TOO_LARGE':
+    if err.code == 'BODY_TOO_LARGE' or err.close:
         extra['connection'] = 'close'  # the rest of the body is not read: close instead of keeping it alive
     body = json.dumps({'error': {'code': err.code, 'message': redact_addresses(err.message)}}, separators=(',', ':')).encode()
     return _json(err.status, body, extra or None)

@@ -3,11 +3,12 @@ uvicorn_protocol.py. The same variables and defaults as the Node stacks: a reque
 arrive within HEADERS_TIMEOUT_MS (gunicorn_worker.py arms it), its body within REQUEST_TIMEOUT_MS of
 the headers (deadline_wsgi); past either the client gets 408 and the connection is closed.
 IDLE_TIMEOUT_MS and MAX_CONNECTIONS go to gunicorn's own keep-alive and connection options.
-The 408 answer and the lingering close's bound (LINGER_S) are uvicorn_protocol.py's too."""
+The 408 and 400 answers and the lingering close's bound (LINGER_S) are uvicorn_protocol.py's too."""
 from __future__ import annotations
 
 import json
 import socket
+import struct
 import threading
 from time import monotonic
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
@@ -19,12 +20,22 @@ from .config import ConnectionLimits
 # closing with unread data resets the connection, and a client still sending may lose its answer.
 LINGER_S = 5.0
 
-_BODY = json.dumps({'error': {'code': 'INVALID_REQUEST', 'message': 'the request did not arrive in time'}}, separators=(',', ':')).encode()
-TIMEOUT_RESPONSE = (
-    b'HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json; charset=utf-8\r\n'
-    + f'content-length: {len(_BODY)}\r\nconnection: close\r\n\r\n'.encode()
-    + _BODY
-)
+
+
+def closing_answer(status: str, message: str) -> bytes:
+    """An INVALID_REQUEST answer that closes the connection, byte for byte as the Node stacks' parser
+    sends one (packages/core/src/http.ts answerClientError)."""
+    body = json.dumps({'error': {'code': 'INVALID_REQUEST', 'message': message}}, separators=(',', ':')).encode()
+    return (
+        f'HTTP/1.1 {status}\r\ncontent-type: application/json; charset=utf-8\r\n'.encode()
+        + f'content-length: {len(body)}\r\nconnection: close\r\n\r\n'.encode()
+        + body
+    )
+
+
+TIMEOUT_RESPONSE = closing_answer('408 Request Timeout', 'the request did not arrive in time')
+# A request the server's HTTP parser rejects (uvicorn's and gunicorn's own answers are text or HTML).
+BAD_REQUEST_RESPONSE = closing_answer('400 Bad Request', 'the request is not valid HTTP/1.1')
 
 
 class Watchdog:
@@ -81,6 +92,14 @@ def answer_408_and_close(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
+
+
+def limit_send(sock: socket.socket, seconds: float) -> None:
+    """A blocking send on `sock` that moves no byte for `seconds` fails (SO_SNDTIMEO; sendall then raises)
+    instead of holding its worker thread for as long as the client does not read: SEND_TIMEOUT_MS, which
+    gunicorn lacks. A slow client that still reads keeps each send under it."""
+    whole = int(seconds)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack('ll', whole, int((seconds - whole) * 1_000_000)))
 
 
 def linger(sock: socket.socket, seconds: float = LINGER_S) -> None:
