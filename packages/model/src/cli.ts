@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CONFIGS, isModelConfigName } from './configs.js';
+import { isModelConfigName } from './configs.js';
 import { defaultModelsRoot, ensureModel } from './files.js';
 import { isNamedModel, MODEL_CHOICES } from './real/resolve.js';
 

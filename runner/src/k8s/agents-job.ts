@@ -37,7 +37,7 @@ export function agentObjects(spec: LoadSpec, o: AgentJobOptions, startEpochMs: n
   return [configMap, job];
 }
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 
 /** 'done' when every index succeeded; throws when the Job failed; undefined while it runs. */
 export function jobState(job: K8sObject | undefined): 'done' | undefined {

@@ -31,7 +31,7 @@ const tr = (line: string) => {
   if (process.env.SERVEBENCH_K8S_TRANSCRIPT) appendFileSync(process.env.SERVEBENCH_K8S_TRANSCRIPT, `${l}\n`);
 };
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 const obj = (apiVersion: string, kind: string, name: string, rest: Any = {}, namespace?: string): K8sObject => ({
   apiVersion,
   kind,

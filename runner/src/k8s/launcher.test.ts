@@ -51,7 +51,7 @@ describe('k8s launcher (stand-in API server)', () => {
     expect([...api.store.keys()].sort()).toEqual(['Deployment/bench/sb-fastify-ort', 'Service/bench/sb-fastify-ort']);
     expect(server.baseUrl).toBe('http://sb-fastify-ort.bench.svc:8101');
     // The run's env reaches the container (and requests = limits).
-    const c = (api.store.get('Deployment/bench/sb-fastify-ort') as any).spec.template.spec.containers[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const c = (api.store.get('Deployment/bench/sb-fastify-ort') as any).spec.template.spec.containers[0];
     expect(c.env).toContainEqual({ name: 'WORKERS', value: '3' });
     expect(c.resources.requests).toEqual(c.resources.limits);
     // Ready only on the third read: the launcher polled until the controller said so.
@@ -204,7 +204,7 @@ describe('a cell on the agents Job (stand-in API server)', () => {
     const [cm, job] = agentObjects(spec, { ...K8S_DEFAULTS, namespace: 'bench', agents: 3, agentCpu: '1' }, 42);
     const req = JSON.parse((cm as unknown as { data: Record<string, string> }).data['request.json']!) as AgentRequest;
     expect(req).toMatchObject({ startEpochMs: 42, allowRemote: true, segment: { count: 3 } });
-    const j = job as unknown as { spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const j = job as unknown as { spec: Record<string, any> };
     expect(j.spec).toMatchObject({ completionMode: 'Indexed', completions: 3, parallelism: 3, backoffLimit: 0 });
     const c = j.spec.template.spec.containers[0];
     expect(c.resources.requests).toEqual(c.resources.limits);

@@ -30,7 +30,7 @@ const opts = {
   agentMemory: '512Mi',
 };
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 const byName = (objs: K8sObject[], kind: string, name: string) =>
   objs.find((o) => o.kind === kind && o.metadata.name === name) as Any;
 const container = (d: Any) => d.spec.template.spec.containers[0];

@@ -26,7 +26,7 @@ export interface SessionOptions {
 const key = (o: K8sObject) => `${o.apiVersion}/${o.kind}/${String(o.metadata.namespace ?? '')}/${o.metadata.name}`;
 export const describeObject = (o: K8sObject) => `${o.kind} ${String(o.metadata.namespace ?? '')}/${o.metadata.name}`;
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 
 /** Ready: the controller saw the newest spec and every replica is ready (and updated). */
 export function deploymentReady(d: K8sObject | undefined): boolean {

@@ -6,7 +6,7 @@ import type { KubeApi, PodInfo } from './api.js';
 import { K8sError } from './errors.js';
 import type { K8sObject } from './render.js';
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 
 export interface StandInOptions {
   /** Reads of a Deployment/Job before its controller "finishes" (Infinity: never). */

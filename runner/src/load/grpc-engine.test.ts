@@ -40,8 +40,6 @@ const spec = (over: Partial<GrpcLoadSpec>): GrpcLoadSpec => ({
   timeoutMs: 10_000,
   ...over,
 });
-const total = (r: { successes: number; errors: Record<string, number> }) =>
-  r.successes + Object.values(r.errors).reduce((a, b) => a + b, 0);
 
 async function oracle() {
   const files = await ensureModel('tiny');

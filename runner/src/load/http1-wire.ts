@@ -91,7 +91,7 @@ export class ResponseParser {
   }
 
   feed(chunk: Buffer): void {
-    let buf = this.pend && this.pend.length > 0 ? Buffer.concat([this.pend, chunk]) : chunk;
+    const buf = this.pend && this.pend.length > 0 ? Buffer.concat([this.pend, chunk]) : chunk;
     this.pend = null;
     let off = 0;
     while (off < buf.length) {

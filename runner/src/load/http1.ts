@@ -1,7 +1,7 @@
 // Minimal HTTP/1.1 keep-alive client on node:net: one request in flight per connection, writing
 // pre-serialized requests (http1-wire.ts) and reading replies with its incremental parser.
 import net from 'node:net';
-import { HttpParseError, ResponseParser, type HttpErrorClass, type HttpResponse } from './http1-wire.js';
+import { ResponseParser, type HttpErrorClass, type HttpResponse } from './http1-wire.js';
 
 export type HttpCallback = (err: HttpErrorClass | null, res: HttpResponse | null) => void;
 

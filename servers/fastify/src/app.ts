@@ -23,8 +23,9 @@ export function buildApp(service: Service): FastifyInstance {
     bodyLimit: service.config.limits.maxBodyBytes,
     // fastify's own answers to malformed HTTP, in the contract's error format like the other stacks
     clientErrorHandler: answerClientError,
+    // void: the reply is thenable, and this hook only sends it (nothing to wait for).
     frameworkErrors: (_err, _req, reply) =>
-      send(reply, errorReply(new ServeError('INVALID_REQUEST', 'the request URL is not valid'))),
+      void send(reply, errorReply(new ServeError('INVALID_REQUEST', 'the request URL is not valid'))),
   });
   // Bodies are read raw and parsed by the shared core, so every stack parses JSON identically.
   app.removeAllContentTypeParsers();

@@ -96,6 +96,14 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
     }
   };
 
+  // grpc-js ignores what a handler returns: an async handler's rejection is answered as a contract error
+  // here rather than left unhandled (which would end the process).
+  const unary =
+    <C>(h: (call: C, cb: Cb) => Promise<void>) =>
+    (call: C, cb: Cb): void => {
+      h(call, cb).catch((e: unknown) => fail(cb, e));
+    };
+
   return {
     HelloWorld: (call: EmptyCall, cb: Cb) => {
       if (call.request instanceof ServeError) return void fail(cb, call.request);
@@ -104,14 +112,14 @@ export function handlers(service: Service): grpc.UntypedServiceImplementation {
     },
     Tokenize: tokenize(true),
     TokenizeBatch: tokenize(false),
-    Predict: predict(true),
-    PredictBatch: predict(false),
-    Ready: async (call: EmptyCall, cb: Cb) => {
+    Predict: unary(predict(true)),
+    PredictBatch: unary(predict(false)),
+    Ready: unary(async (call: EmptyCall, cb: Cb) => {
       if (call.request instanceof ServeError) return void fail(cb, call.request);
       const r = await service.ready();
       if (r.status === 200) return cb(null, readyReply(JSON.parse(r.body) as ReadyResponse));
       const body = JSON.parse(r.body) as { error: { message: string } };
       fail(cb, new ServeError('NOT_READY', body.error.message));
-    },
+    }),
   };
 }

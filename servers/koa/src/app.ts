@@ -60,7 +60,9 @@ export function buildApp(service: Service): Koa {
 
 /** Listens on config.host:config.port (0 = any free port). */
 export async function listen(service: Service, config: Readonly<ServerConfig>): Promise<Listening> {
-  const server = createServer(buildApp(service).callback());
+  const handle = buildApp(service).callback();
+  // void: koa's handler answers its own errors (ctx.onerror), and node ignores a listener's promise.
+  const server = createServer((req, res) => void handle(req, res));
   hardenHttp(server, config); // timeouts, connection cap, early 413, cancel on disconnect (before 'listening')
   server.listen(config.port, config.host);
   await once(server, 'listening');

@@ -150,7 +150,7 @@ class StopsARunInProgress(unittest.TestCase):
             options = ort.RunOptions()
             options.terminate = True
             ids = np.ones((1, 4), dtype=np.int64)
-            with self.assertRaises(Exception):
+            with self.assertRaisesRegex(Exception, 'terminate flag'):
                 real.run(['embedding'], {'input_ids': ids, 'attention_mask': ids, 'token_type_ids': ids * 0}, options)
         finally:
             service.backend._session = real

@@ -1,4 +1,5 @@
 import unittest
+from dataclasses import FrozenInstanceError
 
 from servebench_py.config import ENV_DEFAULTS, ConfigError, parse_config
 
@@ -55,7 +56,7 @@ class Config(unittest.TestCase):
                 parse_config(env)
 
     def test_frozen(self) -> None:
-        with self.assertRaises(Exception):
+        with self.assertRaises(FrozenInstanceError):
             parse_config({}).port = 1  # type: ignore[misc]
 
 

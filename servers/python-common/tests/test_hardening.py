@@ -49,7 +49,7 @@ class Hardening(unittest.TestCase):
                 s, _ = ls.accept()
                 c.sendall(b'x' * 100_000)  # a body the server never reads
                 s.sendall(b'413')
-                closer = threading.Thread(target=lambda: linger(s, 5.0) if lingers else s.close())
+                closer = threading.Thread(target=linger, args=(s, 5.0)) if lingers else threading.Thread(target=s.close)
                 closer.start()
                 try:
                     for _ in range(50):  # the client is still sending...

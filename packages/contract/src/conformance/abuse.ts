@@ -323,7 +323,7 @@ export const ABUSE_CHECKS: readonly Check[] = [
     id: 'fuzz: any Unicode text tokenizes to [CLS] ... [SEP]',
     fast: false,
     async run(ctx) {
-      const { baseUrl, ready } = ctx;
+      const { ready } = ctx;
       await fc.assert(
         fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), async (text) => {
           const r = await send(ctx, {
