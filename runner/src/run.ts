@@ -290,7 +290,9 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
     });
     // After the matrix: each stack's capacity at the SLO (a stack still up is searched as it is, then stopped).
     if (s.capacity) {
-      const todo = ordered.filter((p): p is StackParticipant => p instanceof StackParticipant && p.active() && !p.result.capacity);
+      const todo = ordered.filter(
+        (p): p is StackParticipant => p instanceof StackParticipant && p.active() && !p.result.capacity,
+      );
       await runCapacityStage(
         todo.map((p) => ({
           id: p.id,
