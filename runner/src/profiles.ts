@@ -20,6 +20,8 @@ export interface RunSettings {
   lightOncePerServer?: boolean;
   /** Every cell runs in this many interleaved rounds; the stack order rotates every round. */
   rounds: number;
+  /** Fewer base rounds for these tasks (quick: the light tasks, which decide nothing, keep 3 of predict's 5). */
+  roundsByTask?: Partial<Record<Task, number>>;
   /** Up to this many more rounds for a cell whose rounds disagree (see roundTolerance). */
   extraRounds: number;
   /** When set, only cells of these tasks get extra rounds (the others are flagged unstable after the base rounds). */
@@ -133,8 +135,8 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     readyTimeoutS: 60,
   },
   /**
-   * The default, under 15 minutes on 2 cores with 12 stacks and the A/A twin: predict at c=1 and c=32,
-   * hello_world and tokenize at c=32 only, 3 interleaved rounds of short cells (no extra rounds: verdicts come
+   * The default, under 15 minutes on 2 cores with 12 stacks and the A/A twin: predict at c=1 and c=32 in 5
+   * interleaved rounds of short cells, hello_world and tokenize at c=32 in 3 (no extra rounds: verdicts come
    * from the paired rounds' intervals, not from rounds that agree), then 3 interleaved capacity rounds.
    */
   quick: {
@@ -143,11 +145,14 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     concurrency: [1, 32],
     lightConcurrency: [32],
     lightOncePerServer: true,
-    rounds: 3,
+    // Five rounds of 0.75 s gave paired intervals half as wide as three of 1.5 s for about the same time
+    // (docs/measurement.md#verdicts-and-the-aa-control); the light tasks keep three.
+    rounds: 5,
+    roundsByTask: { hello_world: 3, tokenize: 3 },
     extraRounds: 0,
-    warmupS: 0.5,
-    durationS: 1.5,
-    windowS: 0.5,
+    warmupS: 0.25,
+    durationS: 0.75,
+    windowS: 0.25,
     capacity: CAPACITY_DEFAULTS.quick,
     aaTwin: 'fastify+ort',
   },
@@ -180,6 +185,10 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
 
 export const concurrencyFor = (s: RunSettings, task: Task): number[] =>
   task === 'predict' ? s.concurrency : (s.lightConcurrency ?? s.concurrency.map((c) => c * s.lightMultiplier));
+
+/** Base rounds of a task's cells. */
+export const roundsFor = (s: Pick<RunSettings, 'rounds' | 'roundsByTask'>, task: Task): number =>
+  Math.min(s.rounds, s.roundsByTask?.[task] ?? s.rounds);
 
 /** Every (task, concurrency) cell of a stack's matrix, in measuring order. */
 export const matrixOf = (

@@ -13,7 +13,7 @@ import { composeLauncher, type Launcher } from './launch/compose.js';
 import { withModelServer } from './launch/modelserver.js';
 import { launchProcess } from './launch/process.js';
 import { buildGrpcWorkload, type GrpcWorkload } from './load/grpc-workload.js';
-import { lightSharedWith, matrixOf, tasksOf, type RunSettings } from './profiles.js';
+import { lightSharedWith, matrixOf, roundsFor, tasksOf, type RunSettings } from './profiles.js';
 import { Progress } from './progress.js';
 import { writeJsonAtomic, type CalibrationResult, type RunResults, type StackResult } from './results.js';
 import { BareHelloParticipant, driftOf } from './rounds/calibration.js';
@@ -207,12 +207,6 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
         runDir: o.runDir,
         workload: hello,
       }),
-      new RawParticipant(
-        'raw-ort',
-        calibrationEntry('raw-ort', 'the raw runtime call: in-process tokenizer + onnxruntime predict, one at a time'),
-        [{ task: 'predict', concurrency: 1 }],
-        { settings: s, files, texts },
-      ),
     );
     for (const c of calibration) (results.calibration.find((x) => x.id === c.id) as CalibrationResult).status = 'ok';
     // The per-runtime ceilings the stacks' predict cells are checked against (raw/flags.ts).
@@ -261,7 +255,8 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
   const ordered = withTwin(participants, o.stacks, s, { stackEntry, ctx, note });
 
   // Progress counts the base rounds still to measure; extra rounds are added when they start.
-  const remaining = (p: Participant) => p.matrix.reduce((n, k) => n + Math.max(0, s.rounds - roundsOf(p, k).length), 0);
+  const remaining = (p: Participant) =>
+    p.matrix.reduce((n, k) => n + Math.max(0, roundsFor(s, k.task) - roundsOf(p, k).length), 0);
   progress.grow([...calibration, ...ordered].reduce((n, p) => n + remaining(p), 0));
   // The machine's speed beside every cell and probe (speed/speedometer.ts), with the calibration references.
   const speed = s.calibration

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROFILES, concurrencyFor, lightSharedWith, matrixOf, tasksOf } from './profiles.js';
+import { PROFILES, concurrencyFor, roundsFor, lightSharedWith, matrixOf, tasksOf } from './profiles.js';
 import { UsageError, resolveSettings } from './settings.js';
 
 describe('resolveSettings', () => {
@@ -49,8 +49,11 @@ describe('resolveSettings', () => {
 });
 
 describe('rounds settings', () => {
-  it('gives quick 3 rounds and full and seed 5, each with a cap on extra rounds', () => {
-    expect(PROFILES.quick).toMatchObject({ rounds: 3, roundTolerance: 0.1 });
+  it('gives quick 5 rounds of predict and 3 of the light tasks, full and seed 5 of everything', () => {
+    expect(PROFILES.quick).toMatchObject({ rounds: 5, roundTolerance: 0.1, extraRounds: 0 });
+    expect(roundsFor(PROFILES.quick!, 'predict')).toBe(5);
+    expect(roundsFor(PROFILES.quick!, 'hello_world')).toBe(3);
+    expect(roundsFor(PROFILES.full!, 'hello_world')).toBe(5);
     expect(PROFILES.full).toMatchObject({ rounds: 5 });
     expect(PROFILES.seed).toMatchObject({ rounds: 5 });
   });

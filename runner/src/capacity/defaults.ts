@@ -1,7 +1,8 @@
 // Capacity search settings per profile. Quick keeps probes short and few (the search starts near the matrix's
 // saturation rate, see phase.ts) and spends the time on three interleaved rounds instead: one long search on a
 // drifting machine is one moment's capacity, three short ones spread over the stage give a median and a range.
-// Its first round stops at a 15% bracket; the log-p99 interpolation and the two confirming rounds narrow it.
+// Its first round stops at a 20% bracket (two or three probes); the log-p99 interpolation and the two confirming
+// rounds narrow it.
 // full searches every task with longer probes.
 import type { CapacitySettings } from './types.js';
 
@@ -37,7 +38,7 @@ export const CAPACITY_DEFAULTS = Object.freeze({
     minQueries: 200,
     maxDurationS: 2.5,
     warmupS: 0.4,
-    tolerance: 0.15,
+    tolerance: 0.2,
     maxProbes: 5,
   },
   full: {

@@ -68,20 +68,20 @@ describe('runCapacityPhase', () => {
     expect(calls.every((c) => c.mode === 'open' && c.timeoutMs === 1000 && c.warmupMs === 400)).toBe(true);
     // At least 2 s and 200 arrivals, at most 2.5 s.
     expect(calls.every((c) => c.durationMs >= 2000 && c.durationMs <= 2500)).toBe(true);
-    // Round 1: 315 and 378 pass, 454 fails, one bisection (416, fail) closes the 15% bracket. Rounds 2 and 3
-    // confirm from the crossing so far: 407 passes and 10% above it (448) fails.
-    expect(calls.map((c) => c.rate)).toEqual([315, 378, 454, 416, 407, 448, 407, 448]);
+    // Round 1: 315 and 378 pass, 454 fails: a 17% bracket, inside quick's 20%. Rounds 2 and 3 confirm from the
+    // crossing so far (400, then the median 403): a pass there and a fail 10% above it.
+    expect(calls.map((c) => c.rate)).toEqual([315, 378, 454, 400, 440, 403, 443]);
     expect(r!.sloP99Ms).toBe(50);
     expect(r!.stop).toBe('converged');
-    expect(r!.bracket).toEqual({ lo: 378, hi: 416 });
-    expect(r!.rounds!.map((x) => x.probes)).toEqual([4, 2, 2]);
-    // The log-p99 interpolation lands within 0.5% of the truth, where the 15% bracket alone said 378.
+    expect(r!.bracket).toEqual({ lo: 378, hi: 454 });
+    expect(r!.rounds!.map((x) => x.probes)).toEqual([3, 2, 2]);
+    // The log-p99 interpolation lands within 0.5% of the truth, where the 17% bracket alone said 378.
     expect(r!.capacityRps!).toBeLessThanOrEqual(truth);
     expect(r!.capacityRps!).toBeGreaterThan(truth * 0.995);
     expect(r!.range!.min).toBeLessThanOrEqual(r!.capacityRps!);
     expect(r!.range!.max).toBeGreaterThanOrEqual(r!.capacityRps!);
-    expect(r!.probes.map((x) => x.round)).toEqual([0, 0, 0, 0, 1, 1, 2, 2]);
-    expect(r!.atCapacity?.rate).toBe(407);
+    expect(r!.probes.map((x) => x.round)).toEqual([0, 0, 0, 1, 1, 2, 2]);
+    expect(r!.atCapacity?.rate).toBe(403);
     expect(r!.atCapacity?.serverTiming.infer?.mean).toBe(2);
     // 80% of a core over the probe, per 1,000 successes.
     const a = r!.atCapacity!;
@@ -97,8 +97,8 @@ describe('runCapacityPhase', () => {
       [],
     );
     const [r] = await runCapacityPhase(p);
-    expect(r!.probes.map((x) => x.speed)).toEqual([110, 120, 130, 140, 150, 160, 170, 180]);
-    expect(r!.rounds!.map((x) => x.speed)).toEqual([125, 155, 175]);
+    expect(r!.probes.map((x) => x.speed)).toEqual([110, 120, 130, 140, 150, 160, 170]);
+    expect(r!.rounds!.map((x) => x.speed)).toEqual([120, 145, 165]);
   });
 
   it('measures one second at c=1 for the first rate when the matrix has nothing, and honours --slo', async () => {

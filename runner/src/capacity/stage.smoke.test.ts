@@ -77,10 +77,16 @@ describe('capacity stage on a real tiny stack', () => {
       expect(p.pass).toBe(p.reasons.length === 0);
       expect(p.durationS).toBeGreaterThan(0.4);
     }
+    // One round (smoke): the capacity is its SLO crossing, inside [highest pass, lowest fail above it].
     const passing = r!.probes.filter((p) => p.pass).map((p) => p.rate);
-    const failing = r!.probes.filter((p) => !p.pass).map((p) => p.rate);
-    expect(r!.capacityRps).toBe(passing.length ? Math.max(...passing) : null);
-    if (r!.bracket.hi !== null) expect(r!.bracket.hi).toBe(Math.min(...failing));
-    if (r!.atCapacity) expect(r!.atCapacity.rate).toBe(r!.capacityRps);
+    const top = passing.length ? Math.max(...passing) : null;
+    const failing = r!.probes.filter((p) => !p.pass && (top === null || p.rate > top)).map((p) => p.rate);
+    expect(r!.rounds).toHaveLength(1);
+    if (top === null) expect(r!.capacityRps).toBeNull();
+    else {
+      expect(r!.capacityRps!).toBeGreaterThanOrEqual(top);
+      if (failing.length) expect(r!.capacityRps!).toBeLessThanOrEqual(Math.min(...failing));
+      expect(r!.atCapacity!.pass).toBe(true);
+    }
   }, 120_000);
 });

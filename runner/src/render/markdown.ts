@@ -91,6 +91,14 @@ const batchPolicy = (s: RunResults['settings']) =>
     ? `dynamic batching up to ${s.maxBatchSize} rows with ${s.maxQueueDelayUs} µs max queue delay`
     : 'no dynamic batching';
 
+/** " (hello_world and tokenize: 3)" for tasks with fewer rounds, or ''. */
+function byTask(s: RunResults['settings']): string {
+  const by = new Map<number, string[]>();
+  for (const [task, n] of Object.entries(s.roundsByTask ?? {}))
+    if (n < s.rounds) by.set(n, [...(by.get(n) ?? []), task]);
+  return by.size ? ` (${[...by].map(([n, tasks]) => `${tasks.join(' and ')}: ${n}`).join('; ')})` : '';
+}
+
 /** How the rounds ran, and how far the calibration references drifted over them. */
 function roundsStamp(r: RunResults): string {
   const s = r.settings;
@@ -107,7 +115,7 @@ function roundsStamp(r: RunResults): string {
   return [
     (r.roundsRun ?? 1) <= 1 && rounds === 1
       ? 'Rounds: 1 (one measurement per cell, no spread).'
-      : `Rounds: ${rounds}${extra}, ${r.roundsRun ?? rounds} run; the stack order rotates every round; stacks ${kept}.`,
+      : `Rounds: ${rounds}${byTask(s)}${extra}, ${r.roundsRun ?? rounds} run; the stack order rotates every round; stacks ${kept}.`,
     drift.length ? ` Drift of the calibration references over the run: ${drift.join('; ')}.` : '',
     sharedLight(r),
   ].join('');

@@ -1,7 +1,7 @@
 // One cell's rounds -> the published cell: median req/s, min-max, and latency from the merged histogram.
 import type { Task } from '@servebench/contract';
 import type { LoadResult } from '../load/types.js';
-import type { RunSettings } from '../profiles.js';
+import { roundsFor, type RunSettings } from '../profiles.js';
 import type { CellResult, ResourceStats, RoundResult } from '../results.js';
 import type { BatchHistogram } from '../scrape.js';
 import { cdf, encodeHistogram, mergeEncoded, summarize } from '../stats/histogram.js';
@@ -59,7 +59,7 @@ const sumErrors = (rs: RoundResult[]) => {
 export function mergeCell(s: RunSettings, task: Task, concurrency: number, rounds: RoundResult[]): CellResult {
   const usable = rounds.filter((r) => !r.failed);
   const rps = usable.map((r) => r.load.rps);
-  const stability = assessRounds(rps, s.rounds, s.roundTolerance);
+  const stability = assessRounds(rps, roundsFor(s, task), s.roundTolerance);
   const mid = usable[medianIndex(rps)] ?? rounds.at(-1)!;
   const hist = mergeEncoded(usable.flatMap((r) => (r.load.histogram ? [r.load.histogram] : [])));
   const load: LoadResult = {

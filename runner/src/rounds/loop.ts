@@ -1,6 +1,6 @@
 // The round loop: every round, the calibration references first, then every participant in a rotated order,
 // each measuring the cells that still need this round (base rounds always, extra rounds while unstable).
-import type { RunSettings } from '../profiles.js';
+import { roundsFor, type RunSettings } from '../profiles.js';
 import type { Progress } from '../progress.js';
 import type { RoundResult } from '../results.js';
 import { assessRounds } from '../stats/rounds.js';
@@ -39,7 +39,9 @@ export function dueCells(p: Participant, round: number, s: RunSettings): CellKey
   return p.matrix.filter((k) => {
     const rounds = roundsOf(p, k);
     if (rounds.length > round) return false;
-    if (round < s.rounds) return true;
+    const base = roundsFor(s, k.task);
+    if (round < base) return true;
+    if (round < s.rounds) return false;
     if (s.extraRoundTasks && !s.extraRoundTasks.includes(k.task)) return false;
     const rps = rounds.filter((r) => !r.failed).map((r) => r.load.rps);
     return round < cap && rps.length > 0 && !assessRounds(rps, s.rounds, s.roundTolerance).stable;
@@ -79,7 +81,9 @@ async function turn(o: RoundsOptions, p: Participant, cells: CellKey[], round: n
   if (!cells.length || !p.active()) return;
   if (!(await p.begin())) {
     // It will not be measured again: its cells of this and the remaining base rounds are done.
-    o.progress.skipCells(cells.length + p.matrix.length * Math.max(0, o.settings.rounds - round - 1));
+    o.progress.skipCells(
+      cells.length + p.matrix.reduce((n, k) => n + Math.max(0, roundsFor(o.settings, k.task) - round - 1), 0),
+    );
     o.save();
     return;
   }
