@@ -20,8 +20,12 @@ export interface RunSettings {
   lightOncePerServer?: boolean;
   /** Every cell runs in this many interleaved rounds; the stack order rotates every round. */
   rounds: number;
-  /** Fewer base rounds for these tasks (quick: the light tasks, which decide nothing, keep 3 of predict's 5). */
-  roundsByTask?: Partial<Record<Task, number>>;
+  /**
+   * When set, only these cells get `rounds` base rounds and every other cell (and calibration reference) gets
+   * `otherRounds`: quick spends its rounds on the cell its verdicts rest on, predict at c=32.
+   */
+  verdictCells?: Array<{ task: Task; concurrency: number }>;
+  otherRounds?: number;
   /** Up to this many more rounds for a cell whose rounds disagree (see roundTolerance). */
   extraRounds: number;
   /** When set, only cells of these tasks get extra rounds (the others are flagged unstable after the base rounds). */
@@ -41,6 +45,8 @@ export interface RunSettings {
   rate: number;
   arrivals: 'fixed' | 'poisson';
   warmupS: number;
+  /** A stack cell's first round warms up this long instead (a just-launched server's JIT is cold). */
+  firstWarmupS?: number;
   durationS: number;
   windowS: number;
   /** A cell is stable when its last `stableWindows` windows' req/s lie within ±stableTolerance of their mean. */
@@ -135,9 +141,9 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     readyTimeoutS: 60,
   },
   /**
-   * The default, under 15 minutes on 2 cores with 12 stacks and the A/A twin: predict at c=1 and c=32 in 5
-   * interleaved rounds of short cells, hello_world and tokenize at c=32 in 3 (no extra rounds: verdicts come
-   * from the paired rounds' intervals, not from rounds that agree), then 3 interleaved capacity rounds.
+   * The default, under 15 minutes on 2 cores with 12 stacks and the A/A twin: predict at c=32 in 5 interleaved
+   * rounds of short cells, predict at c=1 and hello_world and tokenize at c=32 in 3 (no extra rounds: verdicts
+   * come from the paired rounds' intervals, not from rounds that agree), then 3 interleaved capacity rounds.
    */
   quick: {
     ...base,
@@ -146,11 +152,14 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
     lightConcurrency: [32],
     lightOncePerServer: true,
     // Five rounds of 0.75 s gave paired intervals half as wide as three of 1.5 s for about the same time
-    // (docs/measurement.md#verdicts-and-the-aa-control); the light tasks keep three.
+    // (docs/measurement.md#verdicts-and-the-aa-control): predict at c=32 gets them, every other cell three.
     rounds: 5,
-    roundsByTask: { hello_world: 3, tokenize: 3 },
+    verdictCells: [{ task: 'predict', concurrency: 32 }],
+    otherRounds: 3,
     extraRounds: 0,
     warmupS: 0.25,
+    // hello_world on fastify read 10.8k, 15.8k and 30.6k req/s in its first three 0.25 s-warm rounds.
+    firstWarmupS: 1,
     durationS: 0.75,
     windowS: 0.25,
     capacity: CAPACITY_DEFAULTS.quick,
@@ -186,9 +195,14 @@ export const PROFILES: Readonly<Record<string, Readonly<RunSettings>>> = Object.
 export const concurrencyFor = (s: RunSettings, task: Task): number[] =>
   task === 'predict' ? s.concurrency : (s.lightConcurrency ?? s.concurrency.map((c) => c * s.lightMultiplier));
 
-/** Base rounds of a task's cells. */
-export const roundsFor = (s: Pick<RunSettings, 'rounds' | 'roundsByTask'>, task: Task): number =>
-  Math.min(s.rounds, s.roundsByTask?.[task] ?? s.rounds);
+/** Base rounds of a cell. */
+export const roundsFor = (
+  s: Pick<RunSettings, 'rounds' | 'verdictCells' | 'otherRounds'>,
+  k: { task: Task; concurrency: number },
+): number =>
+  !s.verdictCells || s.verdictCells.some((v) => v.task === k.task && v.concurrency === k.concurrency)
+    ? s.rounds
+    : Math.min(s.rounds, s.otherRounds ?? s.rounds);
 
 /** Every (task, concurrency) cell of a stack's matrix, in measuring order. */
 export const matrixOf = (

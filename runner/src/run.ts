@@ -256,7 +256,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
 
   // Progress counts the base rounds still to measure; extra rounds are added when they start.
   const remaining = (p: Participant) =>
-    p.matrix.reduce((n, k) => n + Math.max(0, roundsFor(s, k.task) - roundsOf(p, k).length), 0);
+    p.matrix.reduce((n, k) => n + Math.max(0, roundsFor(s, k) - roundsOf(p, k).length), 0);
   progress.grow([...calibration, ...ordered].reduce((n, p) => n + remaining(p), 0));
   // The machine's speed beside every cell and probe (speed/speedometer.ts), with the calibration references.
   const speed = s.calibration

@@ -49,11 +49,12 @@ describe('resolveSettings', () => {
 });
 
 describe('rounds settings', () => {
-  it('gives quick 5 rounds of predict and 3 of the light tasks, full and seed 5 of everything', () => {
+  it('gives quick 5 rounds of predict c=32 and 3 of every other cell, full and seed 5 of everything', () => {
     expect(PROFILES.quick).toMatchObject({ rounds: 5, roundTolerance: 0.1, extraRounds: 0 });
-    expect(roundsFor(PROFILES.quick!, 'predict')).toBe(5);
-    expect(roundsFor(PROFILES.quick!, 'hello_world')).toBe(3);
-    expect(roundsFor(PROFILES.full!, 'hello_world')).toBe(5);
+    expect(roundsFor(PROFILES.quick!, { task: 'predict', concurrency: 32 })).toBe(5);
+    expect(roundsFor(PROFILES.quick!, { task: 'predict', concurrency: 1 })).toBe(3);
+    expect(roundsFor(PROFILES.quick!, { task: 'hello_world', concurrency: 32 })).toBe(3);
+    expect(roundsFor(PROFILES.full!, { task: 'hello_world', concurrency: 32 })).toBe(5);
     expect(PROFILES.full).toMatchObject({ rounds: 5 });
     expect(PROFILES.seed).toMatchObject({ rounds: 5 });
   });

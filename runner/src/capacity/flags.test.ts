@@ -31,7 +31,7 @@ describe('capacity settings', () => {
 
   it('validates probe bounds', () => {
     const s = resolveCapacity(CAPACITY_DEFAULTS.quick, { minQueries: '500', tolerance: '0.05', maxProbes: '8' }, fail);
-    expect(s).toMatchObject({ minQueries: 500, tolerance: 0.05, maxProbes: 8, minDurationS: 2 });
+    expect(s).toMatchObject({ minQueries: 500, tolerance: 0.05, maxProbes: 8, minDurationS: 1.5 });
     expect(() => resolveCapacity(undefined, { tolerance: '1.5' }, fail)).toThrow(/--tolerance 1.5/);
     expect(() => resolveCapacity(undefined, { maxDuration: '1' }, fail)).toThrow(/below --min-duration/);
     expect(() => resolveCapacity(undefined, { capacityTasks: 'embed' }, fail)).toThrow(/--capacity-tasks embed/);

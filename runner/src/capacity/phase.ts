@@ -52,13 +52,13 @@ const NEAR_SHRINK = 1.5;
 const MAX_SHARE = 1.5;
 /**
  * A confirming round starts at the median crossing so far and steps up by CONFIRM_GROWTH or down by CONFIRM_SHRINK
- * (wider: on this VM a slow minute moved capacity down by a third, and a round whose four probes all fail finds
+ * (wider: on this VM a slow minute moved capacity down by a third, and a round whose probes all fail finds
  * nothing), so a pass and a fail one step apart close its bracket, usually in two probes; the log-p99
  * interpolation places the crossing inside it.
  */
 export const CONFIRM_GROWTH = 1.1;
 const CONFIRM_SHRINK = 1.25;
-const CONFIRM_PROBES = 4;
+const CONFIRM_PROBES = 3;
 
 type Plan = Pick<SearchBounds, 'startRate' | 'growth' | 'shrink' | 'maxRate'>;
 

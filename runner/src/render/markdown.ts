@@ -91,12 +91,10 @@ const batchPolicy = (s: RunResults['settings']) =>
     ? `dynamic batching up to ${s.maxBatchSize} rows with ${s.maxQueueDelayUs} µs max queue delay`
     : 'no dynamic batching';
 
-/** " (hello_world and tokenize: 3)" for tasks with fewer rounds, or ''. */
+/** " (predict c=32; every other cell 3)" when only some cells get every round, or ''. */
 function byTask(s: RunResults['settings']): string {
-  const by = new Map<number, string[]>();
-  for (const [task, n] of Object.entries(s.roundsByTask ?? {}))
-    if (n < s.rounds) by.set(n, [...(by.get(n) ?? []), task]);
-  return by.size ? ` (${[...by].map(([n, tasks]) => `${tasks.join(' and ')}: ${n}`).join('; ')})` : '';
+  if (!s.verdictCells || (s.otherRounds ?? s.rounds) >= s.rounds) return '';
+  return ` (${s.verdictCells.map((k) => `${k.task} c=${k.concurrency}`).join(', ')}; every other cell ${s.otherRounds})`;
 }
 
 /** How the rounds ran, and how far the calibration references drifted over them. */

@@ -59,7 +59,7 @@ const sumErrors = (rs: RoundResult[]) => {
 export function mergeCell(s: RunSettings, task: Task, concurrency: number, rounds: RoundResult[]): CellResult {
   const usable = rounds.filter((r) => !r.failed);
   const rps = usable.map((r) => r.load.rps);
-  const stability = assessRounds(rps, roundsFor(s, task), s.roundTolerance);
+  const stability = assessRounds(rps, roundsFor(s, { task, concurrency }), s.roundTolerance);
   const mid = usable[medianIndex(rps)] ?? rounds.at(-1)!;
   const hist = mergeEncoded(usable.flatMap((r) => (r.load.histogram ? [r.load.histogram] : [])));
   const load: LoadResult = {

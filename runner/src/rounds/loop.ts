@@ -39,7 +39,7 @@ export function dueCells(p: Participant, round: number, s: RunSettings): CellKey
   return p.matrix.filter((k) => {
     const rounds = roundsOf(p, k);
     if (rounds.length > round) return false;
-    const base = roundsFor(s, k.task);
+    const base = roundsFor(s, k);
     if (round < base) return true;
     if (round < s.rounds) return false;
     if (s.extraRoundTasks && !s.extraRoundTasks.includes(k.task)) return false;
@@ -66,8 +66,12 @@ export async function runRounds(o: RoundsOptions): Promise<number> {
       o.progress.grow(
         due.reduce((n, d) => n + d.cells.length, 0) + o.calibration.reduce((n, p) => n + p.matrix.length, 0),
       );
-    // Calibration references are measured in every round that runs, extra rounds included.
-    const calibrate = o.calibration.map((p) => ({ p, cells: p.matrix.filter((k) => roundsOf(p, k).length <= round) }));
+    // Calibration references: in their base rounds (quick's other-cell rounds: the speedometer reads the machine beside
+    // every cell) and in every extra round that runs.
+    const calibrate = o.calibration.map((p) => ({
+      p,
+      cells: p.matrix.filter((k) => roundsOf(p, k).length <= round && (round >= s.rounds || round < roundsFor(s, k))),
+    }));
     const turns = [...calibrate, ...due];
     o.progress.note(
       `round ${round + 1}${round >= s.rounds ? ' (extra)' : ''}: ${turns.map((t) => t.p.id).join(' > ')}`,
@@ -82,7 +86,7 @@ async function turn(o: RoundsOptions, p: Participant, cells: CellKey[], round: n
   if (!(await p.begin())) {
     // It will not be measured again: its cells of this and the remaining base rounds are done.
     o.progress.skipCells(
-      cells.length + p.matrix.reduce((n, k) => n + Math.max(0, roundsFor(o.settings, k.task) - round - 1), 0),
+      cells.length + p.matrix.reduce((n, k) => n + Math.max(0, roundsFor(o.settings, k) - round - 1), 0),
     );
     o.save();
     return;

@@ -17,7 +17,7 @@ import { askedPolicy, checkBatching, type BatchingPolicy } from './batching.js';
 import { measureGrpcCell } from './measure-grpc.js';
 import { measureHttpCell } from './measure-http.js';
 import { EMBED_TOLERANCE } from './oracle.js';
-import type { CellKey, Participant } from './participant.js';
+import { cellOf, type CellKey, type Participant } from './participant.js';
 import { placementOf } from '../placement/apply.js';
 
 export interface StackContext {
@@ -74,6 +74,10 @@ export class StackPool {
     }
   }
 }
+
+/** The settings of a cell's first round: the longer first warm-up, when the profile has one. */
+const withFirstWarmup = (s: RunSettings): RunSettings =>
+  s.firstWarmupS && s.firstWarmupS > s.warmupS ? { ...s, warmupS: s.firstWarmupS } : s;
 
 const DONE: ReadonlyArray<StackResult['status']> = ['skipped', 'failed-launch', 'failed-verification', 'crashed'];
 
@@ -198,7 +202,8 @@ export class StackParticipant implements Participant {
   async measure(k: CellKey, round: number) {
     const server = this.server;
     if (!server || this.crashed(`before ${k.task} c=${k.concurrency}`)) return undefined;
-    const s = this.ctx.settings;
+    const first = !cellOf(this, k)?.rounds.length;
+    const s = first ? withFirstWarmup(this.ctx.settings) : this.ctx.settings;
     return this.stack.server.protocol === 'grpc'
       ? measureGrpcCell(s, server, { ...k, round, workload: this.ctx.grpcWorkloads.get(k.task)! })
       : measureHttpCell(s, server, { ...k, round, workload: this.ctx.workloads.get(k.task)! });
