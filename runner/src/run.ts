@@ -33,7 +33,7 @@ import { machineIds, scrubLogs, scrubValue } from './hygiene.js';
 import { K8S_DEFAULTS, openK8sRun } from './k8s/run.js';
 import { SPEED_REFERENCE, Speedometer } from './speed/speedometer.js';
 import { annotateNormalized } from './verdicts/normalize.js';
-import { placeTwin, twinId, twinSpec } from './rounds/twin.js';
+import { withTwin } from './rounds/twin.js';
 
 export { EMBED_TOLERANCE, loadOracle } from './rounds/oracle.js';
 export { CLIENT_BOUND_ELU } from './rounds/cell.js';
@@ -51,43 +51,6 @@ export interface RunOptions {
    * server's whole process tree to the server CPU set. Identity when absent.
    */
   wrapLauncher?: (launch: Launcher) => Launcher;
-}
-
-/**
- * The A/A twin (rounds/twin.ts) placed half the rotation away from its sibling; the list unchanged when the run
- * has none, its stack is not selected, or the launcher names services by stack (compose, k8s: one per stack).
- */
-function withTwin(
-  participants: Participant[],
-  stacks: readonly StackSpec[],
-  s: RunSettings,
-  x: {
-    stackEntry(fresh: StackResult): StackResult;
-    ctx: ConstructorParameters<typeof StackParticipant>[3];
-    note(l: string): void;
-  },
-): Participant[] {
-  if (!s.aaTwin) return participants;
-  const sibling = stacks.find((st) => st.id === s.aaTwin);
-  if (!sibling || s.launcher !== 'process' || s.targets?.[s.aaTwin]) {
-    x.note(
-      `A/A control: ${s.aaTwin} ${sibling ? `not launched twice with --launcher ${s.launcher} or --target` : 'is not among the stacks'}; no twin this run`,
-    );
-    return participants;
-  }
-  const entry = x.stackEntry({
-    id: twinId(sibling.id),
-    server: sibling.server.id,
-    backend: sibling.backend,
-    protocol: sibling.server.protocol,
-    language: sibling.server.language,
-    launcher: s.launcher,
-    status: 'pending',
-    cells: [],
-    twinOf: sibling.id,
-  });
-  const twin = new StackParticipant(twinSpec(sibling), entry, matrixOf(s), x.ctx);
-  return placeTwin(participants, twin, sibling.id);
 }
 
 /** The dist folder of the runner (where rounds/bare-hello-server.js is). */
@@ -259,17 +222,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResults> {
     p.matrix.reduce((n, k) => n + Math.max(0, roundsFor(s, k) - roundsOf(p, k).length), 0);
   progress.grow([...calibration, ...ordered].reduce((n, p) => n + remaining(p), 0));
   // The machine's speed beside every cell and probe (speed/speedometer.ts), with the calibration references.
-  const speed = s.calibration
-    ? await Speedometer.start({
-        onnx: files.onnx,
-        vocab: files.vocab,
-        maxLength: files.tokenizer.maxLength,
-        texts,
-        threads: s.intraOpThreads,
-        ...(s.placement ? { cpus: s.placement.server } : {}),
-        note,
-      })
-    : undefined;
+  const speed = s.calibration ? await Speedometer.forRun(files, texts, s, note) : undefined;
   if (speed) results.speed = { reference: SPEED_REFERENCE };
   const around = speed ? <T>(measure: () => Promise<T>) => speed.around(measure) : undefined;
   save();

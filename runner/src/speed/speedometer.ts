@@ -97,6 +97,24 @@ export class Speedometer {
     });
   }
 
+  /** The run's speedometer: the run's model and texts, its model threads, on its server CPU set. */
+  static forRun(
+    files: { onnx: string; vocab: string; tokenizer: { maxLength: number } },
+    texts: readonly string[],
+    s: { intraOpThreads: number; placement?: { server: readonly number[] } | null },
+    note: (line: string) => void,
+  ): Promise<Speedometer | undefined> {
+    return Speedometer.start({
+      onnx: files.onnx,
+      vocab: files.vocab,
+      maxLength: files.tokenizer.maxLength,
+      texts,
+      threads: s.intraOpThreads,
+      ...(s.placement ? { cpus: s.placement.server } : {}),
+      note,
+    });
+  }
+
   /** Model calls per second right now; undefined when the speedometer broke (the run goes on without it). */
   read(ms = READ_MS): Promise<number | undefined> {
     const next = this.chain.then(async () => {
