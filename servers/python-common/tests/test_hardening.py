@@ -45,7 +45,7 @@ class Hardening(unittest.TestCase):
         # Closing with unread body resets the connection: the client's next write fails and it may
         # never read its answer. linger() reads on until the client closes.
         for lingers in (True, False):
-            with socket.create_server(('127.0.0.1', 0)) as ls, socket.create_connection(ls.getsockname()) as c:
+            with socket.create_server(('127.0.0.1', 0)) as ls, socket.create_connection(ls.getsockname()):
                 s, _ = ls.accept()
                 c.sendall(b'x' * 100_000)  # a body the server never reads
                 s.sendall(b'413')
@@ -66,7 +66,7 @@ class Hardening(unittest.TestCase):
 
     def test_a_send_to_a_client_that_stopped_reading_fails_after_the_send_timeout(self) -> None:
         # gunicorn's worker thread writes with a blocking sendall: without SO_SNDTIMEO it waits forever.
-        with socket.create_server(('127.0.0.1', 0)) as ls, socket.create_connection(ls.getsockname()) as c:
+        with socket.create_server(('127.0.0.1', 0)) as ls, socket.create_connection(ls.getsockname()):
             s, _ = ls.accept()
             limit_send(s, 0.2)
             outcome: list = []

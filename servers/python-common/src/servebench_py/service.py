@@ -8,7 +8,7 @@ import json
 import re
 import sys
 from time import perf_counter
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .backend import create_backend, pack_batch
 from .batcher import DynamicBatcher
