@@ -45,7 +45,7 @@ class Hardening(unittest.TestCase):
         # Closing with unread body resets the connection: the client's next write fails and it may
         # never read its answer. linger() reads on until the client closes.
         for lingers in (True, False):
-            with socket.create_server(('127.0.0.1', 0)) as ls, socket.create_connection(ls.getsockname()):
+            with socket.create_server(('127.0.0.1', 0)) as ls, socket.create_connection(ls.getsockname()) as c:
                 s, _ = ls.accept()
                 c.sendall(b'x' * 100_000)  # a body the server never reads
                 s.sendall(b'413')
