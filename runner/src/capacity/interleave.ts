@@ -1,7 +1,9 @@
 // Many searches side by side: round by round, step k takes one probe of every search still probing, in an order
-// that rotates every step, then step k+1. No search's result rests on one stretch of time: a machine that slows
+// shuffled every step, then step k+1. No search's result rests on one stretch of time: a machine that slows
 // down for a minute slows a probe of every stack, not one stack's whole search (issue 24's 1.7x drift put the
 // stacks searched last at the bottom of the ranking when each was searched in one go).
+
+import { roundOrder } from '../rounds/loop.js';
 
 export interface Interleavable {
   startRound(round: number): Promise<void>;
@@ -19,13 +21,9 @@ export interface InterleaveHooks<S> {
   afterRound?(round: number): void;
 }
 
-/** The order of step `step` in round `round`: the list rotated by a third of its length per step, one per round. */
-export function stepOrder<T>(items: readonly T[], round: number, step: number): T[] {
-  const n = items.length;
-  if (!n) return [];
-  const shift = (step * Math.ceil(n / 3) + round) % n;
-  return [...items.slice(shift), ...items.slice(0, shift)];
-}
+/** The order of step `step` in round `round`: a seeded shuffle, like the matrix's rounds (rounds/loop.ts). */
+export const stepOrder = <T>(items: readonly T[], round: number, step: number): T[] =>
+  roundOrder(items, 1000 * (round + 1) + step);
 
 /** Runs `rounds` rounds of every search, one probe per search per step. */
 export async function runInterleaved<S extends Interleavable>(

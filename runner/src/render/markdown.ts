@@ -113,7 +113,7 @@ function roundsStamp(r: RunResults): string {
   return [
     (r.roundsRun ?? 1) <= 1 && rounds === 1
       ? 'Rounds: 1 (one measurement per cell, no spread).'
-      : `Rounds: ${rounds}${byTask(s)}${extra}, ${r.roundsRun ?? rounds} run; the stack order rotates every round; stacks ${kept}.`,
+      : `Rounds: ${rounds}${byTask(s)}${extra}, ${r.roundsRun ?? rounds} run; the stack order is shuffled every round; stacks ${kept}.`,
     drift.length ? ` Drift of the calibration references over the run: ${drift.join('; ')}.` : '',
     sharedLight(r),
   ].join('');

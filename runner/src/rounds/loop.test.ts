@@ -5,7 +5,7 @@ import type { Progress } from '../progress.js';
 import type { CellResult } from '../results.js';
 import { encodeHistogram, newHistogram } from '../stats/histogram.js';
 import { roundOf } from './cell.js';
-import { rotation, runRounds } from './loop.js';
+import { roundOrder, runRounds } from './loop.js';
 import type { CellKey, Participant } from './participant.js';
 
 const settings: RunSettings = { ...PROFILES.smoke!, rounds: 3, extraRounds: 2, roundTolerance: 0.1 };
@@ -64,32 +64,24 @@ const run = (calibration: Participant[], participants: Participant[], s = settin
   runRounds({ settings: s, calibration, participants, progress, save() {} });
 
 describe('the round loop', () => {
-  it('rotates the order so every participant takes an early, middle and late turn over the base rounds', () => {
-    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
-    expect(rotation(ids, 0, 3)).toEqual(ids);
-    expect(rotation(ids, 1, 3)).toEqual(['c', 'd', 'e', 'f', 'a', 'b']);
-    expect(rotation(ids, 2, 3)).toEqual(['e', 'f', 'a', 'b', 'c', 'd']);
-    const positions = ids.map((id) => [0, 1, 2].map((r) => rotation(ids, r, 3).indexOf(id)));
-    for (const p of positions) expect(new Set(p.map((x) => Math.floor(x / 2))).size).toBe(3);
+  it('shuffles the order every round, the same way on every run, so no participant always follows the same one', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const orders = [0, 1, 2, 3, 4].map((r) => roundOrder(ids, r));
+    for (const o of orders) expect([...o].sort()).toEqual(ids);
+    expect(roundOrder(ids, 3)).toEqual(orders[3]);
+    // The participant before 'd' changes from round to round.
+    const before = orders.map((o) => o[o.indexOf('d') - 1] ?? '(first)');
+    expect(new Set(before).size).toBeGreaterThan(2);
   });
 
-  it('measures calibration first in every round, then the rotated participants; stable cells stop at the base rounds', async () => {
+  it('measures calibration first in every round, then the shuffled participants; stable cells stop at the base rounds', async () => {
     const log: string[] = [];
     const cal = new StandIn('cal', () => 100, log);
     const a = new StandIn('a', () => 1000, log);
     const b = new StandIn('b', () => 500, log);
     expect(await run([cal], [a, b])).toBe(3);
-    expect(log).toEqual([
-      '0:cal:c1',
-      '0:a:c1',
-      '0:b:c1',
-      '1:cal:c1',
-      '1:b:c1',
-      '1:a:c1',
-      '2:cal:c1',
-      '2:a:c1',
-      '2:b:c1',
-    ]);
+    const turns = [0, 1, 2].flatMap((r) => [`${r}:cal:c1`, ...roundOrder(['a', 'b'], r).map((id) => `${r}:${id}:c1`)]);
+    expect(log).toEqual(turns);
     expect(a.cells[0]).toMatchObject({ status: 'ok', stability: { rounds: 3, median: 1000 } });
     // The merged histogram holds all three rounds (1, 2 and 3 ms).
     expect(a.cells[0]!.load.latencyMs.min).toBeCloseTo(1, 1);

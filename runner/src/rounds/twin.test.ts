@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PROFILES } from '../profiles.js';
 import type { StackResult } from '../results.js';
-import { placeTwin, twinId, withTwin } from './twin.js';
+import { twinId, withTwin } from './twin.js';
 import type { StackSpec } from '../discover.js';
 import type { StackContext } from './stack.js';
 
 describe('the A/A twin', () => {
   const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
-
-  it('sits half the rotation away from its sibling', () => {
-    const list = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id }));
-    expect(ids(placeTwin(list, { id: 'b~twin' }, 'b'))).toEqual(['a', 'b', 'c', 'd', 'e', 'b~twin', 'f']);
-    expect(ids(placeTwin(list, { id: 'e~twin' }, 'e'))).toEqual(['a', 'e~twin', 'b', 'c', 'd', 'e', 'f']);
-    expect(ids(placeTwin(list, { id: 'x~twin' }, 'x'))).toEqual([...ids(list), 'x~twin']);
-  });
 
   it('is a second participant of the same server and backend, recorded as the twin of its sibling', () => {
     const spec = { id: 'fastify+ort', backend: 'ort', server: { id: 'fastify', protocol: 'http' } } as StackSpec;

@@ -1,5 +1,5 @@
 // The A/A control: one stack launched a second time as an independent participant (its own process, its own
-// place in the rotation, its own capacity search). The two measure the same code, so their ratio is the run's
+// turns in every round, its own capacity search). The two measure the same code, so their ratio is the run's
 // noise floor: a difference between two stacks smaller than the twins' is not a difference this run can show.
 import type { StackSpec } from '../discover.js';
 import { matrixOf, type RunSettings } from '../profiles.js';
@@ -15,19 +15,9 @@ export const twinId = (id: string): string => `${id}${TWIN_SUFFIX}`;
 export const twinSpec = (stack: StackSpec): StackSpec => ({ ...stack, id: twinId(stack.id) });
 
 /**
- * Inserts `twin` half the list away from the participant `siblingId`, so that the rotation never measures the
- * two back to back in the same order: what drift separates them is what separates any two stacks.
- */
-export function placeTwin<T extends { id: string }>(list: readonly T[], twin: T, siblingId: string): T[] {
-  const at = list.findIndex((p) => p.id === siblingId);
-  if (at < 0) return [...list, twin];
-  const pos = (at + Math.ceil((list.length + 1) / 2)) % (list.length + 1);
-  return [...list.slice(0, pos), twin, ...list.slice(pos)];
-}
-
-/**
- * The A/A twin (rounds/twin.ts) placed half the rotation away from its sibling; the list unchanged when the run
- * has none, its stack is not selected, or the launcher names services by stack (compose, k8s: one per stack).
+ * The participants with the A/A twin added (each round shuffles the order, so it takes its own turns); the list
+ * unchanged when the run has none, its stack is not selected, or the launcher names services by stack (compose,
+ * k8s: one per stack).
  */
 export function withTwin(
   participants: Participant[],
@@ -59,5 +49,5 @@ export function withTwin(
     twinOf: sibling.id,
   });
   const twin = new StackParticipant(twinSpec(sibling), entry, matrixOf(s), x.ctx);
-  return placeTwin(participants, twin, sibling.id);
+  return [...participants, twin];
 }
