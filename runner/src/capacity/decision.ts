@@ -99,6 +99,8 @@ export function decisionRows(r: DecisionSource): DecisionRow[] {
       value,
     );
     const top = ranked[0]?.item;
+    // By verdict: rank first (a stack no verdict separates from the top sits with it), then the median.
+    ranked.sort((x, y) => x.rank - y.rank || value(y.item) - value(x.item));
     for (const { item, rank } of ranked) {
       const vs =
         top && item !== top ? pairedVerdict(capacityByRound(item.c, ref), capacityByRound(top.c, ref)) : undefined;

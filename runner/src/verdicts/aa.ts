@@ -12,23 +12,32 @@ export interface AaReport {
   twin: string;
   sibling: string;
   parts: Array<{ what: string; verdict: Verdict | undefined }>;
-  /** The farthest interval end from 1, as a fraction (0.04 = the twins could differ by 4%). */
+  /**
+   * The farthest interval end from 1 over what the decision table ranks by (capacity, and the verdict cells when
+   * the run names them), as a fraction: 0.04 = the twins could differ by 4%.
+   */
   floor: number | undefined;
   /** Some interval excludes 1 by more than AA_LIMIT. */
   exceeded: boolean;
+  /** What the floor is taken over, when not every part. */
+  floorOver?: string[];
 }
 
-export function aaReport(r: Pick<RunResults, 'stacks' | 'calibration'>): AaReport | undefined {
+export function aaReport(
+  r: Pick<RunResults, 'stacks' | 'calibration'> & { settings?: Pick<RunResults['settings'], 'verdictCells'> },
+): AaReport | undefined {
   const twin = r.stacks.find((s) => s.twinOf && s.status === 'ok');
   const sibling = twin && r.stacks.find((s) => s.id === twin.twinOf && s.status === 'ok');
   if (!twin || !sibling) return undefined;
   const ref = referenceSpeed(r);
-  const parts: AaReport['parts'] = [];
+  const parts: Array<AaReport['parts'][number] & { decides: boolean }> = [];
+  const verdictCells = r.settings?.verdictCells;
   for (const c of (twin.capacity ?? []).filter((x) => x.capacityRps !== null)) {
     const mine = (sibling.capacity ?? []).find((x) => x.task === c.task);
     parts.push({
       what: `${c.task} capacity`,
       verdict: pairedVerdict(capacityByRound(c, ref), capacityByRound(mine, ref)),
+      decides: true,
     });
   }
   for (const c of twin.cells) {
@@ -36,12 +45,21 @@ export function aaReport(r: Pick<RunResults, 'stacks' | 'calibration'>): AaRepor
     parts.push({
       what: `${c.task} c=${c.concurrency}`,
       verdict: pairedVerdict(cellByRound(c, ref), cellByRound(mine, ref)),
+      decides: verdictCells?.some((k) => k.task === c.task && k.concurrency === c.concurrency) ?? true,
     });
   }
   const known = parts.flatMap((p) => (p.verdict ? [p.verdict] : []));
-  const floor = known.length ? Math.max(...known.map((v) => Math.max(v.hi - 1, 1 - v.lo))) : undefined;
+  const deciding = parts.flatMap((p) => (p.verdict && p.decides ? [p.verdict] : []));
+  const floor = deciding.length ? Math.max(...deciding.map((v) => Math.max(v.hi - 1, 1 - v.lo))) : undefined;
   const exceeded = known.some((v) => v.lo > 1 + AA_LIMIT || v.hi < 1 - AA_LIMIT);
-  return { twin: twin.id, sibling: sibling.id, parts, floor, exceeded };
+  return {
+    twin: twin.id,
+    sibling: sibling.id,
+    parts: parts.map(({ what, verdict }) => ({ what, verdict })),
+    floor,
+    exceeded,
+    ...(verdictCells ? { floorOver: ['capacity', ...verdictCells.map((k) => `${k.task} c=${k.concurrency}`)] } : {}),
+  };
 }
 
 const pct = (x: number) => `${Math.ceil(x * 100)}%`;
@@ -54,5 +72,5 @@ export function aaText(a: AaReport | undefined): string {
   if (a.floor === undefined) return `${head} Too few paired rounds for an interval.`;
   return a.exceeded
     ? `${head} **Noise floor exceeded: comparisons under ${pct(a.floor)} are not meaningful in this run** (an A/A interval excludes 1 by more than ${AA_LIMIT * 100}%).`
-    : `${head} Noise floor: the twins' intervals reach ±${pct(a.floor)}; a difference smaller than that is not one this run can show.`;
+    : `${head} Noise floor${a.floorOver ? ` (${a.floorOver.join(' and ')}, what the table ranks by)` : ''}: the twins' intervals reach ±${pct(a.floor)}; a difference smaller than that is not one this run can show.`;
 }

@@ -47,7 +47,9 @@ describe('the A/A control', () => {
     const text = aaText(a);
     expect(text).toContain('A/A control (`fastify+ort~twin` / `fastify+ort`');
     expect(text).toMatch(/predict c=32 ≈ 1\.0\d \[/);
-    expect(text).toMatch(/Noise floor: the twins' intervals reach ±\d+%/);
+    expect(text).toMatch(
+      /Noise floor \(capacity and predict c=32, what the table ranks by\): the twins' intervals reach ±\d+%/,
+    );
   });
 
   it('flags a run whose twin interval excludes 1 by more than 5%', () => {
