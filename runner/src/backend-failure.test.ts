@@ -173,10 +173,12 @@ describe.skipIf(notInstalled !== undefined).each(stacks.map((s) => [s.id, s] as 
       });
       expectEmbeddings(await post(server.baseUrl), files.config.hiddenSize);
     }, 240_000);
+    // A server stops within its shutdown grace (SHUTDOWN_GRACE_MS, 10 s by default) and Triton after it: vitest's
+    // default 10 s hook budget is the grace alone, and CI once ran out of it stopping flask+triton-http.
     afterAll(async () => {
       await server?.stop();
       await triton?.stop();
-    });
+    }, 40_000);
 
     it('stopped (SIGSTOP): 504 BACKEND_TIMEOUT near the deadline, and 200 again after SIGCONT', async () => {
       signalGroup(triton!.pid, 'SIGSTOP');

@@ -94,7 +94,8 @@ describe('runner interruption', () => {
       run.child.kill('SIGKILL');
       await run.exited;
       await until('the orphaned server to stop', () => tagged(tag).length === 0, 15_000);
-      expect(read(out).stacks[0]!.cells.length).toBeGreaterThanOrEqual(1);
+      // Some stack's first cell is on disk (which stack goes first is the round's shuffle).
+      expect(read(out).stacks.some((s) => s.cells.length >= 1)).toBe(true);
     },
     150_000,
   );
